@@ -1,0 +1,109 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The layers, from the bottom up (see ../shared/DESIGN.md):
+//   CRdKafka  -> Kafka (our librdkafka wrapper, no saga knowledge) -> KafkaTestKit (embedded broker)
+//   SagaCore  (pure state machine, definitions, message contracts; no I/O)
+//   CSQLite   -> SagaStore (the SagaStore protocol and its SQLite implementation)
+//   SagaCLI   (the `saga` executable)
+let package = Package(
+    name: "saga-orchestrator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "saga", targets: ["SagaCLI"]),
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "KafkaTestKit", targets: ["KafkaTestKit"]),
+        .library(name: "SagaCore", targets: ["SagaCore"]),
+        .library(name: "SagaStore", targets: ["SagaStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: - C modules
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // MARK: - Kafka
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "KafkaTestKit",
+            dependencies: [
+                "CRdKafka",
+                "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Saga
+        .target(
+            name: "SagaCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "SagaStore",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Executable
+        .executableTarget(
+            name: "SagaCLI",
+            dependencies: [
+                "Kafka",
+                "KafkaTestKit",
+                "SagaCore",
+                "SagaStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: ["Kafka", "KafkaTestKit"]
+        ),
+        .testTarget(
+            name: "SagaCoreTests",
+            dependencies: [
+                "SagaCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SagaStoreTests",
+            dependencies: ["SagaStore"]
+        ),
+        .testTarget(
+            name: "SagaCLITests",
+            dependencies: ["SagaCLI", "KafkaTestKit", "Kafka"]
+        ),
+    ]
+)
