@@ -1,0 +1,17 @@
+/// A partition of a topic.
+public struct KafkaTopicPartition: Sendable, Hashable, CustomStringConvertible {
+    /// The topic name.
+    public var topic: String
+    /// The partition number, from 0.
+    public var partition: Int32
+
+    /// - Parameters:
+    ///   - topic: the topic name.
+    ///   - partition: the partition number, from 0.
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public var description: String { "\(topic)[\(partition)]" }
+}

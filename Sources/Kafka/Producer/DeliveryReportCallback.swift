@@ -1,0 +1,45 @@
+import CRdKafka
+import Logging
+
+/// Installs the delivery report callback on a producer's conf.
+func installDeliveryReportCallback(on conf: RdKafkaConfiguration) {
+    if let pointer = conf.pointer {
+        rd_kafka_conf_set_dr_msg_cb(pointer, deliveryReportCallback)
+    }
+}
+
+/// Runs inside `rd_kafka_poll`/`rd_kafka_flush` on the producer's I/O thread. The message
+/// belongs to librdkafka: read it, never destroy it.
+private func deliveryReportCallback(
+    handle: OpaquePointer?, message: UnsafePointer<rd_kafka_message_t>?, opaque: UnsafeMutableRawPointer?
+) {
+    guard let message, let slot = message.pointee._private else { return }
+    let m = message.pointee
+    let result: Result<KafkaDeliveryReport, KafkaError>
+    if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let ms = rd_kafka_message_timestamp(message, &type)
+        result = .success(KafkaDeliveryReport(
+            topic: m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
+            partition: m.partition, offset: m.offset,
+            timestamp: KafkaTimestamp(ms: ms, type: type)))
+    } else if m.err == RD_KAFKA_RESP_ERR__FATAL,
+              let fatal = RdKafkaClientContext.from(opaque)?.fatalError {
+        result = .failure(fatal)
+    } else {
+        let text = rd_kafka_message_errstr(message).map { String(cString: $0) }
+        result = .failure(.delivery(m.err, message: text, isFatal: m.err == RD_KAFKA_RESP_ERR__FATAL))
+    }
+    DeliveryBatch.deliver(opaque: slot, result: result)
+}
+
+extension KafkaTimestamp {
+    /// `nil` when librdkafka has no timestamp.
+    init?(ms: Int64, type: rd_kafka_timestamp_type_t) {
+        switch type {
+        case RD_KAFKA_TIMESTAMP_CREATE_TIME: self.init(millisecondsSinceEpoch: ms, kind: .createTime)
+        case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME: self.init(millisecondsSinceEpoch: ms, kind: .logAppendTime)
+        default: return nil
+        }
+    }
+}

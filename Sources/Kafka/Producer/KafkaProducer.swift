@@ -1,0 +1,132 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// A Kafka producer: idempotent with `acks=all` by default, murmur2 partitioning like the Java
+/// client, awaitable sends that return once the broker acknowledged.
+///
+/// A dedicated thread polls librdkafka for delivery reports and runs ``flush(timeout:)`` and the
+/// final destroy, so nothing blocks Swift's cooperative thread pool. Call ``shutdown(flushTimeout:)``
+/// before dropping the producer to deliver what is queued; dropping it without that purges queued
+/// messages (their sends fail with a shut-down error).
+///
+/// A fatal error (for an idempotent producer, e.g. a sequence desynchronization) is never
+/// swallowed: it fails the affected sends, is available as ``fatalError``, and every later
+/// ``send(_:)`` throws it. Recreate the producer then.
+public final class KafkaProducer: Sendable {
+    let handle: RdKafkaHandle
+    private let thread: KafkaIOThread
+    /// Guards produce calls against the final destroy: produce calls run under this lock and
+    /// the destroy is queued only after `closed` is set under it.
+    let lifecycle = Mutex(Lifecycle())
+    private let logger: Logger
+
+    struct Lifecycle {
+        var closed = false
+    }
+
+    /// Creates a producer.
+    /// - Parameters:
+    ///   - configuration: the configuration; see ``KafkaProducerConfiguration`` for defaults.
+    ///   - logger: where librdkafka's logs and the producer's own go.
+    /// - Throws: ``KafkaError`` with librdkafka's message when a property is unknown or invalid
+    ///   or the client cannot be created.
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
+        let conf = try RdKafkaConfiguration(properties: configuration.properties)
+        let context = RdKafkaClientContext(logger: logger)
+        installDeliveryReportCallback(on: conf)
+        let handle = try RdKafkaHandle(type: RD_KAFKA_PRODUCER, configuration: conf, context: context)
+        self.handle = handle
+        self.logger = logger
+        self.thread = KafkaIOThread(
+            name: "kafka-producer",
+            idle: { _ = rd_kafka_poll(handle.pointer, 100) },
+            wake: { rd_kafka_yield(handle.pointer) })
+    }
+
+    deinit {
+        lifecycle.withLock { $0.closed = true }
+        thread.finish { [handle] in Self.destroy(handle, flushTimeout: .zero) }
+    }
+
+    /// The fatal error this producer raised, if any; once set the producer must be recreated.
+    public var fatalError: KafkaError? { handle.context.fatalError }
+
+    /// Sends one message and returns once the broker acknowledged it (per `acks`).
+    /// - Parameter message: the message; a `nil` value is a tombstone.
+    /// - Returns: where it was stored.
+    /// - Throws: ``KafkaError``: delivery failed (e.g. `message.timeout.ms` passed), the producer
+    ///   is shut down, or it raised a fatal error.
+    public func send(_ message: KafkaProducerMessage) async throws(KafkaError) -> KafkaDeliveryReport {
+        let results = await send([message])
+        return try results[0].get()
+    }
+
+    /// Sends a batch and returns each message's outcome, in order, once all have one.
+    ///
+    /// Messages are handed to librdkafka at once (waiting for room when its queue is full) and
+    /// batched by it; no message's failure stops the others.
+    /// - Parameter messages: the messages.
+    /// - Returns: one result per message, in the same order.
+    public func send(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        let batch = DeliveryBatch(count: messages.count)
+        var next = 0
+        while next < messages.count {
+            next = enqueue(messages, from: next, into: batch)
+            if next < messages.count {
+                // librdkafka's queue is full: let the I/O thread deliver some first.
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        return await batch.results()
+    }
+
+    /// Waits until every queued message has an outcome, or `timeout` passes.
+    /// - Parameter timeout: the bound.
+    /// - Throws: ``KafkaError`` (timed out) naming how many messages are still queued.
+    public func flush(timeout: Duration) async throws(KafkaError) {
+        let handle = self.handle
+        try await thread.run { () throws(KafkaError) in
+            let err = rd_kafka_flush(handle.pointer, Int32(clamping: timeout.wholeMilliseconds))
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw .timedOut("flush: \(rd_kafka_outq_len(handle.pointer)) messages still queued")
+            }
+        }
+    }
+
+    /// Flushes within `flushTimeout`, then purges what is left (those sends fail) and destroys
+    /// the client. Later sends throw a shut-down error. Calling it twice is harmless.
+    /// - Parameter flushTimeout: how long to wait for queued messages. Default 10 s.
+    public func shutdown(flushTimeout: Duration = .seconds(10)) async {
+        let handle = self.handle
+        let alreadyClosed = lifecycle.withLock { state in
+            defer { state.closed = true }
+            return state.closed
+        }
+        guard !alreadyClosed else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            thread.finish {
+                Self.destroy(handle, flushTimeout: flushTimeout)
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Runs on the I/O thread as its final job.
+    private static func destroy(_ handle: RdKafkaHandle, flushTimeout: Duration) {
+        if flushTimeout > .zero {
+            _ = rd_kafka_flush(handle.pointer, Int32(clamping: flushTimeout.wholeMilliseconds))
+        }
+        // Fail what is left so no sender waits forever, then serve those reports.
+        _ = rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        _ = rd_kafka_flush(handle.pointer, 1000)
+        _ = rd_kafka_poll(handle.pointer, 0)
+        handle.destroy()
+    }
+
+    /// Makes librdkafka raise a fatal error as if the broker had caused one (librdkafka's own
+    /// test hook, `rd_kafka_test_fatal_error`). For tests of fatal-error handling only.
+    public func _raiseFatalErrorForTesting(reason: String) {
+        _ = rd_kafka_test_fatal_error(handle.pointer, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, reason)
+    }
+}
