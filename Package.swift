@@ -87,7 +87,11 @@ let package = Package(
         // MARK: - Tests
         .testTarget(
             name: "KafkaTests",
-            dependencies: ["Kafka", "KafkaTestKit"]
+            dependencies: [
+                "Kafka",
+                "KafkaTestKit",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "SagaCoreTests",
