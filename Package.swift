@@ -103,7 +103,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SagaStoreTests",
-            dependencies: ["SagaStore"]
+            dependencies: [
+                "SagaStore",
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "SagaCLITests",

@@ -1,0 +1,43 @@
+/// A message that could not be used, kept with the reason so an operator can inspect and replay it.
+public struct DeadLetter: SagaMessage {
+    public static let messageType = "saga.dead-letter"
+    public static let schemaFile = "dead-letter.v1.json"
+
+    /// Always ``messageType``.
+    public var messageType: String = DeadLetter.messageType
+    /// Always ``sagaSchemaVersion``.
+    public var schemaVersion: Int = sagaSchemaVersion
+    /// The original value, base64-encoded (empty for a tombstone).
+    public var originalBase64: String
+    /// The original key, base64-encoded, when there was one.
+    public var originalKeyBase64: String?
+    /// The topic it was read from.
+    public var topic: String
+    /// The partition it was read from.
+    public var partition: Int32
+    /// Its offset.
+    public var offset: Int64
+    /// Why it was dead-lettered (for a decode failure: the reason ``SagaMessageCodec`` gave).
+    public var reason: String
+    /// When, in milliseconds since the epoch.
+    public var time: SagaTime?
+
+    /// Creates a dead letter.
+    public init(originalBase64: String, originalKeyBase64: String? = nil, topic: String, partition: Int32, offset: Int64, reason: String, time: SagaTime? = nil) {
+        self.originalBase64 = originalBase64
+        self.originalKeyBase64 = originalKeyBase64
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.reason = reason
+        self.time = time
+    }
+
+    public func validationProblem() -> String? {
+        if let problem = checkEnvelope(messageType: messageType, expected: Self.messageType, schemaVersion: schemaVersion) { return problem }
+        if topic.isEmpty { return "topic must not be empty" }
+        if partition < 0 || offset < 0 { return "partition and offset must not be negative" }
+        if reason.isEmpty { return "reason must not be empty" }
+        return nil
+    }
+}

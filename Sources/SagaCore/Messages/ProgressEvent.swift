@@ -1,0 +1,102 @@
+/// One transition of one saga, published for operators, dashboards and the `watch` command.
+public struct ProgressEvent: SagaMessage {
+    /// What happened. A struct of names rather than an enum, so new kinds can be added.
+    public struct Kind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let sagaStarted = Kind(rawValue: "sagaStarted")
+        public static let startDeduplicated = Kind(rawValue: "startDeduplicated")
+        public static let startRejected = Kind(rawValue: "startRejected")
+        public static let phaseStarted = Kind(rawValue: "phaseStarted")
+        public static let commandSent = Kind(rawValue: "commandSent")
+        public static let stepSucceeded = Kind(rawValue: "stepSucceeded")
+        public static let stepFailed = Kind(rawValue: "stepFailed")
+        public static let stepRejected = Kind(rawValue: "stepRejected")
+        public static let stepTimedOut = Kind(rawValue: "stepTimedOut")
+        public static let retryScheduled = Kind(rawValue: "retryScheduled")
+        public static let sagaCompleted = Kind(rawValue: "sagaCompleted")
+        public static let compensationStarted = Kind(rawValue: "compensationStarted")
+        public static let stepCompensated = Kind(rawValue: "stepCompensated")
+        public static let compensationRefused = Kind(rawValue: "compensationRefused")
+        public static let sagaCompensated = Kind(rawValue: "sagaCompensated")
+        public static let sagaFailed = Kind(rawValue: "sagaFailed")
+        public static let paused = Kind(rawValue: "paused")
+        public static let resumed = Kind(rawValue: "resumed")
+        public static let retryRequested = Kind(rawValue: "retryRequested")
+        public static let compensationForced = Kind(rawValue: "compensationForced")
+        public static let controlRejected = Kind(rawValue: "controlRejected")
+
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+    }
+
+    public static let messageType = "saga.progress"
+    public static let schemaFile = "progress-event.v1.json"
+
+    /// Always ``messageType``.
+    public var messageType: String = ProgressEvent.messageType
+    /// Always ``sagaSchemaVersion``.
+    public var schemaVersion: Int = sagaSchemaVersion
+    /// The saga.
+    public var sagaId: String
+    /// The saga's type.
+    public var sagaType: String
+    /// The saga's definition version.
+    public var sagaVersion: Int
+    /// The per-saga sequence number, from 1, without gaps: a reader can detect a missed event.
+    public var sequence: Int64
+    /// What happened.
+    public var event: Kind
+    /// The phase concerned, when the event is about a step or a phase.
+    public var phase: SagaPhase?
+    /// The step concerned.
+    public var step: String?
+    /// The attempt concerned.
+    public var attempt: Int?
+    /// The saga's status after the transition.
+    public var state: SagaStatus
+    /// Whether the saga is paused after the transition.
+    public var paused: Bool
+    /// The time of the transition, in milliseconds since the epoch.
+    public var time: SagaTime
+    /// Why, for failures, refusals, retries and controls.
+    public var reason: String?
+    /// For `retryScheduled`: the time the retry is sent.
+    public var retryAt: SagaTime?
+
+    /// Creates an event.
+    public init(
+        sagaId: String, sagaType: String, sagaVersion: Int, sequence: Int64, event: Kind, phase: SagaPhase? = nil,
+        step: String? = nil, attempt: Int? = nil, state: SagaStatus, paused: Bool = false, time: SagaTime,
+        reason: String? = nil, retryAt: SagaTime? = nil
+    ) {
+        self.sagaId = sagaId
+        self.sagaType = sagaType
+        self.sagaVersion = sagaVersion
+        self.sequence = sequence
+        self.event = event
+        self.phase = phase
+        self.step = step
+        self.attempt = attempt
+        self.state = state
+        self.paused = paused
+        self.time = time
+        self.reason = reason
+        self.retryAt = retryAt
+    }
+
+    public func validationProblem() -> String? {
+        if let problem = checkEnvelope(messageType: messageType, expected: Self.messageType, schemaVersion: schemaVersion) { return problem }
+        if sagaId.isEmpty { return "sagaId must not be empty" }
+        if sequence < 1 { return "sequence must be 1 or more" }
+        return nil
+    }
+}

@@ -1,0 +1,66 @@
+/// An error from the saga core.
+///
+/// A struct wrapping a private code, so cases can be added without breaking callers. ``shortDescription``
+/// has no dynamic values and is safe as a metric label; ``message`` is for people.
+public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    private enum Code: Hashable, Sendable {
+        case invalidDefinition
+        case duplicateDefinition
+        case unknownSagaType
+        case malformedMessage
+    }
+
+    private let code: Code
+    /// A message for people, with the details.
+    public let message: String
+    /// The problems found, when the error is about a definition.
+    public let issues: [DefinitionIssue]
+    /// The file the error was made in.
+    public let file: String
+    /// The line the error was made at.
+    public let line: Int
+
+    private init(_ code: Code, message: String, issues: [DefinitionIssue] = [], file: String, line: Int) {
+        self.code = code
+        self.message = message
+        self.issues = issues
+        self.file = file
+        self.line = line
+    }
+
+    /// A saga definition has problems; ``issues`` lists all of them.
+    public static func invalidDefinition(_ issues: [DefinitionIssue], file: String = #fileID, line: Int = #line) -> SagaCoreError {
+        SagaCoreError(.invalidDefinition, message: issues.map(\.description).joined(separator: "\n"), issues: issues, file: file, line: line)
+    }
+
+    /// A registry already holds this saga type at this version.
+    public static func duplicateDefinition(type: String, version: Int, file: String = #fileID, line: Int = #line) -> SagaCoreError {
+        SagaCoreError(.duplicateDefinition, message: "saga type '\(type)' version \(version) is already registered", file: file, line: line)
+    }
+
+    /// No definition is registered for a saga type (or version).
+    public static func unknownSagaType(_ type: String, version: Int?, file: String = #fileID, line: Int = #line) -> SagaCoreError {
+        let which = version.map { "'\(type)' version \($0)" } ?? "'\(type)'"
+        return SagaCoreError(.unknownSagaType, message: "no saga definition registered for \(which)", file: file, line: line)
+    }
+
+    /// A message could not be decoded or failed validation; ``message`` is the reason to dead-letter it with.
+    public static func malformedMessage(_ reason: String, file: String = #fileID, line: Int = #line) -> SagaCoreError {
+        SagaCoreError(.malformedMessage, message: reason, file: file, line: line)
+    }
+
+    /// A short description with no dynamic values, safe as a metric label.
+    public var shortDescription: String {
+        switch code {
+        case .invalidDefinition: return "invalid saga definition"
+        case .duplicateDefinition: return "duplicate saga definition"
+        case .unknownSagaType: return "unknown saga type"
+        case .malformedMessage: return "malformed message"
+        }
+    }
+
+    public var description: String { "SagaCoreError(\(shortDescription)): \(message) [at \(file):\(line)]" }
+
+    /// Whether two errors have the same kind, whatever their details.
+    public func isSameKind(as other: SagaCoreError) -> Bool { code == other.code }
+}

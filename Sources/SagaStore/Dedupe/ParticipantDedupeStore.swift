@@ -1,0 +1,35 @@
+/// Where a participant remembers the reply it gave for each idempotency key, so a command
+/// delivered again gets the same reply instead of being applied twice.
+///
+/// Two implementations: ``SQLiteParticipantDedupeStore`` and ``InMemoryParticipantDedupeStore``
+/// (for tests). All times are milliseconds since the Unix epoch, given by the caller.
+public protocol ParticipantDedupeStore: Sendable {
+    /// Records the reply for a key, unless one is already recorded: the first reply wins.
+    /// - Returns: The reply now recorded for the key: `reply`, or the one recorded before.
+    @discardableResult
+    func record(_ reply: [UInt8], for key: DedupeKey, at time: Int64) async throws -> [UInt8]
+
+    /// Returns the reply recorded for a key, or `nil` if none is.
+    func reply(for key: DedupeKey) async throws -> [UInt8]?
+
+    /// Forgets replies recorded before a cutoff (now minus the retention).
+    /// - Returns: How many were forgotten.
+    func purge(recordedBefore cutoff: Int64) async throws -> Int
+
+    /// Closes the store; later calls throw ``SagaStoreError/Code/closed``. Closing twice is fine.
+    func close() async throws
+}
+
+/// Identifies one command as one participant saw it.
+public struct DedupeKey: Sendable, Hashable {
+    /// The participant's name or consumer group: two participants may see the same key.
+    public var consumer: String
+    /// The command's idempotency key (one per saga, step and phase).
+    public var idempotencyKey: String
+
+    /// Makes a key.
+    public init(consumer: String, idempotencyKey: String) {
+        self.consumer = consumer
+        self.idempotencyKey = idempotencyKey
+    }
+}

@@ -1,0 +1,30 @@
+/// A filter for ``SagaStore/listSagas(_:)``, for operators.
+public struct SagaQuery: Sendable, Hashable {
+    /// The order of results by update time.
+    public struct Order: Sendable, Hashable {
+        fileprivate let newestFirst: Bool
+        /// Most recently updated first (the default).
+        public static let newestFirst = Order(newestFirst: true)
+        /// Least recently updated first.
+        public static let oldestFirst = Order(newestFirst: false)
+        /// Whether this is ``newestFirst``.
+        public var isNewestFirst: Bool { newestFirst }
+    }
+
+    /// Only sagas with one of these statuses; empty (the default) means any status.
+    public var statuses: Set<String>
+    /// Only sagas of this type; `nil` (the default) means any type.
+    public var type: String?
+    /// At most this many sagas. Default 100.
+    public var limit: Int
+    /// The order by update time (ties broken by id). Default ``Order/newestFirst``.
+    public var order: Order
+
+    /// Makes a query; see the properties for the defaults.
+    public init(statuses: Set<String> = [], type: String? = nil, limit: Int = 100, order: Order = .newestFirst) {
+        self.statuses = statuses
+        self.type = type
+        self.limit = limit
+        self.order = order
+    }
+}

@@ -1,0 +1,29 @@
+/// How a SQLite store opens and writes its file.
+public struct SQLiteConfiguration: Sendable, Hashable {
+    /// When SQLite waits for the disk (`PRAGMA synchronous`), in WAL mode.
+    public struct Synchronous: Sendable, Hashable, CustomStringConvertible {
+        let pragmaValue: String
+
+        /// `NORMAL` (the default): a commit is atomic and consistent, and survives a crash of the
+        /// process, but the last commits before a power loss or OS crash may roll back (WAL is
+        /// synced at checkpoints, not at each commit). Rolled-back commits take their offsets
+        /// with them, so their inputs are consumed and applied again: nothing is lost or applied
+        /// twice, but outbox messages already relayed may be published again (at least once).
+        public static let normal = Synchronous(pragmaValue: "NORMAL")
+        /// `FULL`: every commit is synced to disk before it returns; survives power loss, slower.
+        public static let full = Synchronous(pragmaValue: "FULL")
+
+        public var description: String { pragmaValue }
+    }
+
+    /// When SQLite waits for the disk. Default ``Synchronous/normal``.
+    public var synchronous: Synchronous
+    /// How long a statement waits for another connection's lock before failing. Default 5 seconds.
+    public var busyTimeout: Duration
+
+    /// Makes a configuration; see the properties for the defaults.
+    public init(synchronous: Synchronous = .normal, busyTimeout: Duration = .seconds(5)) {
+        self.synchronous = synchronous
+        self.busyTimeout = busyTimeout
+    }
+}

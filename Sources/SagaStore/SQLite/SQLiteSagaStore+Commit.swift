@@ -1,0 +1,126 @@
+extension SQLiteSagaStore {
+    @discardableResult
+    public func commit(_ batch: CommitBatch) async throws -> CommitResult {
+        try batch.validate()
+        return try await worker.run { connection in
+            // IMMEDIATE: take the write lock first, so the epoch read below cannot go stale
+            // before this transaction commits.
+            try connection.transaction(immediate: true) {
+                try Self.checkLease(batch.lease, on: connection)
+                try Self.upsert(batch.sagas, on: connection)
+                try Self.record(batch.nextOffsets, partition: batch.lease.partition, on: connection)
+                try Self.register(batch.startKeys, on: connection)
+                return CommitResult(outbox: try Self.append(batch.outbox, partition: batch.lease.partition, on: connection))
+            }
+        }
+    }
+
+    private static func upsert(_ sagas: [SagaRecord], on connection: SQLiteConnection) throws {
+        guard !sagas.isEmpty else { return }
+        try connection.withStatement(
+            """
+            INSERT INTO sagas (\(sagaColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                type = excluded.type, version = excluded.version, partition = excluded.partition,
+                status = excluded.status, is_terminal = excluded.is_terminal,
+                business_key = excluded.business_key, next_deadline = excluded.next_deadline,
+                updated_at = excluded.updated_at, state = excluded.state
+            """
+        ) { upsert in
+            for saga in sagas {
+                upsert.reset()
+                try upsert.bind(saga.id, at: 1)
+                try upsert.bind(saga.type, at: 2)
+                try upsert.bind(Int64(saga.version), at: 3)
+                try upsert.bind(saga.partition, at: 4)
+                try upsert.bind(saga.status, at: 5)
+                try upsert.bind(saga.isTerminal, at: 6)
+                try upsert.bind(saga.businessKey, at: 7)
+                try upsert.bind(saga.nextDeadline, at: 8)
+                try upsert.bind(saga.createdAt, at: 9)
+                try upsert.bind(saga.updatedAt, at: 10)
+                try upsert.bind(saga.state, at: 11)
+                try upsert.run()
+            }
+        }
+    }
+
+    private static func record(_ offsets: [String: Int64], partition: Int32, on connection: SQLiteConnection) throws {
+        guard !offsets.isEmpty else { return }
+        try connection.withStatement(
+            """
+            INSERT INTO input_offsets (partition, topic, next_offset) VALUES (?, ?, ?)
+            ON CONFLICT (partition, topic) DO UPDATE SET next_offset = excluded.next_offset
+            """
+        ) { upsert in
+            for (topic, offset) in offsets {
+                upsert.reset()
+                try upsert.bind(partition, at: 1)
+                try upsert.bind(topic, at: 2)
+                try upsert.bind(offset, at: 3)
+                try upsert.run()
+            }
+        }
+    }
+
+    private static func register(_ keys: [StartKeyRegistration], on connection: SQLiteConnection) throws {
+        guard !keys.isEmpty else { return }
+        for registration in keys {
+            let inserted = try connection.withStatement(
+                """
+                INSERT INTO start_keys (saga_type, business_key, saga_id) VALUES (?, ?, ?)
+                ON CONFLICT (saga_type, business_key) DO NOTHING
+                """
+            ) { insert in
+                try insert.bind(registration.key.sagaType, at: 1)
+                try insert.bind(registration.key.businessKey, at: 2)
+                try insert.bind(registration.sagaID, at: 3)
+                try insert.run()
+                return connection.changes == 1
+            }
+            guard !inserted else { continue }
+            let holder = try sagaID(for: registration.key, on: connection)
+            if let holder, holder != registration.sagaID {
+                throw SagaStoreError.startKeyConflict(
+                    StartKeyConflict(key: registration.key, existingSagaID: holder, attemptedSagaID: registration.sagaID)
+                )
+            }
+        }
+    }
+
+    static func sagaID(for key: StartKey, on connection: SQLiteConnection) throws -> String? {
+        try connection.withStatement("SELECT saga_id FROM start_keys WHERE saga_type = ? AND business_key = ?") {
+            try $0.bind(key.sagaType, at: 1)
+            try $0.bind(key.businessKey, at: 2)
+            return try $0.step() ? $0.string(0) : nil
+        }
+    }
+
+    private static func append(
+        _ messages: [OutboxMessage], partition: Int32, on connection: SQLiteConnection
+    ) throws -> [OutboxRecord] {
+        guard !messages.isEmpty else { return [] }
+        var records: [OutboxRecord] = []
+        records.reserveCapacity(messages.count)
+        try connection.withStatement(
+            """
+            INSERT INTO outbox (partition, topic, target_partition, key, value, headers, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """
+        ) { insert in
+            for message in messages {
+                insert.reset()
+                try insert.bind(partition, at: 1)
+                try insert.bind(message.topic, at: 2)
+                try insert.bind(message.partition, at: 3)
+                try insert.bind(message.key, at: 4)
+                try insert.bind(message.value, at: 5)
+                try insert.bind(OutboxHeaderCodec.encode(message.headers), at: 6)
+                try insert.bind(message.createdAt, at: 7)
+                try insert.run()
+                records.append(OutboxRecord(id: connection.lastInsertRowID, sagaPartition: partition, message: message))
+            }
+        }
+        return records
+    }
+}

@@ -1,0 +1,66 @@
+extension SQLiteSagaStore {
+    public func saga(id: String) async throws -> SagaRecord? {
+        try await worker.run { connection in
+            try connection.withStatement("SELECT \(Self.sagaColumns) FROM sagas WHERE id = ?") {
+                try $0.bind(id, at: 1)
+                return try $0.step() ? Self.saga(from: $0) : nil
+            }
+        }
+    }
+
+    public func listSagas(_ query: SagaQuery) async throws -> [SagaRecord] {
+        guard query.limit > 0 else { return [] }
+        let statuses = query.statuses.sorted()
+        var conditions: [String] = []
+        if !statuses.isEmpty {
+            conditions.append("status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))")
+        }
+        if query.type != nil { conditions.append("type = ?") }
+        let direction = query.order.isNewestFirst ? "DESC" : "ASC"
+        let sql = """
+            SELECT \(Self.sagaColumns) FROM sagas
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY updated_at \(direction), id \(direction) LIMIT ?
+            """
+        return try await worker.run { connection in
+            try connection.withStatement(sql) { select in
+                var index: Int32 = 1
+                for status in statuses {
+                    try select.bind(status, at: index)
+                    index += 1
+                }
+                if let type = query.type {
+                    try select.bind(type, at: index)
+                    index += 1
+                }
+                try select.bind(Int64(query.limit), at: index)
+                var sagas: [SagaRecord] = []
+                while try select.step() { sagas.append(Self.saga(from: select)) }
+                return sagas
+            }
+        }
+    }
+
+    public func countSagasByStatus() async throws -> [String: Int] {
+        try await worker.run { connection in
+            try connection.withStatement("SELECT status, count(*) FROM sagas GROUP BY status") { select in
+                var counts: [String: Int] = [:]
+                while try select.step() { counts[select.string(0)] = Int(select.int64(1)) }
+                return counts
+            }
+        }
+    }
+
+    public func sagaIDs(forStartKeys keys: [StartKey]) async throws -> [StartKey: String] {
+        guard !keys.isEmpty else { return [:] }
+        return try await worker.run { connection in
+            try connection.transaction(immediate: false) {
+                var found: [StartKey: String] = [:]
+                for key in keys {
+                    found[key] = try Self.sagaID(for: key, on: connection)
+                }
+                return found
+            }
+        }
+    }
+}

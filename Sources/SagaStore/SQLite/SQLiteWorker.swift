@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+
+/// A dedicated thread that owns one ``SQLiteConnection`` and runs jobs on it, one at a time, in
+/// the order they were submitted.
+///
+/// SQLite's calls block on disk and on other connections' locks, so they must not run on Swift's
+/// cooperative thread pool; callers `await` a job and are resumed through a continuation. The
+/// connection is opened, used and closed on this thread only: it never crosses threads.
+final class SQLiteWorker: Sendable {
+    private typealias Job = @Sendable (SQLiteConnection) -> Void
+
+    private enum Item: Sendable {
+        case job(Job)
+        case stop(@Sendable () -> Void)
+    }
+
+    private struct State: Sendable {
+        var items: [Item] = []
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+    /// Signalled once per item appended; the thread waits on it when it has nothing to do.
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let description: String
+
+    private init(description: String) {
+        self.description = description
+    }
+
+    /// Starts a thread and opens its connection on it.
+    /// - Parameters:
+    ///   - name: The thread's name, for debuggers.
+    ///   - open: Opens (and migrates) the connection; runs on the new thread.
+    /// - Throws: What `open` throws; the thread has then ended.
+    static func start(
+        name: String, open: @escaping @Sendable () throws -> SQLiteConnection
+    ) async throws -> SQLiteWorker {
+        let worker = SQLiteWorker(description: name)
+        try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
+            let thread = Thread { worker.main(open: open, started: started) }
+            thread.name = name
+            thread.start()
+        }
+        return worker
+    }
+
+    /// Runs `body` on the worker's thread with its connection and returns its result.
+    /// - Throws: What `body` throws, or ``SagaStoreError/Code/closed`` after ``stop()``.
+    func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job: Job = { connection in continuation.resume(with: Result { try body(connection) }) }
+            if !submit(.job(job)) {
+                continuation.resume(throwing: SagaStoreError(.closed, "\(description) is closed"))
+            }
+        }
+    }
+
+    /// Finishes the jobs already submitted, closes the connection and ends the thread.
+    /// Returns once the connection is closed (at once if already stopping).
+    func stop() async {
+        await withCheckedContinuation { continuation in
+            if !submit(.stop({ continuation.resume() }), stopping: true) {
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Like ``stop()`` without waiting, for `deinit`.
+    func stopWithoutWaiting() {
+        _ = submit(.stop({}), stopping: true)
+    }
+
+    private func submit(_ item: Item, stopping: Bool = false) -> Bool {
+        let accepted = state.withLock { state in
+            guard !state.stopped else { return false }
+            state.items.append(item)
+            state.stopped = stopping
+            return true
+        }
+        if accepted { wakeup.signal() }
+        return accepted
+    }
+
+    private func main(open: () throws -> SQLiteConnection, started: CheckedContinuation<Void, any Error>) {
+        let connection: SQLiteConnection
+        do {
+            connection = try open()
+        } catch {
+            state.withLock { $0.stopped = true }
+            started.resume(throwing: error)
+            return
+        }
+        started.resume()
+        while true {
+            wakeup.wait()
+            let item = state.withLock { $0.items.removeFirst() }
+            switch item {
+            case .job(let job):
+                job(connection)
+            case .stop(let stopped):
+                connection.close()
+                stopped()
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// The transactional store behind the orchestrator: saga state, consumed offsets, the outbox,
+/// start keys and partition epochs, written together so each input is applied exactly once.
+///
+/// Two implementations pass the same contract tests: ``SQLiteSagaStore`` (one instance, a local
+/// file) and, later, PostgreSQL (several instances sharing one database). All times are
+/// milliseconds since the Unix epoch and are given by the caller: the store reads no clock.
+public protocol SagaStore: Sendable {
+    /// Takes a partition: bumps its epoch (starting at 1) and returns the lease with the new epoch.
+    /// Every lease on the partition taken before is fenced from then on.
+    /// - Parameter partition: The partition number.
+    /// - Throws: ``SagaStoreError`` if the database fails.
+    func takePartition(_ partition: Int32) async throws -> PartitionLease
+
+    /// Loads what an owner needs to resume a partition, in one consistent read.
+    /// - Parameter lease: The lease returned by ``takePartition(_:)``.
+    /// - Returns: The next offset per input topic, the active sagas and the unsent outbox rows.
+    /// - Throws: ``SagaStoreError`` with ``SagaStoreError/Code/fenced`` if the lease is stale.
+    func loadPartition(_ lease: PartitionLease) async throws -> PartitionSnapshot
+
+    /// Writes a batch in one transaction, after checking its lease is still current.
+    /// - Parameter batch: The sagas, offsets, outbox messages and start keys to write.
+    /// - Returns: The outbox messages as stored, with their ids.
+    /// - Throws: ``SagaStoreError`` with ``SagaStoreError/Code/fenced``,
+    ///   ``SagaStoreError/Code/startKeyConflict`` or ``SagaStoreError/Code/invalidBatch``; on any
+    ///   error nothing of the batch is written.
+    @discardableResult
+    func commit(_ batch: CommitBatch) async throws -> CommitResult
+
+    /// Marks outbox rows as published. Unknown or already-sent ids are ignored.
+    ///
+    /// Not fenced: it only records that a message reached Kafka, which is true whoever says it;
+    /// a new owner that loaded a row before it was marked publishes it again (at least once).
+    /// - Parameters:
+    ///   - ids: The ids of ``OutboxRecord``s.
+    ///   - sentAt: When they were published.
+    func markSent(_ ids: [Int64], sentAt: Int64) async throws
+
+    /// Looks up which sagas hold some start keys; a key no saga holds is absent from the result.
+    /// The runtime asks before committing a start; the unique key in ``commit(_:)`` is the safety net.
+    func sagaIDs(forStartKeys keys: [StartKey]) async throws -> [StartKey: String]
+
+    /// Returns a saga by id, terminal or not, or `nil` if there is none (or it was purged).
+    func saga(id: String) async throws -> SagaRecord?
+
+    /// Lists sagas by status and type, ordered by update time.
+    func listSagas(_ query: SagaQuery) async throws -> [SagaRecord]
+
+    /// Counts sagas per status; statuses with no saga are absent.
+    func countSagasByStatus() async throws -> [String: Int]
+
+    /// Deletes terminal sagas last updated before a cutoff with their start keys, and sent outbox
+    /// rows sent before another cutoff. Active sagas and unsent rows are never deleted. A finished
+    /// saga's start key lives as long as the saga, so a duplicate start is recognised until then.
+    /// - Parameters:
+    ///   - finishedBefore: Delete terminal sagas with `updatedAt` before this (now minus the retention).
+    ///   - sentOutboxBefore: Delete outbox rows marked sent before this.
+    func purge(finishedBefore: Int64, sentOutboxBefore: Int64) async throws -> PurgeResult
+
+    /// The version of the newest schema migration applied to the database.
+    func schemaVersion() async throws -> Int
+
+    /// Closes the store; later calls throw ``SagaStoreError/Code/closed``. Closing twice is fine.
+    func close() async throws
+}

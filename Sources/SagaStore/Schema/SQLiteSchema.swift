@@ -1,0 +1,87 @@
+/// The SQLite schemas, as ordered lists of migrations. Never edit a released migration: append one.
+public enum SQLiteSchema {
+    /// The saga store's migrations.
+    public static let sagaStore: [SchemaMigration] = [
+        SchemaMigration(
+            version: 1,
+            name: "sagas, offsets, outbox, start keys, partition epochs",
+            sql: """
+                CREATE TABLE partition_epochs (
+                    partition INTEGER PRIMARY KEY,
+                    epoch INTEGER NOT NULL
+                );
+                CREATE TABLE input_offsets (
+                    partition INTEGER NOT NULL,
+                    topic TEXT NOT NULL,
+                    next_offset INTEGER NOT NULL CHECK (next_offset >= 0),
+                    PRIMARY KEY (partition, topic)
+                ) WITHOUT ROWID;
+                CREATE TABLE sagas (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    type TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    partition INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    is_terminal INTEGER NOT NULL,
+                    business_key TEXT,
+                    next_deadline INTEGER,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    state BLOB NOT NULL
+                );
+                CREATE INDEX sagas_active ON sagas (partition, id) WHERE is_terminal = 0;
+                CREATE INDEX sagas_finished ON sagas (updated_at) WHERE is_terminal = 1;
+                CREATE INDEX sagas_status_updated ON sagas (status, updated_at);
+                CREATE INDEX sagas_type_updated ON sagas (type, updated_at);
+                CREATE INDEX sagas_updated ON sagas (updated_at);
+                -- AUTOINCREMENT: ids are never reused after a purge, so a late mark-sent can
+                -- never hit a newer row.
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    partition INTEGER NOT NULL,
+                    topic TEXT NOT NULL,
+                    target_partition INTEGER,
+                    key BLOB,
+                    value BLOB,
+                    headers BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    sent_at INTEGER
+                );
+                CREATE INDEX outbox_unsent ON outbox (partition, id) WHERE sent_at IS NULL;
+                CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+                CREATE TABLE start_keys (
+                    saga_type TEXT NOT NULL,
+                    business_key TEXT NOT NULL,
+                    saga_id TEXT NOT NULL,
+                    PRIMARY KEY (saga_type, business_key)
+                ) WITHOUT ROWID;
+                CREATE INDEX start_keys_saga ON start_keys (saga_id);
+                """
+        )
+    ]
+
+    /// The participant dedupe store's migrations.
+    public static let participantDedupe: [SchemaMigration] = [
+        SchemaMigration(
+            version: 1,
+            name: "participant replies by idempotency key",
+            sql: """
+                CREATE TABLE participant_replies (
+                    consumer TEXT NOT NULL,
+                    idempotency_key TEXT NOT NULL,
+                    reply BLOB NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    PRIMARY KEY (consumer, idempotency_key)
+                ) WITHOUT ROWID;
+                CREATE INDEX participant_replies_recorded ON participant_replies (recorded_at);
+                """
+        )
+    ]
+}
+
+extension SchemaComponent {
+    static let sqliteSagaStore = SchemaComponent(name: "saga_store", migrations: SQLiteSchema.sagaStore)
+    static let sqliteParticipantDedupe = SchemaComponent(
+        name: "participant_dedupe", migrations: SQLiteSchema.participantDedupe
+    )
+}

@@ -1,0 +1,44 @@
+import SagaStore
+import Testing
+
+extension SagaStoreContract {
+    static let queryCases: [ContractCase] = [
+        ContractCase(name: "sagas are listed by status and type, ordered by update time, limited") { harness in
+            try await harness.withStore { store in
+                let zero = try await store.takePartition(0)
+                let one = try await store.takePartition(1)
+                try await store.commit(
+                    CommitBatch(
+                        lease: zero,
+                        sagas: [
+                            Fixture.saga("r1", type: "order", status: "running", updatedAt: 10),
+                            Fixture.saga("r2", type: "trip", status: "running", updatedAt: 30),
+                            Fixture.saga("c1", type: "order", status: "completed", isTerminal: true, updatedAt: 20),
+                        ]
+                    )
+                )
+                try await store.commit(
+                    CommitBatch(
+                        lease: one,
+                        sagas: [
+                            Fixture.saga("p1", partition: 1, type: "order", status: "paused", updatedAt: 40),
+                            Fixture.saga("r3", partition: 1, type: "order", status: "running", updatedAt: 30),
+                        ]
+                    )
+                )
+                let everything = try await store.listSagas(SagaQuery())
+                #expect(everything.map(\.id) == ["p1", "r3", "r2", "c1", "r1"])
+                let oldest = try await store.listSagas(SagaQuery(limit: 2, order: .oldestFirst))
+                #expect(oldest.map(\.id) == ["r1", "c1"])
+                let running = try await store.listSagas(SagaQuery(statuses: ["running"]))
+                #expect(running.map(\.id) == ["r3", "r2", "r1"])
+                let orders = try await store.listSagas(SagaQuery(statuses: ["running", "paused"], type: "order"))
+                #expect(orders.map(\.id) == ["p1", "r3", "r1"])
+                #expect(try await store.listSagas(SagaQuery(type: "none")).isEmpty)
+                #expect(try await store.listSagas(SagaQuery(limit: 0)).isEmpty)
+                let counts = try await store.countSagasByStatus()
+                #expect(counts == ["running": 3, "completed": 1, "paused": 1])
+            }
+        }
+    ]
+}

@@ -1,0 +1,84 @@
+import SagaStore
+import Testing
+
+/// The dedupe store's contract, against every implementation.
+@Suite("Participant dedupe store")
+struct ParticipantDedupeStoreTests {
+    /// Makes a fresh store and runs a body with it.
+    struct Backend: Sendable, CustomTestStringConvertible {
+        let name: String
+        let withStore: @Sendable (@Sendable (any ParticipantDedupeStore) async throws -> Void) async throws -> Void
+        var testDescription: String { name }
+
+        static let inMemory = Backend(name: "in-memory") { body in
+            let store = InMemoryParticipantDedupeStore()
+            try await body(store)
+            try await store.close()
+        }
+
+        static let sqlite = Backend(name: "sqlite") { body in
+            try await withTemporaryDirectory { directory in
+                let store = try await SQLiteParticipantDedupeStore(
+                    path: directory.file("dedupe.sqlite"), logger: Fixture.logger().0
+                )
+                try await body(store)
+                try await store.close()
+            }
+        }
+    }
+
+    static let backends: [Backend] = [.inMemory, .sqlite]
+
+    @Test(arguments: backends)
+    func theFirstReplyWinsPerConsumerAndKey(_ backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            let key = DedupeKey(consumer: "payments", idempotencyKey: "saga-1/charge/pending")
+            let otherConsumer = DedupeKey(consumer: "inventory", idempotencyKey: key.idempotencyKey)
+            #expect(try await store.reply(for: key) == nil)
+            #expect(try await store.record([1, 2], for: key, at: 10) == [1, 2])
+            #expect(try await store.record([9], for: key, at: 11) == [1, 2])
+            #expect(try await store.reply(for: key) == [1, 2])
+            #expect(try await store.reply(for: otherConsumer) == nil)
+            #expect(try await store.record([], for: otherConsumer, at: 12) == [])
+            #expect(try await store.reply(for: otherConsumer) == [])
+        }
+    }
+
+    @Test(arguments: backends)
+    func purgeForgetsOnlyOldReplies(_ backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            let old = DedupeKey(consumer: "p", idempotencyKey: "old")
+            let recent = DedupeKey(consumer: "p", idempotencyKey: "recent")
+            try await store.record([1], for: old, at: 100)
+            try await store.record([2], for: recent, at: 1_000)
+            #expect(try await store.purge(recordedBefore: 500) == 1)
+            #expect(try await store.reply(for: old) == nil)
+            #expect(try await store.reply(for: recent) == [2])
+            #expect(try await store.purge(recordedBefore: 500) == 0)
+        }
+    }
+
+    @Test(arguments: backends)
+    func aClosedStoreRefusesCalls(_ backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            try await store.close()
+            let error = await #expect(throws: SagaStoreError.self) {
+                try await store.reply(for: DedupeKey(consumer: "p", idempotencyKey: "k"))
+            }
+            #expect(error?.code == .closed)
+        }
+    }
+
+    @Test func sqliteRepliesSurviveReopening() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("dedupe.sqlite")
+            let key = DedupeKey(consumer: "p", idempotencyKey: "k")
+            let first = try await SQLiteParticipantDedupeStore(path: path, logger: Fixture.logger().0)
+            try await first.record([7, 7], for: key, at: 1)
+            try await first.close()
+            let second = try await SQLiteParticipantDedupeStore(path: path, logger: Fixture.logger().0)
+            #expect(try await second.reply(for: key) == [7, 7])
+            try await second.close()
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import CSQLite
+import Foundation
+import SagaStore
+import Testing
+
+/// What only the SQLite store has: a file, its pragmas, its migrations table.
+@Suite("SQLite store file")
+struct SQLiteFileTests {
+    @Test func aMissingDirectoryIsAClearOpenError() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("no/such/dir/store.sqlite")
+            let error = await #expect(throws: SagaStoreError.self) {
+                try await SQLiteSagaStore(path: path, logger: Fixture.logger().0)
+            }
+            #expect(error?.code == .cannotOpen)
+            #expect(error?.message.contains(path) == true)
+        }
+    }
+
+    @Test func aFileThatIsNotADatabaseIsAClearError() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("notes.sqlite")
+            try Data(String(repeating: "this is not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: path))
+            let error = await #expect(throws: SagaStoreError.self) {
+                try await SQLiteSagaStore(path: path, logger: Fixture.logger().0)
+            }
+            #expect(error?.code == .notADatabase)
+            #expect(error?.shortDescription == "not a database")
+            #expect(error?.message.contains(path) == true)
+        }
+    }
+
+    @Test func theFileIsInWALModeWithNormalSyncByDefault() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("store.sqlite")
+            let store = try await SQLiteSagaStore(path: path, logger: Fixture.logger().0)
+            let lease = try await store.takePartition(0)
+            try await store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("s")]))
+            let diagnostics = try await store.diagnostics()
+            #expect(diagnostics.journalMode == "wal")
+            #expect(diagnostics.synchronous == 1)
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+            try await store.close()
+            // Bytes 18 and 19 of the header are the file format versions: 2 means WAL.
+            let header = try #require(FileManager.default.contents(atPath: path)).prefix(20)
+            #expect(Array(header.suffix(2)) == [2, 2])
+        }
+    }
+
+    @Test func synchronousFullCanBeConfigured() async throws {
+        let store = try await SQLiteSagaStore(
+            path: ":memory:", configuration: SQLiteConfiguration(synchronous: .full), logger: Fixture.logger().0
+        )
+        #expect(try await store.diagnostics().synchronous == 2)
+        try await store.close()
+    }
+
+    @Test func migrationsAreRecordedAndLoggedOnce() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("store.sqlite")
+            let (logger, logs) = Fixture.logger()
+            try await SQLiteSagaStore(path: path, logger: logger).close()
+            #expect(logs.entries.filter { $0.message == "applied schema migration" }.count == SQLiteSchema.sagaStore.count)
+            logs.clear()
+            try await SQLiteSagaStore(path: path, logger: logger).close()
+            try await SQLiteParticipantDedupeStore(path: path, logger: logger).close()
+            #expect(logs.entries.filter { $0.message == "applied schema migration" }.count == 1)
+
+            let rows = try RawSQLite(path: path).rows("SELECT component, version FROM schema_migrations ORDER BY component, version")
+            let expected = SQLiteSchema.participantDedupe.map { ["participant_dedupe", "\($0.version)"] }
+                + SQLiteSchema.sagaStore.map { ["saga_store", "\($0.version)"] }
+            #expect(rows == expected)
+        }
+    }
+
+    @Test func aDatabaseFromANewerVersionIsRefused() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("store.sqlite")
+            try await SQLiteSagaStore(path: path, logger: Fixture.logger().0).close()
+            try RawSQLite(path: path).execute(
+                "INSERT INTO schema_migrations VALUES ('saga_store', 999, 'from the future', 0)"
+            )
+            let error = await #expect(throws: SagaStoreError.self) {
+                try await SQLiteSagaStore(path: path, logger: Fixture.logger().0)
+            }
+            #expect(error?.code == .schemaTooNew)
+        }
+    }
+
+    @Test func aBusyWriterIsWaitedFor() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("store.sqlite")
+            let store = try await SQLiteSagaStore(path: path, logger: Fixture.logger().0)
+            let lease = try await store.takePartition(0)
+            // Another connection holds the write lock briefly; the commit waits instead of failing.
+            let raw = try RawSQLite(path: path)
+            try raw.execute("BEGIN IMMEDIATE")
+            async let committed = store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("s")]))
+            try await Task.sleep(for: .milliseconds(50))
+            try raw.execute("COMMIT")
+            _ = try await committed
+            #expect(try await store.saga(id: "s") != nil)
+            try await store.close()
+        }
+    }
+}
+
+/// A bare connection for inspecting or tampering with a file behind the store's back.
+final class RawSQLite {
+    private var handle: OpaquePointer?
+
+    init(path: String) throws {
+        guard sqlite3_open(path, &handle) == SQLITE_OK else {
+            sqlite3_close(handle)
+            throw RawSQLiteError(sql: "open \(path)")
+        }
+    }
+
+    deinit {
+        sqlite3_close(handle)
+    }
+
+    func execute(_ sql: String) throws {
+        guard sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK else { throw RawSQLiteError(sql: sql) }
+    }
+
+    func rows(_ sql: String) throws -> [[String]] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw RawSQLiteError(sql: sql) }
+        defer { sqlite3_finalize(statement) }
+        var rows: [[String]] = []
+        while sqlite3_step(statement) == SQLITE_ROW {
+            rows.append((0..<sqlite3_column_count(statement)).map { String(cString: sqlite3_column_text(statement, $0)) })
+        }
+        return rows
+    }
+}
+
+struct RawSQLiteError: Error {
+    let sql: String
+}

@@ -1,0 +1,46 @@
+import SagaStore
+import Testing
+
+@Suite("Store URL")
+struct SagaStoreURLTests {
+    @Test(arguments: [
+        ("sqlite:saga.sqlite", "saga.sqlite"),
+        ("sqlite:/var/lib/saga/store.sqlite", "/var/lib/saga/store.sqlite"),
+        ("sqlite:///var/lib/saga/store.sqlite", "/var/lib/saga/store.sqlite"),
+        ("sqlite::memory:", ":memory:"),
+    ])
+    func sqliteURLsNameAPath(_ text: String, _ path: String) throws {
+        let url = try SagaStoreURL(text)
+        #expect(url.backend == .sqlite)
+        #expect(url.location == path)
+    }
+
+    @Test(arguments: ["", "sqlite:", "mysql://host/db", "/tmp/store.sqlite", "postgres://"])
+    func badURLsAreRefused(_ text: String) {
+        let error = #expect(throws: SagaStoreError.self) { try SagaStoreURL(text) }
+        #expect(error?.code == .invalidURL)
+    }
+
+    @Test func postgresIsRecognisedButNotBuiltYet() async throws {
+        let url = try SagaStoreURL("postgresql://saga:secret@db:5432/saga")
+        #expect(url.backend == .postgres)
+        #expect(url.description == "postgresql://saga:***@db:5432/saga")
+        let error = await #expect(throws: SagaStoreError.self) { try await url.openSagaStore() }
+        #expect(error?.code == .backendNotAvailable)
+        #expect(error?.message.contains("secret") == false)
+        let dedupeError = await #expect(throws: SagaStoreError.self) { try await url.openParticipantDedupeStore() }
+        #expect(dedupeError?.code == .backendNotAvailable)
+    }
+
+    @Test func aSQLiteURLOpensBothStores() async throws {
+        try await withTemporaryDirectory { directory in
+            let url = try SagaStoreURL("sqlite:" + directory.file("both.sqlite"))
+            let store = try await url.openSagaStore(logger: Fixture.logger().0)
+            #expect(try await store.takePartition(0).epoch == 1)
+            try await store.close()
+            let dedupe = try await url.openParticipantDedupeStore(logger: Fixture.logger().0)
+            #expect(try await dedupe.record([1], for: DedupeKey(consumer: "c", idempotencyKey: "k"), at: 0) == [1])
+            try await dedupe.close()
+        }
+    }
+}
