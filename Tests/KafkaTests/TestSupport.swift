@@ -50,7 +50,7 @@ func consume(
 /// seen meanwhile.
 @discardableResult
 func poll(
-    _ consumer: KafkaConsumer, until condition: () -> Bool, within: Duration = .seconds(20)
+    _ consumer: KafkaConsumer, until condition: @Sendable () -> Bool, within: Duration = .seconds(20)
 ) async throws -> [KafkaConsumerMessage] {
     let deadline = ContinuousClock.now + within
     var messages: [KafkaConsumerMessage] = []
