@@ -21,7 +21,7 @@ public final class SQLiteParticipantDedupeStore: ParticipantDedupeStore {
     ) async throws {
         self.path = path
         self.worker = try await SQLiteWorker.start(name: "saga-dedupe-sqlite") {
-            let connection = try SQLiteConnection.open(path: path, configuration: configuration)
+            let connection = try SQLiteConnection.open(path: path, configuration: configuration, logger: logger)
             try connection.migrate(.sqliteParticipantDedupe, now: currentMilliseconds(), logger: logger)
             return connection
         }

@@ -31,7 +31,7 @@ public final class SQLiteSagaStore: SagaStore {
         self.configuration = configuration
         self.logger = logger
         self.worker = try await SQLiteWorker.start(name: "saga-store-sqlite") {
-            let connection = try SQLiteConnection.open(path: path, configuration: configuration)
+            let connection = try SQLiteConnection.open(path: path, configuration: configuration, logger: logger)
             try connection.migrate(.sqliteSagaStore, now: currentMilliseconds(), logger: logger)
             return connection
         }
