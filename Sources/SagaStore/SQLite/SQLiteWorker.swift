@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// A dedicated thread that owns one ``SQLiteConnection`` and runs jobs on it, one at a time, in
@@ -106,6 +107,20 @@ final class SQLiteWorker: Sendable {
                 stopped()
                 return
             }
+        }
+    }
+}
+
+extension SQLiteWorker {
+    /// Starts a worker whose connection opens `path` and applies `schema`'s pending migrations.
+    /// - Throws: ``SagaStoreError`` from opening or migrating; the thread has then ended.
+    static func open(
+        path: String, configuration: SQLiteConfiguration, schema: SchemaComponent, name: String, logger: Logger
+    ) async throws -> SQLiteWorker {
+        try await start(name: name) {
+            let connection = try SQLiteConnection.open(path: path, configuration: configuration, logger: logger)
+            try connection.migrate(schema, now: currentMilliseconds(), logger: logger)
+            return connection
         }
     }
 }
