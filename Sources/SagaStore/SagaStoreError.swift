@@ -77,8 +77,14 @@ public struct SagaStoreError: Error, Sendable, CustomStringConvertible {
     /// The source line this error was made at.
     public let line: Int
 
-    /// Makes an error; stores use the static factories below.
-    init(
+    /// Makes an error. For store implementations; callers match on ``code``.
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - message: A human-readable explanation.
+    ///   - underlying: The error that caused this one, if any.
+    ///   - databaseResultCode: The database's own result code, if any.
+    ///   - conflict: For ``Code/startKeyConflict``, the details.
+    public init(
         _ code: Code,
         _ message: String,
         underlying: (any Error)? = nil,

@@ -2,6 +2,7 @@ import InMemoryLogging
 import Kafka
 import KafkaTestKit
 import Logging
+import Synchronization
 import Testing
 
 /// A name no other test uses, so tests can share nothing and run in parallel.
@@ -49,7 +50,7 @@ func consume(
 /// seen meanwhile.
 @discardableResult
 func poll(
-    _ consumer: KafkaConsumer, until condition: () -> Bool, within: Duration = .seconds(20)
+    _ consumer: KafkaConsumer, until condition: @Sendable () -> Bool, within: Duration = .seconds(20)
 ) async throws -> [KafkaConsumerMessage] {
     let deadline = ContinuousClock.now + within
     var messages: [KafkaConsumerMessage] = []
@@ -57,4 +58,19 @@ func poll(
         messages += try await consumer.nextBatch(maxMessages: 100, timeout: .milliseconds(50))
     }
     return messages
+}
+
+/// A flag tasks can share.
+final class Flag: Sendable {
+    private let value = Atomic(false)
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+}
+
+/// A value tasks and callbacks can share.
+final class Shared<Value: Sendable>: Sendable {
+    private let state: Mutex<Value>
+    init(_ value: Value) { state = Mutex(value) }
+    var value: Value { state.withLock { $0 } }
+    func update<R: Sendable>(_ body: @Sendable (inout Value) -> R) -> R { state.withLock { body(&$0) } }
 }

@@ -38,6 +38,17 @@ public struct DeadLetter: SagaMessage {
         if topic.isEmpty { return "topic must not be empty" }
         if partition < 0 || offset < 0 { return "partition and offset must not be negative" }
         if reason.isEmpty { return "reason must not be empty" }
+        if !Self.isBase64(originalBase64) || !(originalKeyBase64.map(Self.isBase64) ?? true) { return "originalBase64 and originalKeyBase64 must be base64 with padding" }
         return nil
+    }
+
+    private static func isBase64(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count % 4 == 0 else { return false }
+        let padding = bytes.reversed().prefix { $0 == UInt8(ascii: "=") }.count
+        guard padding <= 2 else { return false }
+        return bytes.dropLast(padding).allSatisfy { byte in
+            (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 43 || byte == 47
+        }
     }
 }

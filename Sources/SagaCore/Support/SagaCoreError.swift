@@ -61,6 +61,16 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
 
     public var description: String { "SagaCoreError(\(shortDescription)): \(message) [at \(file):\(line)]" }
 
+    /// Errors are equal when their kind, message and issues are; where they were made does not count.
+    public static func == (lhs: SagaCoreError, rhs: SagaCoreError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.issues == rhs.issues
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+    }
+
     /// Whether two errors have the same kind, whatever their details.
     public func isSameKind(as other: SagaCoreError) -> Bool { code == other.code }
 }

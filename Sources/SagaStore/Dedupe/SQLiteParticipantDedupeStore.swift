@@ -20,11 +20,10 @@ public final class SQLiteParticipantDedupeStore: ParticipantDedupeStore {
         logger: Logger = Logger(label: "saga.dedupe.sqlite")
     ) async throws {
         self.path = path
-        self.worker = try await SQLiteWorker.start(name: "saga-dedupe-sqlite") {
-            let connection = try SQLiteConnection.open(path: path, configuration: configuration)
-            try connection.migrate(.sqliteParticipantDedupe, now: currentMilliseconds(), logger: logger)
-            return connection
-        }
+        self.worker = try await SQLiteWorker.open(
+            path: path, configuration: configuration, schema: .sqliteParticipantDedupe, name: "saga-dedupe-sqlite",
+            logger: logger
+        )
     }
 
     deinit {

@@ -1,7 +1,7 @@
 extension CommitBatch {
     /// Checks what needs no database; every store calls it before writing.
-    /// - Throws: ``SagaStoreError/Code/invalidBatch``.
-    func validate() throws {
+    /// - Throws: ``SagaStoreError`` with ``SagaStoreError/Code/invalidBatch``.
+    public func validate() throws {
         if let stray = sagas.first(where: { $0.partition != lease.partition }) {
             throw SagaStoreError(
                 .invalidBatch,

@@ -1,4 +1,5 @@
 import CSQLite
+import Logging
 
 /// The owner of one `sqlite3` connection and its statement cache.
 ///
@@ -21,7 +22,7 @@ final class SQLiteConnection {
     /// Opens (creating if needed) a database file and applies the configuration.
     /// - Throws: ``SagaStoreError`` with ``SagaStoreError/Code/cannotOpen`` or
     ///   ``SagaStoreError/Code/notADatabase``.
-    static func open(path: String, configuration: SQLiteConfiguration) throws -> SQLiteConnection {
+    static func open(path: String, configuration: SQLiteConfiguration, logger: Logger) throws -> SQLiteConnection {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let result = sqlite3_open_v2(path, &handle, flags, nil)
@@ -39,7 +40,14 @@ final class SQLiteConnection {
         sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
         do {
             // The first read of the file: a file that is not a database fails here.
-            _ = try connection.pragma("journal_mode = WAL")
+            let journalMode = try connection.pragma("journal_mode = WAL")
+            if journalMode != "wal" && path != ":memory:" {
+                // For example on a file system without shared memory: still correct, but readers
+                // then block the writer.
+                logger.warning(
+                    "SQLite did not switch to WAL mode", metadata: ["path": "\(path)", "mode": "\(journalMode ?? "")"]
+                )
+            }
             try connection.execute("PRAGMA synchronous = \(configuration.synchronous.pragmaValue)")
         } catch let error as SagaStoreError where error.databaseResultCode.map({ $0 & 0xFF }) == SQLITE_NOTADB {
             throw SagaStoreError(

@@ -30,11 +30,9 @@ public final class SQLiteSagaStore: SagaStore {
         self.path = path
         self.configuration = configuration
         self.logger = logger
-        self.worker = try await SQLiteWorker.start(name: "saga-store-sqlite") {
-            let connection = try SQLiteConnection.open(path: path, configuration: configuration)
-            try connection.migrate(.sqliteSagaStore, now: currentMilliseconds(), logger: logger)
-            return connection
-        }
+        self.worker = try await SQLiteWorker.open(
+            path: path, configuration: configuration, schema: .sqliteSagaStore, name: "saga-store-sqlite", logger: logger
+        )
         logger.debug("opened SQLite saga store", metadata: ["path": "\(path)"])
     }
 

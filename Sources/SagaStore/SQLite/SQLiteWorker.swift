@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// A dedicated thread that owns one ``SQLiteConnection`` and runs jobs on it, one at a time, in
@@ -23,10 +24,11 @@ final class SQLiteWorker: Sendable {
     private let state = Mutex(State())
     /// Signalled once per item appended; the thread waits on it when it has nothing to do.
     private let wakeup = DispatchSemaphore(value: 0)
-    private let description: String
+    /// The thread's name, for errors.
+    private let name: String
 
-    private init(description: String) {
-        self.description = description
+    private init(name: String) {
+        self.name = name
     }
 
     /// Starts a thread and opens its connection on it.
@@ -37,7 +39,7 @@ final class SQLiteWorker: Sendable {
     static func start(
         name: String, open: @escaping @Sendable () throws -> SQLiteConnection
     ) async throws -> SQLiteWorker {
-        let worker = SQLiteWorker(description: name)
+        let worker = SQLiteWorker(name: name)
         try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
             let thread = Thread { worker.main(open: open, started: started) }
             thread.name = name
@@ -52,13 +54,14 @@ final class SQLiteWorker: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let job: Job = { connection in continuation.resume(with: Result { try body(connection) }) }
             if !submit(.job(job)) {
-                continuation.resume(throwing: SagaStoreError(.closed, "\(description) is closed"))
+                continuation.resume(throwing: SagaStoreError(.closed, "\(name) is closed"))
             }
         }
     }
 
     /// Finishes the jobs already submitted, closes the connection and ends the thread.
-    /// Returns once the connection is closed (at once if already stopping).
+    /// Returns once the connection is closed; if another caller already stopped the worker,
+    /// returns at once.
     func stop() async {
         await withCheckedContinuation { continuation in
             if !submit(.stop({ continuation.resume() }), stopping: true) {
@@ -104,6 +107,20 @@ final class SQLiteWorker: Sendable {
                 stopped()
                 return
             }
+        }
+    }
+}
+
+extension SQLiteWorker {
+    /// Starts a worker whose connection opens `path` and applies `schema`'s pending migrations.
+    /// - Throws: ``SagaStoreError`` from opening or migrating; the thread has then ended.
+    static func open(
+        path: String, configuration: SQLiteConfiguration, schema: SchemaComponent, name: String, logger: Logger
+    ) async throws -> SQLiteWorker {
+        try await start(name: name) {
+            let connection = try SQLiteConnection.open(path: path, configuration: configuration, logger: logger)
+            try connection.migrate(schema, now: currentMilliseconds(), logger: logger)
+            return connection
         }
     }
 }
