@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "KafkaTestKit", targets: ["KafkaTestKit"]),
         .library(name: "SagaCore", targets: ["SagaCore"]),
         .library(name: "SagaStore", targets: ["SagaStore"]),
+        .library(name: "SagaRuntime", targets: ["SagaRuntime"]),
+        .library(name: "SagaTestKit", targets: ["SagaTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -69,6 +71,27 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "SagaRuntime",
+            dependencies: [
+                "Kafka",
+                "SagaCore",
+                "SagaStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        .target(
+            name: "SagaTestKit",
+            dependencies: [
+                "Kafka",
+                "KafkaTestKit",
+                "SagaCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: - Executable
         .executableTarget(
             name: "SagaCLI",
@@ -77,6 +100,8 @@ let package = Package(
                 "KafkaTestKit",
                 "SagaCore",
                 "SagaStore",
+                "SagaRuntime",
+                "SagaTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,6 +133,19 @@ let package = Package(
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SagaRuntimeTests",
+            dependencies: [
+                "SagaRuntime",
+                "SagaTestKit",
+                "SagaCore",
+                "SagaStore",
+                "Kafka",
+                "KafkaTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -1,0 +1,49 @@
+/// How an ``Orchestrator`` connects, what it reads and writes, and its limits.
+public struct OrchestratorConfiguration: Sendable {
+    /// Kafka bootstrap servers, `host:port` each.
+    public var bootstrapServers: [String]
+    /// Any librdkafka property, applied to the orchestrator's consumer, producer and admin
+    /// client (security: `security.protocol`, `sasl.*`, `ssl.*`; tuning). Default: none.
+    public var kafkaProperties: [String: String] = [:]
+    /// The orchestrator's topics. Default: prefix `saga.`.
+    public var topics = SagaTopics()
+    /// Partitions of the commands and replies topics, used when creating them and to route a
+    /// saga id to its partition. Default: 8.
+    public var partitions: Int32 = 8
+    /// Replication factor for topics created at start; -1 uses the broker's default. Default: -1.
+    public var replicationFactor: Int32 = -1
+    /// Whether missing topics are created at start. Default: `true`.
+    public var createTopics = true
+    /// The consumer group the orchestrator instances share. Default: `saga-orchestrator`.
+    public var groupID = "saga-orchestrator"
+    /// The Kafka client id. Default: `saga-orchestrator`.
+    public var clientID = "saga-orchestrator"
+    /// At most this many non-terminal sagas in memory on this instance; at the bound, intake of
+    /// start commands pauses while replies keep flowing. Default: 100,000.
+    public var maxActiveSagas = 100_000
+    /// At most this many messages applied in one poll batch (one store transaction per
+    /// partition). Default: 2,000.
+    public var maxBatchMessages = 2_000
+    /// The longest a poll waits for input when no timer is due sooner. Default: 50 ms.
+    public var maxPollWait: Duration = .milliseconds(50)
+    /// How long finished sagas are kept so a duplicate start is still recognised. Default: 7 days.
+    public var retention: Duration = .seconds(7 * 24 * 3600)
+    /// How often finished sagas past the retention are purged. Default: 10 minutes.
+    public var purgeInterval: Duration = .seconds(600)
+    /// Whether a `commandSent` progress event is published for every participant command.
+    /// Default: `true`.
+    public var publishCommandSentEvents = true
+    /// How long `fetch.wait.max.ms` may hold an empty fetch. Default: 10 ms, which keeps a hop
+    /// short on brokers that wait the whole interval (librdkafka's mock cluster does).
+    public var fetchWaitMax: Duration = .milliseconds(10)
+    /// The producer's `linger.ms`. Default: 1 ms.
+    public var linger: Duration = .milliseconds(1)
+    /// The consumer's session timeout: how long before a silent instance's partitions move to
+    /// another. Default: 10 seconds.
+    public var sessionTimeout: Duration = .seconds(10)
+
+    /// - Parameter bootstrapServers: Kafka bootstrap servers, `host:port` each.
+    public init(bootstrapServers: [String]) {
+        self.bootstrapServers = bootstrapServers
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Kafka
+import Logging
+import SagaCore
+import SagaStore
+import ServiceLifecycle
+
+/// The orchestrator service: consumes start commands, controls and replies, drives each saga
+/// through the core's state machine, and publishes participant commands and progress events.
+///
+/// Exactly-once state transitions: the offsets of the inputs of a poll batch are written in the
+/// same store transaction as the saga states they changed and the outbox rows they produced;
+/// on assignment each partition is sought to the offsets the store recorded. The outbox is
+/// relayed right after each commit (at least once: participants deduplicate by idempotency key).
+/// Taking a partition bumps its epoch in the store, and every commit checks it, so an instance
+/// that lost a partition can no longer write for it.
+///
+/// Run it in a `ServiceGroup`: on graceful shutdown it stops intake, finishes the batch in
+/// flight, relays what it committed and leaves the consumer group.
+public final class Orchestrator: Service, Sendable {
+    private let configuration: OrchestratorConfiguration
+    private let registry: SagaRegistry
+    private let store: any SagaStore
+    private let logger: Logger
+    /// The orchestrator's counters.
+    public let metrics: OrchestratorMetrics
+
+    /// - Parameters:
+    ///   - configuration: connection, topics and limits.
+    ///   - registry: the saga definitions this instance can run.
+    ///   - store: the saga store (its lifetime is the caller's: the orchestrator does not close it).
+    ///   - logger: where the orchestrator logs.
+    public init(configuration: OrchestratorConfiguration, registry: SagaRegistry, store: any SagaStore, logger: Logger) {
+        self.configuration = configuration
+        self.registry = registry
+        self.store = store
+        self.logger = logger
+        self.metrics = OrchestratorMetrics()
+    }
+
+    /// Runs until graceful shutdown or cancellation.
+    /// - Throws: ``OrchestratorError`` when Kafka or the store fails in a way it cannot continue from.
+    public func run() async throws {
+        if configuration.createTopics {
+            try await createTopics()
+        }
+        let producer: KafkaProducer
+        let consumer: KafkaConsumer
+        let bridge = RebalanceBridge(logger: logger)
+        do {
+            producer = try KafkaProducer(configuration: producerConfiguration(), logger: logger)
+            consumer = try KafkaConsumer(configuration: consumerConfiguration(), rebalanceHandler: bridge.handler, logger: logger)
+            try consumer.subscribe(topics: configuration.topics.inputs)
+        } catch {
+            throw OrchestratorError.kafka("cannot create the Kafka clients", cause: error)
+        }
+        logger.info("orchestrator started", metadata: [
+            "bootstrap": "\(configuration.bootstrapServers.joined(separator: ","))",
+            "group": "\(configuration.groupID)",
+            "definitions": "\(registry.versions.map { "\($0.type)@\($0.version)" }.joined(separator: ","))",
+        ])
+
+        var loop = OrchestratorLoop(
+            configuration: configuration, registry: registry, store: store,
+            consumer: consumer, producer: producer, bridge: bridge, metrics: metrics, logger: logger
+        )
+        let store = self.store
+        let logger = self.logger
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await bridge.serve(store: store, clock: OrchestratorLoop.wallClock) }
+            defer { bridge.finish() }
+            do {
+                try await loop.run()
+            } catch {
+                logger.error("orchestrator stopping on error", metadata: ["error": "\(error)"])
+                try? await consumer.close()
+                await producer.shutdown(flushTimeout: .seconds(5))
+                throw error
+            }
+            // Graceful: the batch in flight is committed and relayed; leave the group, then flush.
+            do {
+                try await consumer.close()
+            } catch {
+                logger.warning("leaving the consumer group failed", metadata: ["error": "\(error)"])
+            }
+            await producer.shutdown(flushTimeout: .seconds(10))
+            logger.info("orchestrator stopped")
+        }
+    }
+
+    // MARK: - Setup
+
+    private func producerConfiguration() -> KafkaProducerConfiguration {
+        var producer = KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers)
+        producer.clientID = configuration.clientID
+        producer.acks = .all
+        producer.enableIdempotence = true
+        producer.linger = configuration.linger
+        producer.additionalProperties = configuration.kafkaProperties
+        return producer
+    }
+
+    private func consumerConfiguration() -> KafkaConsumerConfiguration {
+        var consumer = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.groupID)
+        consumer.clientID = configuration.clientID
+        // Range keeps partition p of the commands and replies topics on the same instance: both
+        // topics have the same partition count and every member subscribes to both.
+        consumer.assignmentStrategy = .range
+        consumer.fetchWaitMax = configuration.fetchWaitMax
+        consumer.sessionTimeout = configuration.sessionTimeout
+        consumer.heartbeatInterval = .milliseconds(max(100, configuration.sessionTimeout.wholeMillisecondsValue / 4))
+        consumer.autoOffsetReset = .earliest
+        consumer.additionalProperties = configuration.kafkaProperties
+        return consumer
+    }
+
+    private func createTopics() async throws {
+        var admin = KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers)
+        admin.additionalProperties = configuration.kafkaProperties
+        let client: KafkaAdminClient
+        do {
+            client = try KafkaAdminClient(configuration: admin, logger: logger)
+        } catch {
+            throw OrchestratorError.kafka("cannot create the Kafka admin client", cause: error)
+        }
+        // Create only what is missing: some brokers (the embedded mock cluster) have no CreateTopics.
+        var missing: [KafkaNewTopic] = []
+        for topic in configuration.topics.all {
+            if (try? await client.partitions(of: topic, timeout: .seconds(10)))?.isEmpty ?? true {
+                missing.append(KafkaNewTopic(name: topic, partitionCount: configuration.partitions, replicationFactor: configuration.replicationFactor))
+            }
+        }
+        if !missing.isEmpty {
+            do {
+                try await client.createTopics(missing, timeout: .seconds(30))
+                logger.info("created topics", metadata: ["topics": "\(missing.map(\.name).joined(separator: ","))"])
+            } catch {
+                throw OrchestratorError.kafka("cannot create topics \(missing.map(\.name))", cause: error)
+            }
+        }
+        for topic in configuration.topics.inputs {
+            let partitions: [KafkaPartitionMetadata]
+            do {
+                partitions = try await client.partitions(of: topic, timeout: .seconds(30))
+            } catch {
+                throw OrchestratorError.kafka("cannot read the partitions of '\(topic)'", cause: error)
+            }
+            if partitions.count != Int(configuration.partitions) {
+                throw OrchestratorError.configuration(
+                    "topic '\(topic)' has \(partitions.count) partitions but the orchestrator is configured for \(configuration.partitions): the commands and replies topics must both have exactly that many"
+                )
+            }
+        }
+    }
+}
+
+extension Duration {
+    var wholeMillisecondsValue: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

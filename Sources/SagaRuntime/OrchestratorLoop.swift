@@ -1,0 +1,295 @@
+import Foundation
+import Kafka
+import Logging
+import SagaCore
+import SagaStore
+
+/// The orchestrator's single loop: poll, apply in memory, commit per partition, relay, repeat.
+///
+/// Everything mutable lives here and is touched by one task only; rebalances reach it as events
+/// drained after each poll.
+struct OrchestratorLoop {
+    let configuration: OrchestratorConfiguration
+    let registry: SagaRegistry
+    let store: any SagaStore
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer
+    let bridge: RebalanceBridge
+    let metrics: OrchestratorMetrics
+    let logger: Logger
+
+    private var partitions: [Int32: OwnedPartition] = [:]
+    private var intakePaused = false
+    private var lastPurge: Int64 = 0
+    private let encoder = SagaStateEncoder()
+    private let decoder: InputDecoder
+    private let applier: BatchApplier
+
+    init(
+        configuration: OrchestratorConfiguration, registry: SagaRegistry, store: any SagaStore,
+        consumer: KafkaConsumer, producer: KafkaProducer, bridge: RebalanceBridge,
+        metrics: OrchestratorMetrics, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.registry = registry
+        self.store = store
+        self.consumer = consumer
+        self.producer = producer
+        self.bridge = bridge
+        self.metrics = metrics
+        self.logger = logger
+        self.decoder = InputDecoder(registry: registry, partitionCount: configuration.partitions)
+        self.applier = BatchApplier(
+            registry: registry, topics: configuration.topics,
+            publishCommandSent: configuration.publishCommandSentEvents, logger: logger
+        )
+    }
+
+    static let wallClock: @Sendable () -> Int64 = {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    mutating func run() async throws {
+        lastPurge = Self.wallClock()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let messages: [KafkaConsumerMessage]
+            do {
+                messages = try await consumer.nextBatch(maxMessages: configuration.maxBatchMessages, timeout: pollWait())
+            } catch {
+                if error.isFatal { throw OrchestratorError.kafka("the consumer failed", cause: error) }
+                logger.warning("poll failed", metadata: ["error": "\(error)"])
+                continue
+            }
+            try applyRebalanceEvents()
+            try await process(messages)
+            try await relay()
+            updateIntake()
+            try await purgeIfDue()
+        }
+        // The batch in flight is done; make sure what it committed reached Kafka.
+        try await relay()
+    }
+
+    // MARK: - Rebalance
+
+    private mutating func applyRebalanceEvents() throws {
+        for event in bridge.drain() {
+            switch event {
+            case .failed(let error):
+                throw error
+            case .revoked(let number, let lost):
+                if let partition = partitions.removeValue(forKey: number) {
+                    logger.info("released partition", metadata: [
+                        "partition": "\(number)", "lost": "\(lost)", "activeSagas": "\(partition.sagas.count)",
+                        "unrelayed": "\(partition.unsent.count)",
+                    ])
+                }
+            case .assigned(let snapshot):
+                var partition = OwnedPartition(lease: snapshot.lease)
+                for record in snapshot.activeSagas {
+                    do {
+                        partition.keep(try encoder.decode(record.state))
+                    } catch {
+                        throw OrchestratorError.store("saga '\(record.id)' has a snapshot that cannot be read", cause: error)
+                    }
+                }
+                partition.unsent = snapshot.unsentOutbox
+                partitions[snapshot.lease.partition] = partition
+            }
+        }
+        metrics.update {
+            $0.ownedPartitions = partitions.count
+            $0.activeSagas = partitions.values.reduce(0) { $0 + $1.sagas.count }
+        }
+        if intakePaused { pauseIntake(force: true) }
+    }
+
+    // MARK: - Processing
+
+    private mutating func process(_ messages: [KafkaConsumerMessage]) async throws {
+        let now = SagaTime(milliseconds: Self.wallClock())
+        var byPartition: [Int32: [KafkaConsumerMessage]] = [:]
+        for message in messages {
+            byPartition[message.partition, default: []].append(message)
+        }
+        for number in Array(partitions.keys).sorted() {
+            guard var partition = partitions[number] else { continue }
+            var work = PartitionWork()
+            if let inputs = byPartition.removeValue(forKey: number) {
+                let decoded = inputs.map(decoder.decode)
+                let lookups = try await lookups(for: decoded, in: partition)
+                applier.apply(decoded, to: &partition, lookups: lookups, work: &work, now: now)
+            }
+            applier.fireTimers(of: &partition, work: &work, now: now)
+            guard !work.isEmpty else {
+                partitions[number] = partition
+                continue
+            }
+            let batch = CommitBatch(
+                lease: partition.lease,
+                sagas: work.records(partition: number, now: now.milliseconds, encoder: encoder),
+                nextOffsets: work.nextOffsets,
+                outbox: work.outbox,
+                startKeys: work.startKeys
+            )
+            do {
+                let result = try await store.commit(batch)
+                partition.unsent.append(contentsOf: result.outbox)
+                partitions[number] = partition
+                count(work)
+            } catch let error as SagaStoreError where error.code == .fenced {
+                // Another instance took the partition: nothing of this batch was written. Stop
+                // working on it; the consumer group hands it over.
+                partitions[number] = nil
+                metrics.update { $0.fenced += 1 }
+                logger.error("partition fenced: another instance owns it now", metadata: ["partition": "\(number)", "epoch": "\(partition.lease.epoch)"])
+            } catch {
+                throw OrchestratorError.store("committing a batch of partition \(number) failed", cause: error)
+            }
+        }
+        for (number, skipped) in byPartition {
+            logger.debug("skipped messages of a partition not owned", metadata: ["partition": "\(number)", "count": "\(skipped.count)"])
+        }
+    }
+
+    /// Reads from the store the sagas that inputs name but that are not in memory (finished ones),
+    /// and the owners of start keys.
+    private func lookups(for inputs: [DecodedInput], in partition: OwnedPartition) async throws -> BatchApplier.Lookups {
+        var lookups = BatchApplier.Lookups()
+        var missing = Set<String>()
+        var keys = Set<StartKey>()
+        for input in inputs {
+            if let id = input.sagaID, partition.sagas[id] == nil { missing.insert(id) }
+            if case .start(let start, _, _) = input.kind, let businessKey = start.businessKey {
+                keys.insert(StartKey(sagaType: start.sagaType, businessKey: businessKey))
+            }
+        }
+        do {
+            for id in missing {
+                if let record = try await store.saga(id: id) {
+                    lookups.sagas[id] = try encoder.decode(record.state)
+                }
+            }
+            if !keys.isEmpty {
+                lookups.startKeyOwners = try await store.sagaIDs(forStartKeys: Array(keys))
+            }
+        } catch {
+            throw OrchestratorError.store("looking up sagas failed", cause: error)
+        }
+        return lookups
+    }
+
+    private func count(_ work: PartitionWork) {
+        metrics.update { m in
+            m.commits += 1
+            m.started += work.started
+            m.deadLettered += work.deadLettered
+            m.ignored += work.ignored
+            for finished in work.finished {
+                if finished.status == .completed { m.completed += 1 } else { m.compensated += 1 }
+            }
+        }
+    }
+
+    // MARK: - Relay
+
+    private mutating func relay() async throws {
+        var records: [OutboxRecord] = []
+        for number in partitions.keys {
+            records.append(contentsOf: partitions[number]!.unsent)
+        }
+        guard !records.isEmpty else { return }
+        let messages = records.map { record in
+            KafkaProducerMessage(
+                topic: record.message.topic,
+                partition: record.message.partition,
+                key: record.message.key,
+                value: record.message.value,
+                headers: record.message.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+            )
+        }
+        let results = await producer.send(messages)
+        var sent = Set<Int64>()
+        var firstError: KafkaError?
+        for (record, result) in zip(records, results) {
+            switch result {
+            case .success: sent.insert(record.id)
+            case .failure(let error):
+                if error.isFatal { throw OrchestratorError.kafka("the producer failed", cause: error) }
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError {
+            logger.warning("some outbox messages were not published; they are retried", metadata: [
+                "failed": "\(records.count - sent.count)", "error": "\(firstError)",
+            ])
+        }
+        if !sent.isEmpty {
+            do {
+                try await store.markSent(Array(sent), sentAt: Self.wallClock())
+            } catch {
+                throw OrchestratorError.store("marking outbox rows sent failed", cause: error)
+            }
+            for number in partitions.keys {
+                partitions[number]!.unsent.removeAll { sent.contains($0.id) }
+            }
+            metrics.update { $0.published += sent.count }
+        }
+    }
+
+    // MARK: - Backpressure, timers, purge
+
+    private func pollWait() -> Duration {
+        var wait = configuration.maxPollWait.wholeMillisecondsValue
+        if partitions.values.contains(where: { !$0.unsent.isEmpty }) { wait = min(wait, 10) }
+        let now = Self.wallClock()
+        for partition in partitions.values {
+            if let earliest = partition.timers.earliest { wait = min(wait, max(0, earliest - now)) }
+        }
+        return .milliseconds(wait)
+    }
+
+    private mutating func updateIntake() {
+        let active = partitions.values.reduce(0) { $0 + $1.sagas.count }
+        metrics.update { $0.activeSagas = active }
+        if !intakePaused && active >= configuration.maxActiveSagas {
+            intakePaused = true
+            pauseIntake(force: false)
+            logger.notice("intake paused: active saga bound reached", metadata: ["active": "\(active)"])
+        } else if intakePaused && active < configuration.maxActiveSagas * 9 / 10 {
+            intakePaused = false
+            let commands = partitions.keys.map { KafkaTopicPartition(topic: configuration.topics.commands, partition: $0) }
+            do {
+                try consumer.resume(commands)
+            } catch {
+                logger.warning("resuming intake failed", metadata: ["error": "\(error)"])
+            }
+            logger.notice("intake resumed", metadata: ["active": "\(active)"])
+        }
+        metrics.update { $0.intakePaused = intakePaused }
+    }
+
+    private func pauseIntake(force: Bool) {
+        let commands = partitions.keys.map { KafkaTopicPartition(topic: configuration.topics.commands, partition: $0) }
+        do {
+            try consumer.pause(commands)
+        } catch {
+            logger.warning("pausing intake failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private mutating func purgeIfDue() async throws {
+        let now = Self.wallClock()
+        guard now - lastPurge >= configuration.purgeInterval.wholeMillisecondsValue else { return }
+        lastPurge = now
+        do {
+            let result = try await store.purge(
+                finishedBefore: now - configuration.retention.wholeMillisecondsValue,
+                sentOutboxBefore: now - 3_600_000
+            )
+            logger.info("purged", metadata: ["result": "\(result)"])
+        } catch {
+            logger.warning("purging the store failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import SagaCore
+import SagaStore
+
+/// What applying one poll batch (or a round of timers) to a partition produced: everything that
+/// goes into the partition's next store transaction.
+struct PartitionWork {
+    /// The latest state of every saga the batch touched, terminal ones included.
+    var touched: [String: SagaState] = [:]
+    /// Commands, progress events, dead letters and forwarded starts, in the order they were made.
+    var outbox: [OutboxMessage] = []
+    /// The next offset to read per input topic.
+    var nextOffsets: [String: Int64] = [:]
+    /// Start keys of sagas created by the batch.
+    var startKeys: [StartKeyRegistration] = []
+    /// How many inputs were sent to the dead-letter topic.
+    var deadLettered = 0
+    /// How many inputs changed nothing (duplicates, stale replies).
+    var ignored = 0
+    /// How many sagas the batch started.
+    var started = 0
+    /// Sagas that reached a terminal state, with their start time, for latency figures.
+    var finished: [(status: SagaStatus, startedAt: Int64)] = []
+
+    var isEmpty: Bool { touched.isEmpty && outbox.isEmpty && nextOffsets.isEmpty }
+
+    mutating func consumed(topic: String, offset: Int64) {
+        let next = offset + 1
+        if next > nextOffsets[topic, default: -1] { nextOffsets[topic] = next }
+    }
+
+    /// The store records of the touched sagas.
+    func records(partition: Int32, now: Int64, encoder: SagaStateEncoder) -> [SagaRecord] {
+        touched.values.map { state in
+            SagaRecord(
+                id: state.sagaID,
+                type: state.sagaType,
+                version: state.sagaVersion,
+                partition: partition,
+                status: state.status.rawValue,
+                isTerminal: state.status.isTerminal,
+                businessKey: state.businessKey,
+                nextDeadline: state.nextDeadline?.milliseconds,
+                createdAt: state.startedAt.milliseconds,
+                updatedAt: now,
+                state: encoder.encode(state)
+            )
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Kafka
+import Logging
+import SagaCore
+import Synchronization
+
+/// Reads the progress topic and keeps every event, for tests and benchmarks that wait for
+/// sagas to finish.
+public final class ProgressCollector: Sendable {
+    private struct State {
+        var events: [String: [ProgressEvent]] = [:]
+        var terminal: [String: (status: SagaStatus, receivedAt: ContinuousClock.Instant)] = [:]
+        var total = 0
+    }
+
+    private let consumer: KafkaConsumer
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - consumer: a consumer configuration with a group of its own.
+    ///   - topic: the progress topic.
+    public init(consumer: KafkaConsumerConfiguration, topic: String, logger: Logger = Logger(label: "saga.progress-collector")) throws {
+        self.consumer = try KafkaConsumer(configuration: consumer, logger: logger)
+        self.logger = logger
+        try self.consumer.subscribe(topics: [topic])
+    }
+
+    /// Collects until the task is cancelled.
+    public func run() async throws {
+        while !Task.isCancelled {
+            let batch: [KafkaConsumerMessage]
+            do {
+                batch = try await consumer.nextBatch(maxMessages: 5000, timeout: .milliseconds(20))
+            } catch {
+                if error.isFatal { throw error }
+                continue
+            }
+            let now = ContinuousClock.now
+            let events = batch.compactMap { message -> ProgressEvent? in
+                guard let value = message.value else { return nil }
+                return try? SagaMessageCodec.decode(ProgressEvent.self, from: value).get()
+            }
+            state.withLock { state in
+                for event in events {
+                    state.events[event.sagaId, default: []].append(event)
+                    state.total += 1
+                    if event.state.isTerminal && state.terminal[event.sagaId] == nil {
+                        state.terminal[event.sagaId] = (event.state, now)
+                    }
+                }
+            }
+        }
+        try? await consumer.close()
+    }
+
+    /// The events of one saga, in the order received (duplicates included: the relay publishes
+    /// at least once).
+    public func events(of sagaID: String) -> [ProgressEvent] {
+        state.withLock { $0.events[sagaID] ?? [] }
+    }
+
+    /// Every saga's events.
+    public var allEvents: [String: [ProgressEvent]] { state.withLock { $0.events } }
+
+    /// The terminal state of each saga that reached one, with when its event arrived.
+    public var terminal: [String: (status: SagaStatus, receivedAt: ContinuousClock.Instant)] {
+        state.withLock { $0.terminal }
+    }
+
+    /// Waits until `sagaIDs` all reached a terminal state, or `timeout` passed.
+    /// - Returns: the terminal state of each saga that reached one.
+    public func waitForTerminal(_ sagaIDs: some Collection<String>, timeout: Duration) async -> [String: SagaStatus] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found = state.withLock { state in
+                var found: [String: SagaStatus] = [:]
+                for id in sagaIDs { if let t = state.terminal[id] { found[id] = t.status } }
+                return found
+            }
+            if found.count == sagaIDs.count || ContinuousClock.now >= deadline { return found }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Waits until `sagaID` has an event matching `predicate`, or `timeout` passed.
+    public func waitForEvent(of sagaID: String, timeout: Duration, where predicate: (ProgressEvent) -> Bool) async -> ProgressEvent? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let event = events(of: sagaID).first(where: predicate) { return event }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+}

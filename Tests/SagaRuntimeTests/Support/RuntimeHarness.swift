@@ -1,0 +1,135 @@
+import Foundation
+import Kafka
+import KafkaTestKit
+import Logging
+import SagaCore
+import SagaRuntime
+import SagaStore
+import SagaTestKit
+
+/// An embedded broker with the orchestrator's topics and the participants' topics, a fresh
+/// SQLite file, and helpers to run an orchestrator with scripted participants against them.
+struct RuntimeHarness {
+    let broker: EmbeddedKafkaBroker
+    let topics: SagaTopics
+    let partitions: Int32
+    let participantTopics: [String]
+    let directory: URL
+    let runID: String
+
+    init(partitions: Int32 = 4, participants: [String] = ["inventory", "payment", "shipping"]) async throws {
+        runID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        broker = try EmbeddedKafkaBroker()
+        topics = SagaTopics(prefix: "saga.")
+        self.partitions = partitions
+        participantTopics = participants.map { "participant.\($0)" }
+        for topic in topics.all { try await broker.createTopic(topic, partitions: partitions) }
+        for topic in participantTopics { try await broker.createTopic(topic, partitions: 2) }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-runtime-\(runID)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var storePath: String { directory.appendingPathComponent("saga.sqlite").path }
+
+    func openStore() async throws -> any SagaStore {
+        try await SQLiteSagaStore(path: storePath, logger: Logger(label: "test.store"))
+    }
+
+    func configuration() -> OrchestratorConfiguration {
+        var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
+        configuration.topics = topics
+        configuration.partitions = partitions
+        configuration.kafkaProperties = EmbeddedKafkaBroker.recommendedClientProperties
+        configuration.fetchWaitMax = .milliseconds(5)
+        configuration.sessionTimeout = .seconds(6)
+        configuration.groupID = "orchestrator-\(runID)"
+        return configuration
+    }
+
+    func participants(_ script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior) throws -> ScriptedParticipants {
+        try ScriptedParticipants(
+            consumer: broker.consumerConfiguration(groupID: "participants-\(runID)"),
+            producer: broker.producerConfiguration(),
+            topics: participantTopics,
+            logger: quietLogger,
+            script: script
+        )
+    }
+
+    func progress() throws -> ProgressCollector {
+        try ProgressCollector(consumer: broker.consumerConfiguration(groupID: "progress-\(runID)-\(UInt32.random(in: 0...UInt32.max))"), topic: topics.progress, logger: quietLogger)
+    }
+
+    func client() throws -> SagaClient {
+        try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: quietLogger)
+    }
+
+    /// Reads every message of a topic from the beginning until `count` arrived or `timeout` passed.
+    func read(topic: String, count: Int, timeout: Duration) async throws -> [KafkaConsumerMessage] {
+        let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(groupID: "reader-\(runID)-\(topic)"), logger: quietLogger)
+        try consumer.subscribe(topics: [topic])
+        var messages: [KafkaConsumerMessage] = []
+        let deadline = ContinuousClock.now + timeout
+        while messages.count < count && ContinuousClock.now < deadline {
+            messages += try await consumer.nextBatch(maxMessages: 1000, timeout: .milliseconds(50))
+        }
+        try? await consumer.close()
+        return messages
+    }
+
+    /// The order-fulfilment saga: reserve, then charge and ship in parallel.
+    func orderDefinition(
+        version: Int = 1,
+        timeout: SagaDuration = .seconds(5),
+        retry: RetryPolicy = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), multiplier: 2, maxBackoff: .milliseconds(200), jitter: 0.2),
+        deadline: SagaDuration = .minutes(5)
+    ) -> SagaDefinition {
+        let compensation = RetryPolicy(maxAttempts: 10, initialBackoff: .milliseconds(20), multiplier: 2, maxBackoff: .milliseconds(200), jitter: 0.2)
+        return SagaDefinition(
+            type: "order",
+            version: version,
+            steps: [
+                StepDefinition(name: "reserve", topic: participantTopics[0], timeout: timeout, retry: retry, compensationRetry: compensation),
+                StepDefinition(name: "charge", topic: participantTopics[1], dependsOn: ["reserve"], timeout: timeout, retry: retry, compensationRetry: compensation),
+                StepDefinition(name: "ship", topic: participantTopics[2], dependsOn: ["reserve"], timeout: timeout, retry: retry, compensationRetry: compensation),
+            ],
+            deadline: deadline
+        )
+    }
+
+    func shutdown() async {
+        await broker.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+let quietLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = ProcessInfo.processInfo.environment["SAGA_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+    return logger
+}()
+
+/// Runs the orchestrator, the participants and a progress collector while `body` runs, then
+/// stops them all.
+func withRunning<T: Sendable>(
+    _ orchestrator: Orchestrator,
+    _ participants: ScriptedParticipants,
+    _ progress: ProgressCollector,
+    _ body: @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await orchestrator.run() }
+        group.addTask { try await participants.run() }
+        group.addTask { try await progress.run() }
+        do {
+            let result = try await body()
+            group.cancelAll()
+            try await group.waitForAll()
+            return result
+        } catch {
+            group.cancelAll()
+            try? await group.waitForAll()
+            throw error
+        }
+    }
+}
