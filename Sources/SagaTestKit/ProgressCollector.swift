@@ -25,6 +25,9 @@ public final class ProgressCollector: Sendable {
         try self.consumer.subscribe(topics: [topic])
     }
 
+    /// Whether the group gave this consumer its partitions.
+    public var isReady: Bool { !consumer.assignment.isEmpty }
+
     /// Collects until the task is cancelled.
     public func run() async throws {
         while !Task.isCancelled {

@@ -39,6 +39,18 @@ public final class SagaClient: Sendable {
         _ = try await producer.send(message(for: SagaMessageCodec.encode(control), type: ControlCommand.messageType, sagaID: control.sagaId))
     }
 
+    /// Sends a participant reply to the replies topic, on the partition that owns its saga (for
+    /// tests of duplicate and stale replies).
+    public func sendReply(_ reply: ParticipantReply, topic: String, partitions: Int32) async throws {
+        _ = try await producer.send(KafkaProducerMessage(
+            topic: topic,
+            partition: Partitioner.murmur2(key: reply.sagaId, partitionCount: partitions),
+            key: Array(reply.sagaId.utf8),
+            value: SagaMessageCodec.encode(reply),
+            headers: [KafkaHeader(name: SagaHeaders.messageType, value: ParticipantReply.messageType)]
+        ))
+    }
+
     /// Sends raw bytes to the commands topic (for tests of malformed input).
     public func sendRaw(_ value: [UInt8]?, key: String?) async throws {
         _ = try await producer.send(KafkaProducerMessage(topic: commandsTopic, key: key.map { Array($0.utf8) }, value: value))

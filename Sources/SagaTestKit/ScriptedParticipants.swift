@@ -55,6 +55,9 @@ public final class ScriptedParticipants: Sendable {
         try self.consumer.subscribe(topics: topics)
     }
 
+    /// Whether the group gave this consumer its partitions.
+    public var isReady: Bool { !consumer.assignment.isEmpty }
+
     /// Every command received, in order.
     public var commands: [Received] { state.withLock { $0.received } }
 

@@ -10,8 +10,7 @@ import Testing
 struct OrchestratorFlowTests {
     @Test("three phases over a DAG of three participants, in dependency order")
     func threePhasesOverADAG() async throws {
-        let harness = try await RuntimeHarness()
-        defer { Task { await harness.shutdown() } }
+        try await withHarness { harness in
         let store = try await harness.openStore()
         let orchestrator = Orchestrator(configuration: harness.configuration(), registry: try SagaRegistry([harness.orderDefinition()]), store: store, logger: quietLogger)
         let participants = try harness.participants { command in
@@ -51,13 +50,13 @@ struct OrchestratorFlowTests {
         #expect(orchestrator.metrics.snapshot.completed == 1)
         await client.shutdown()
         try await store.close()
+        }
     }
 
     @Test("a refusal in each phase compensates exactly the steps sent a pending command, dependents first",
           arguments: [("charge", SagaPhase.pending), ("ship", SagaPhase.verify), ("reserve", SagaPhase.approve)])
     func refusalCompensates(step: String, phase: SagaPhase) async throws {
-        let harness = try await RuntimeHarness()
-        defer { Task { await harness.shutdown() } }
+        try await withHarness { harness in
         let store = try await harness.openStore()
         let orchestrator = Orchestrator(configuration: harness.configuration(), registry: try SagaRegistry([harness.orderDefinition()]), store: store, logger: quietLogger)
         let participants = try harness.participants { command in
@@ -89,12 +88,12 @@ struct OrchestratorFlowTests {
         #expect(events.contains { $0.event == .stepRejected && $0.step == step })
         await client.shutdown()
         try await store.close()
+        }
     }
 
     @Test("retryable failures and timeouts are retried with backoff until the step succeeds")
     func retriesAndTimeouts() async throws {
-        let harness = try await RuntimeHarness()
-        defer { Task { await harness.shutdown() } }
+        try await withHarness { harness in
         let store = try await harness.openStore()
         let definition = harness.orderDefinition(timeout: .milliseconds(400))
         let orchestrator = Orchestrator(configuration: harness.configuration(), registry: try SagaRegistry([definition]), store: store, logger: quietLogger)
@@ -112,7 +111,7 @@ struct OrchestratorFlowTests {
             let id = try await client.start([StartSagaCommand(sagaType: "order")])[0]
             return (id, await progress.waitForTerminal([id], timeout: .seconds(30)))
         }
-        #expect(terminal[id] == .completed)
+        #expect(terminal[id] == .completed, "events: \(progress.events(of: id).map { "\($0.event) \($0.step ?? "") \($0.attempt ?? 0) \($0.reason ?? "")" })")
         let commands = participants.commands.map(\.command)
         #expect(commands.contains { $0.step == "charge" && $0.phase == .pending && $0.attempt == 2 })
         #expect(commands.contains { $0.step == "ship" && $0.phase == .verify && $0.attempt == 2 })
@@ -124,5 +123,6 @@ struct OrchestratorFlowTests {
         #expect(events.contains { $0.event == .retryScheduled && $0.step == "charge" })
         await client.shutdown()
         try await store.close()
+        }
     }
 }

@@ -122,6 +122,12 @@ func withRunning<T: Sendable>(
         group.addTask { try await participants.run() }
         group.addTask { try await progress.run() }
         do {
+            // Start sagas only once every consumer group has its partitions.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline
+                && !(orchestrator.metrics.snapshot.ownedPartitions > 0 && participants.isReady && progress.isReady) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             let result = try await body()
             group.cancelAll()
             try await group.waitForAll()
@@ -131,5 +137,18 @@ func withRunning<T: Sendable>(
             try? await group.waitForAll()
             throw error
         }
+    }
+}
+
+/// Runs `body` with a new harness and shuts the harness down afterwards, whatever happens.
+func withHarness<T>(partitions: Int32 = 4, _ body: (RuntimeHarness) async throws -> T) async throws -> T {
+    let harness = try await RuntimeHarness(partitions: partitions)
+    do {
+        let result = try await body(harness)
+        await harness.shutdown()
+        return result
+    } catch {
+        await harness.shutdown()
+        throw error
     }
 }
