@@ -103,6 +103,10 @@ struct SagaMachineControlTests {
         #expect(one.count == 36)
         #expect(one.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
         #expect(Array(one)[14] == "8", "version 8 UUID")
+        // Known answers computed independently (Python hashlib), documented in schemas/README.md.
+        #expect(one == "98c20917-cc3f-8e55-9dfc-7c04c7e32d2d")
+        #expect(SagaStart.derivedSagaID(sagaType: String(repeating: "x", count: 100), businessKey: String(repeating: "é", count: 40))
+            == "d3aa8f89-1afd-8b6d-bb2d-2adcc74d43fa")
         #expect(SagaStart.sagaID(for: StartSagaCommand(sagaType: "checkout", businessKey: "order-1")) == one)
         #expect(SagaStart.sagaID(for: StartSagaCommand(sagaType: "checkout", sagaId: "given", businessKey: "order-1")) == "given")
         #expect(SagaStart.sagaID(for: StartSagaCommand(sagaType: "checkout")) == nil)
