@@ -38,6 +38,17 @@ struct SagaMachineControlTests {
         #expect(h.commands.last?.attempt == 2)
     }
 
+    @Test func deadlinePassingWhilePausedTurnsTheSagaAroundButHoldsCommands() throws {
+        var h = try Harness(SagaDefinition(type: "p", steps: [StepDefinition(name: "a", topic: "a", timeout: .hours(2))], deadline: .minutes(1)))
+        h.feed(control(.pause))
+        h.fireTimer()
+        #expect(h.state.status == .compensating)
+        #expect(h.sent(.compensate).isEmpty)
+        #expect(h.lastEffects.nextDeadline == nil, "nothing is due until an operator resumes")
+        h.feed(control(.resume))
+        #expect(h.sent(.compensate) == ["a"])
+    }
+
     @Test func retryControlSkipsTheBackoff() throws {
         var h = try Harness(Sagas.fanOut(retry: RetryPolicy(maxAttempts: 3, initialBackoff: .minutes(1), maxBackoff: .minutes(1), jitter: 0)))
         h.reply("a", .pending, .failedRetryable)
