@@ -92,9 +92,10 @@ extension SagaMachine {
             }
             if refused {
                 state.status = .failed
-                emit(.sagaFailed, &state, &effects, now, reason: state.reason)
+                emit(.sagaFailed, &state, &effects, now, reason: state.failureReason)
             } else {
                 state.status = .compensated
+                state.failureReason = nil
                 emit(.sagaCompensated, &state, &effects, now, reason: state.reason)
             }
             return true
@@ -162,7 +163,7 @@ extension SagaMachine {
     func refuse(_ index: Int, _ reason: String, _ state: inout SagaState, _ effects: inout SagaEffects, _ now: SagaTime) {
         state.steps[index].progress = .refused
         state.steps[index].due = 0
-        state.reason = reason
+        state.failureReason = reason
         emit(.compensationRefused, &state, &effects, now, phase: .compensate, step: index, attempt: Int(state.steps[index].attempt), reason: reason)
     }
 
