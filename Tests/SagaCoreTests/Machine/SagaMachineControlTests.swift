@@ -144,6 +144,17 @@ struct SagaMachineControlTests {
         #expect(h.state.ignoredInputs == 3)
     }
 
+    @Test func aMachineRefusesTheStateOfAnotherVersion() throws {
+        var h = try Harness(Sagas.fanOut())
+        var v2 = Sagas.fanOut()
+        v2.version = 2
+        let other = SagaMachine(plan: try v2.compile(), replyTopic: "replies")
+        let before = h.state
+        let effects = other.handle(.timer, state: &h.state, now: h.now)
+        #expect(!effects.applied)
+        #expect(h.state == before)
+    }
+
     @Test func stateRoundTripsCompactly() throws {
         var h = try Harness(Sagas.checkout, payload: .emptyObject, sagaID: "7f1c0a52-3a4e-4f0e-9b1e-2f4a3c5d6e7f")
         h.reply("payment", .pending, output: ["charge": "ch_1"])
