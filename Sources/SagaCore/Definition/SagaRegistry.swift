@@ -42,6 +42,12 @@ public struct SagaRegistry: Sendable {
         plan(type: state.sagaType, version: state.sagaVersion)
     }
 
+    /// The machine that runs a saga in `state`, on the version it started with.
+    /// - Parameter replyTopic: the topic participants reply to.
+    public func machine(for state: SagaState, replyTopic: String) -> SagaMachine? {
+        plan(for: state).map { SagaMachine(plan: $0, replyTopic: replyTopic) }
+    }
+
     /// The plan a start command asks for: its version if given, else the latest.
     /// - Throws: ``SagaCoreError/unknownSagaType(_:version:file:line:)``.
     public func plan(for start: StartSagaCommand) throws(SagaCoreError) -> SagaPlan {

@@ -1,8 +1,10 @@
 /// The phases a step takes part in. Every step takes part in `execute` (the pending command);
 /// `verify` and `approve` can be left out for a step that has nothing to check or commit.
 public struct StepPhases: OptionSet, Hashable, Sendable, Codable {
+    /// The bits of the set.
     public let rawValue: UInt8
 
+    /// A set from its bits.
     public init(rawValue: UInt8) {
         self.rawValue = rawValue
     }

@@ -1,13 +1,3 @@
-/// A command for the runtime to publish.
-public struct OutgoingCommand: Hashable, Sendable {
-    /// The participant's command topic.
-    public var topic: String
-    /// The Kafka key: the saga id.
-    public var key: String
-    /// The command.
-    public var message: ParticipantCommand
-}
-
 /// What the runtime must do after a transition. The new state (the snapshot to persist) is the
 /// `inout` state the machine changed.
 public struct SagaEffects: Hashable, Sendable {

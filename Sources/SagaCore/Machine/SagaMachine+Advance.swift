@@ -44,9 +44,8 @@ extension SagaMachine {
 
     /// Sends the next attempt of (step, current phase).
     func send(_ index: Int, _ state: inout SagaState, _ effects: inout SagaEffects, _ now: SagaTime) {
-        let step = plan.steps[index]
         let phase = state.status.phase
-        let deadline = now.advanced(by: step.definition.timeout)
+        let deadline = now.advanced(by: plan.steps[index].definition.timeout)
         let attempt = state.steps[index].attempt + 1
         state.steps[index].attempt = attempt
         state.steps[index].progress = .inFlight
@@ -54,16 +53,17 @@ extension SagaMachine {
         var outputs: [String: JSONValue] = [:]
         if phase == .pending {
             state.steps[index].pendingSent = true
-            for dependency in step.dependencies {
-                if let output = state.steps[dependency].output { outputs[plan.steps[dependency].name] = output }
+            for dependency in plan.steps[index].dependencies {
+                if let output = state.steps[dependency].output { outputs[plan.steps[dependency].definition.name] = output }
             }
         }
         let command = ParticipantCommand(
-            sagaId: state.sagaID, sagaType: state.sagaType, sagaVersion: state.sagaVersion, step: step.name,
+            sagaId: state.sagaID, sagaType: state.sagaType, sagaVersion: state.sagaVersion, step: plan.steps[index].definition.name,
             phase: phase, attempt: Int(attempt), replyTo: .init(topic: replyTopic, partition: state.replyPartition),
             payload: state.payload, dependencyOutputs: outputs, deadline: deadline
         )
-        effects.commands.append(OutgoingCommand(topic: step.definition.topic, key: state.sagaID, message: command))
+        if effects.commands.capacity == 0 { effects.commands.reserveCapacity(plan.steps.count) }
+        effects.commands.append(OutgoingCommand(topic: plan.steps[index].definition.topic, key: state.sagaID, message: command))
         emit(.commandSent, &state, &effects, now, phase: phase, step: index, attempt: Int(attempt))
     }
 
@@ -92,9 +92,10 @@ extension SagaMachine {
             }
             if refused {
                 state.status = .failed
-                emit(.sagaFailed, &state, &effects, now, reason: state.reason)
+                emit(.sagaFailed, &state, &effects, now, reason: state.failureReason)
             } else {
                 state.status = .compensated
+                state.failureReason = nil
                 emit(.sagaCompensated, &state, &effects, now, reason: state.reason)
             }
             return true
@@ -162,7 +163,7 @@ extension SagaMachine {
     func refuse(_ index: Int, _ reason: String, _ state: inout SagaState, _ effects: inout SagaEffects, _ now: SagaTime) {
         state.steps[index].progress = .refused
         state.steps[index].due = 0
-        state.reason = reason
+        state.failureReason = reason
         emit(.compensationRefused, &state, &effects, now, phase: .compensate, step: index, attempt: Int(state.steps[index].attempt), reason: reason)
     }
 
@@ -171,10 +172,12 @@ extension SagaMachine {
         _ kind: ProgressEvent.Kind, _ state: inout SagaState, _ effects: inout SagaEffects, _ now: SagaTime,
         phase: SagaPhase? = nil, step: Int? = nil, attempt: Int? = nil, reason: String? = nil, retryAt: SagaTime? = nil
     ) {
+        // Most transitions emit one to four events: one allocation instead of three growths.
+        if effects.events.capacity == 0 { effects.events.reserveCapacity(4) }
         state.sequence += 1
         effects.events.append(ProgressEvent(
             sagaId: state.sagaID, sagaType: state.sagaType, sagaVersion: state.sagaVersion, sequence: state.sequence,
-            event: kind, phase: phase, step: step.map { plan.steps[$0].name }, attempt: attempt, state: state.status,
+            event: kind, phase: phase, step: step.map { plan.steps[$0].definition.name }, attempt: attempt, state: state.status,
             paused: state.paused, time: now, reason: reason, retryAt: retryAt
         ))
     }

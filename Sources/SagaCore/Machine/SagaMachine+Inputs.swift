@@ -7,14 +7,18 @@ extension SagaMachine {
             effects.ignoredReason = reason
         }
         guard reply.sagaId == state.sagaID else { return ignore("reply for another saga") }
-        guard !state.status.isSettled else { return ignore("saga is \(state.status.rawValue)") }
+        guard !state.status.isTerminal else { return ignore("saga is \(state.status.rawValue)") }
         guard let index = plan.indexOfStep(reply.step) else { return ignore("unknown step '\(reply.step)'") }
         let phase = state.status.phase
         guard reply.phase == phase else { return ignore("stale \(reply.phase.rawValue) reply while in \(phase.rawValue)") }
         let step = state.steps[index]
-        guard step.progress == .inFlight, reply.attempt == Int(step.attempt) else {
+        // A compensation the machine gave up on (attempts ran out) that the participant did after all.
+        let lateCompensation = phase == .compensate && step.progress == .refused && reply.outcome == .succeeded
+            && reply.attempt == Int(step.attempt)
+        guard lateCompensation || (state.status != .failed && step.progress == .inFlight && reply.attempt == Int(step.attempt)) else {
             return ignore("duplicate or old reply (attempt \(reply.attempt), step is \(step.progress) at attempt \(step.attempt))")
         }
+        if lateCompensation { state.status = .compensating }
         let reason = reply.reason ?? reply.outcome.rawValue
         switch reply.outcome {
         case .succeeded:

@@ -44,6 +44,8 @@ public struct SagaMachine: Sendable {
 
     /// Applies one input to a saga, changing `state` in place.
     ///
+    /// A state of another saga type or version than ``plan`` is left alone (``SagaEffects/ignoredReason`` says so).
+    ///
     /// - Parameters:
     ///   - input: what happened.
     ///   - state: the saga's state; on return, the snapshot to persist.
@@ -51,6 +53,12 @@ public struct SagaMachine: Sendable {
     /// - Returns: what to publish and when to fire the timer next.
     public func handle(_ input: SagaInput, state: inout SagaState, now: SagaTime) -> SagaEffects {
         var effects = SagaEffects()
+        guard state.sagaVersion == plan.version, state.steps.count == plan.steps.count, state.sagaType == plan.type else {
+            // The runtime picked the wrong plan: refuse rather than misread the steps.
+            effects.ignoredReason = "saga '\(state.sagaID)' runs \(state.sagaType) v\(state.sagaVersion), not \(plan.type) v\(plan.version)"
+            effects.nextDeadline = state.nextDeadline
+            return effects
+        }
         switch input {
         case .reply(let reply): handleReply(reply, &state, &effects, now)
         case .timer: handleTimer(&state, &effects, now)

@@ -32,8 +32,11 @@ public struct SagaState: Hashable, Sendable {
     public internal(set) var replyPartition: Int32
     /// How many inputs changed nothing: duplicate or stale replies, duplicate starts.
     public internal(set) var ignoredInputs: Int64
-    /// Why the saga is compensating, compensated or failed.
+    /// Why the saga turned around: the rejection, exhausted retries, the deadline or the cancel that started compensation.
     public internal(set) var reason: String?
+    /// Why compensation is stuck, when a participant refused it for good (the saga is or was `failed`);
+    /// cleared when the saga is compensated.
+    public internal(set) var failureReason: String?
 
     init(sagaID: String, plan: SagaPlan, start: StartSagaCommand, replyPartition: Int32, now: SagaTime) {
         self.sagaID = sagaID
@@ -51,6 +54,7 @@ public struct SagaState: Hashable, Sendable {
         self.replyPartition = replyPartition
         self.ignoredInputs = 0
         self.reason = nil
+        self.failureReason = nil
     }
 
     /// The earliest time something is due: an attempt timeout, a retry, or the saga deadline; nil when nothing is.
@@ -71,7 +75,7 @@ extension SagaState: Codable {
     enum CodingKeys: String, CodingKey {
         case sagaID = "id", sagaType = "t", sagaVersion = "v", businessKey = "k", status = "st", paused = "pz"
         case payload = "in", steps = "s", sequence = "q", random = "r", startedAt = "at", deadline = "dl"
-        case replyPartition = "rp", ignoredInputs = "ig", reason = "why"
+        case replyPartition = "rp", ignoredInputs = "ig", reason = "why", failureReason = "fail"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,6 +95,7 @@ extension SagaState: Codable {
         replyPartition = try c.decode(Int32.self, forKey: .replyPartition)
         ignoredInputs = try c.decodeIfPresent(Int64.self, forKey: .ignoredInputs) ?? 0
         reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        failureReason = try c.decodeIfPresent(String.self, forKey: .failureReason)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -110,5 +115,6 @@ extension SagaState: Codable {
         try c.encode(replyPartition, forKey: .replyPartition)
         if ignoredInputs != 0 { try c.encode(ignoredInputs, forKey: .ignoredInputs) }
         try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(failureReason, forKey: .failureReason)
     }
 }

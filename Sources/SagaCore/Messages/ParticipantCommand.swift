@@ -34,7 +34,14 @@ public struct ParticipantCommand: SagaMessage {
     /// The attempt of this (step, phase), from 1.
     public var attempt: Int
     /// `<sagaId>/<step>/<phase>`: the same for every attempt of this (step, phase), so a participant applies it once.
-    public var idempotencyKey: String
+    ///
+    /// Computed on demand (the machine's hot path does not build the string); set only to carry a key
+    /// read from the wire that differs from the derived one.
+    public var idempotencyKey: String {
+        get { customIdempotencyKey ?? Self.idempotencyKey(sagaID: sagaId, step: step, phase: phase) }
+        set { customIdempotencyKey = newValue == Self.idempotencyKey(sagaID: sagaId, step: step, phase: phase) ? nil : newValue }
+    }
+    private var customIdempotencyKey: String?
     /// Where to reply.
     public var replyTo: ReplyTo
     /// The saga's input, as given in its start command.
@@ -56,11 +63,52 @@ public struct ParticipantCommand: SagaMessage {
         self.step = step
         self.phase = phase
         self.attempt = attempt
-        self.idempotencyKey = idempotencyKey ?? ParticipantCommand.idempotencyKey(sagaID: sagaId, step: step, phase: phase)
+        self.customIdempotencyKey = nil
         self.replyTo = replyTo
         self.payload = payload
         self.dependencyOutputs = dependencyOutputs
         self.deadline = deadline
+        if let idempotencyKey { self.idempotencyKey = idempotencyKey }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case messageType, schemaVersion, sagaId, sagaType, sagaVersion, step, phase, attempt, idempotencyKey
+        case replyTo, payload, dependencyOutputs, deadline
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        messageType = try c.decode(String.self, forKey: .messageType)
+        schemaVersion = try c.decode(Int.self, forKey: .schemaVersion)
+        sagaId = try c.decode(String.self, forKey: .sagaId)
+        sagaType = try c.decode(String.self, forKey: .sagaType)
+        sagaVersion = try c.decode(Int.self, forKey: .sagaVersion)
+        step = try c.decode(String.self, forKey: .step)
+        phase = try c.decode(SagaPhase.self, forKey: .phase)
+        attempt = try c.decode(Int.self, forKey: .attempt)
+        replyTo = try c.decode(ReplyTo.self, forKey: .replyTo)
+        payload = try c.decode(JSONValue.self, forKey: .payload)
+        dependencyOutputs = try c.decode([String: JSONValue].self, forKey: .dependencyOutputs)
+        deadline = try c.decode(SagaTime.self, forKey: .deadline)
+        customIdempotencyKey = nil
+        idempotencyKey = try c.decode(String.self, forKey: .idempotencyKey)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(messageType, forKey: .messageType)
+        try c.encode(schemaVersion, forKey: .schemaVersion)
+        try c.encode(sagaId, forKey: .sagaId)
+        try c.encode(sagaType, forKey: .sagaType)
+        try c.encode(sagaVersion, forKey: .sagaVersion)
+        try c.encode(step, forKey: .step)
+        try c.encode(phase, forKey: .phase)
+        try c.encode(attempt, forKey: .attempt)
+        try c.encode(idempotencyKey, forKey: .idempotencyKey)
+        try c.encode(replyTo, forKey: .replyTo)
+        try c.encode(payload, forKey: .payload)
+        try c.encode(dependencyOutputs, forKey: .dependencyOutputs)
+        try c.encode(deadline, forKey: .deadline)
     }
 
     /// The idempotency key of (saga, step, phase): stable across the retries of that (step, phase).

@@ -2,30 +2,53 @@
 public struct ProgressEvent: SagaMessage {
     /// What happened. A struct of names rather than an enum, so new kinds can be added.
     public struct Kind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The event's name on the wire.
         public let rawValue: String
+        /// An event kind by name.
         public init(rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
 
+        /// The saga was created and its first pending commands sent.
         public static let sagaStarted = Kind(rawValue: "sagaStarted")
+        /// A duplicate start was answered with the existing saga (`reason` names it).
         public static let startDeduplicated = Kind(rawValue: "startDeduplicated")
+        /// A duplicate start was refused (policy `reject`, or the id belongs to another saga type).
         public static let startRejected = Kind(rawValue: "startRejected")
+        /// Every step finished the previous phase; `phase` is the one that starts.
         public static let phaseStarted = Kind(rawValue: "phaseStarted")
+        /// A command was sent to `step` for `phase`, attempt `attempt`.
         public static let commandSent = Kind(rawValue: "commandSent")
+        /// `step` succeeded in `phase`.
         public static let stepSucceeded = Kind(rawValue: "stepSucceeded")
+        /// `step` replied failed-retryable in `phase` (`reason`).
         public static let stepFailed = Kind(rawValue: "stepFailed")
+        /// `step` rejected `phase` (`reason`): the saga compensates.
         public static let stepRejected = Kind(rawValue: "stepRejected")
+        /// No reply from `step` within its timeout.
         public static let stepTimedOut = Kind(rawValue: "stepTimedOut")
+        /// The next attempt of `step` is sent at `retryAt`.
         public static let retryScheduled = Kind(rawValue: "retryScheduled")
+        /// Every step approved. Final.
         public static let sagaCompleted = Kind(rawValue: "sagaCompleted")
+        /// The saga turned around (`reason`).
         public static let compensationStarted = Kind(rawValue: "compensationStarted")
+        /// `step` acknowledged its compensation.
         public static let stepCompensated = Kind(rawValue: "stepCompensated")
+        /// `step` refused compensation for good, or its attempts ran out (`reason`).
         public static let compensationRefused = Kind(rawValue: "compensationRefused")
+        /// Every step that was sent a pending command is compensated. Final.
         public static let sagaCompensated = Kind(rawValue: "sagaCompensated")
+        /// Compensation is stuck on a refusal: an operator must retry or force the step.
         public static let sagaFailed = Kind(rawValue: "sagaFailed")
+        /// An operator paused the saga.
         public static let paused = Kind(rawValue: "paused")
+        /// An operator resumed the saga.
         public static let resumed = Kind(rawValue: "resumed")
+        /// An operator asked to retry `step` now.
         public static let retryRequested = Kind(rawValue: "retryRequested")
+        /// An operator marked `step`'s refused compensation as done by hand.
         public static let compensationForced = Kind(rawValue: "compensationForced")
+        /// An operator control did not apply (`reason` says why).
         public static let controlRejected = Kind(rawValue: "controlRejected")
 
         public init(from decoder: any Decoder) throws {

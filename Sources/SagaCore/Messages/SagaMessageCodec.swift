@@ -4,8 +4,11 @@ import Foundation
 public enum SagaMessageCodec {
     /// A message read from the orchestrator's commands or replies topic.
     public enum Inbound: Hashable, Sendable {
+        /// A start command.
         case start(StartSagaCommand)
+        /// An operator control.
         case control(ControlCommand)
+        /// A participant reply.
         case reply(ParticipantReply)
     }
 

@@ -33,6 +33,15 @@ struct DefinitionTests {
         #expect(try definition.compile().layerNames == [["payment", "stock"], ["shipping"]])
     }
 
+    @Test func theDocumentedExampleIsValid() throws {
+        let url = SchemaFiles.directory.appendingPathComponent("saga-definition.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let yaml = try #require(text.components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
+        let result = SagaDefinition.parse(yaml: yaml, file: "saga-definition.md")
+        #expect(result.issues.isEmpty, "\(result.issues)")
+        #expect(result.definition?.steps.count == 3)
+    }
+
     @Test func everyProblemIsReportedWithFileLineAndField() throws {
         let result = SagaDefinition.parse(yaml: try Fixtures.text("broken.yaml"), file: "broken.yaml")
         #expect(result.definition == nil)

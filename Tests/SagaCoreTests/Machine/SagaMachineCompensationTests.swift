@@ -72,7 +72,8 @@ struct SagaMachineCompensationTests {
         h.reply("b", .pending, .rejected)
         h.reply("b", .compensate, .rejected, reason: "ledger closed")
         #expect(h.state.status == .failed)
-        #expect(h.state.reason == "step 'b' refused compensation: ledger closed")
+        #expect(h.state.failureReason == "step 'b' refused compensation: ledger closed")
+        #expect(h.state.reason == "step 'b' rejected pending: rejected")
         #expect(h.events.last?.event == .sagaFailed)
         #expect(h.lastEffects.nextDeadline == nil)
         #expect(!h.sent(.compensate).contains("a"), "a waits for b")
@@ -97,7 +98,17 @@ struct SagaMachineCompensationTests {
         h.fireTimer()
         h.fireTimer()
         #expect(h.state.status == .failed)
-        #expect(h.state.reason?.contains("after 2 attempts") == true)
+        #expect(h.state.failureReason?.contains("after 2 attempts") == true)
+    }
+
+    @Test func lateAcknowledgementOfAGivenUpCompensationIsAccepted() throws {
+        var h = try Harness(Sagas.fanOut(compensation: RetryPolicy(maxAttempts: 1, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(10), jitter: 0)))
+        h.reply("a", .pending, .rejected)
+        h.fireTimer()
+        #expect(h.state.status == .failed)
+        h.reply("a", .compensate)
+        #expect(h.state.status == .compensated)
+        #expect(h.events.last?.event == .sagaCompensated)
     }
 
     @Test func replyFromTheAbandonedPhaseIsStale() throws {

@@ -38,6 +38,17 @@ struct SagaMachineControlTests {
         #expect(h.commands.last?.attempt == 2)
     }
 
+    @Test func deadlinePassingWhilePausedTurnsTheSagaAroundButHoldsCommands() throws {
+        var h = try Harness(SagaDefinition(type: "p", steps: [StepDefinition(name: "a", topic: "a", timeout: .hours(2))], deadline: .minutes(1)))
+        h.feed(control(.pause))
+        h.fireTimer()
+        #expect(h.state.status == .compensating)
+        #expect(h.sent(.compensate).isEmpty)
+        #expect(h.lastEffects.nextDeadline == nil, "nothing is due until an operator resumes")
+        h.feed(control(.resume))
+        #expect(h.sent(.compensate) == ["a"])
+    }
+
     @Test func retryControlSkipsTheBackoff() throws {
         var h = try Harness(Sagas.fanOut(retry: RetryPolicy(maxAttempts: 3, initialBackoff: .minutes(1), maxBackoff: .minutes(1), jitter: 0)))
         h.reply("a", .pending, .failedRetryable)
@@ -103,6 +114,10 @@ struct SagaMachineControlTests {
         #expect(one.count == 36)
         #expect(one.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
         #expect(Array(one)[14] == "8", "version 8 UUID")
+        // Known answers computed independently (Python hashlib), documented in schemas/README.md.
+        #expect(one == "98c20917-cc3f-8e55-9dfc-7c04c7e32d2d")
+        #expect(SagaStart.derivedSagaID(sagaType: String(repeating: "x", count: 100), businessKey: String(repeating: "é", count: 40))
+            == "d3aa8f89-1afd-8b6d-bb2d-2adcc74d43fa")
         #expect(SagaStart.sagaID(for: StartSagaCommand(sagaType: "checkout", businessKey: "order-1")) == one)
         #expect(SagaStart.sagaID(for: StartSagaCommand(sagaType: "checkout", sagaId: "given", businessKey: "order-1")) == "given")
         #expect(SagaStart.sagaID(for: StartSagaCommand(sagaType: "checkout")) == nil)
@@ -127,6 +142,17 @@ struct SagaMachineControlTests {
         #expect(effects.events.map(\.event) == [.startRejected])
         #expect(h.state.steps == before)
         #expect(h.state.ignoredInputs == 3)
+    }
+
+    @Test func aMachineRefusesTheStateOfAnotherVersion() throws {
+        var h = try Harness(Sagas.fanOut())
+        var v2 = Sagas.fanOut()
+        v2.version = 2
+        let other = SagaMachine(plan: try v2.compile(), replyTopic: "replies")
+        let before = h.state
+        let effects = other.handle(.timer, state: &h.state, now: h.now)
+        #expect(!effects.applied)
+        #expect(h.state == before)
     }
 
     @Test func stateRoundTripsCompactly() throws {

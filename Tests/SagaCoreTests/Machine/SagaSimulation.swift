@@ -107,8 +107,17 @@ struct SagaSimulation {
                     ControlCommand(sagaId: "sim", action: .compensate),
                     ControlCommand(sagaId: "sim", action: .compensate, step: step),
                 ]
-                // Controls are rarer than the rest.
-                if (pick / 13) % 3 == 0 { feed(.control(controls[(pick / 39) % controls.count])) }
+                // Controls are rarer than the rest; so are duplicate starts and early timers.
+                switch (pick / 13) % 6 {
+                case 0: feed(.control(controls[(pick / 78) % controls.count]))
+                case 1:
+                    let before = state.steps
+                    let policy: StartSagaCommand.ConflictPolicy = pick % 2 == 0 ? .reject : .returnExisting
+                    feed(.start(StartSagaCommand(sagaType: "random", sagaId: "sim", payload: ["n": 2], onConflict: policy)))
+                    precondition(state.steps == before, "a duplicate start changed the saga")
+                case 2: feed(.timer)
+                default: break
+                }
             }
         }
     }

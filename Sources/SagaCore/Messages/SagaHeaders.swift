@@ -1,0 +1,13 @@
+/// Kafka header names and values used with every saga message.
+public enum SagaHeaders {
+    /// The message type (`saga.start`, `saga.control`, `saga.participant.command`, ...).
+    public static let messageType = "saga-message-type"
+    /// The saga id, so a consumer can route without parsing the value.
+    public static let sagaID = "saga-id"
+    /// The W3C trace context header, copied from the input that caused the message.
+    public static let traceparent = "traceparent"
+    /// The content type; always ``jsonContentType``.
+    public static let contentType = "content-type"
+    /// The content type of every saga message.
+    public static let jsonContentType = "application/json"
+}
