@@ -102,6 +102,7 @@ let package = Package(
                 "SagaStore",
                 "SagaRuntime",
                 "SagaTestKit",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

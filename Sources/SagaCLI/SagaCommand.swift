@@ -10,6 +10,7 @@ struct SagaCommand: AsyncParsableCommand {
         subcommands: [
             BrokerCommand.self,
             ValidateCommand.self,
+            OrchestratorCommand.self,
             BenchCommand.self,
         ]
     )

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import SagaCore
+
+/// Loads saga definition files for the commands that run sagas.
+enum DefinitionLoader {
+    /// Loads every `.yaml` and `.yml` file of `paths` (files, or directories read one level deep)
+    /// into a registry.
+    /// - Throws: a `ValidationError` listing every problem as `file:line: field: message`.
+    static func registry(from paths: [String]) throws -> SagaRegistry {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ValidationError("definitions: '\(path)' does not exist")
+            }
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                files += names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(path)/\($0)" }
+            } else {
+                files.append(path)
+            }
+        }
+        guard !files.isEmpty else {
+            throw ValidationError("definitions: no .yaml or .yml files in \(paths.joined(separator: ", "))")
+        }
+        var registry = SagaRegistry()
+        var problems: [String] = []
+        for file in files {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                problems.append("\(file):0: : cannot read the file")
+                continue
+            }
+            let result = SagaDefinition.parse(yaml: text, file: file)
+            guard let definition = result.definition else {
+                problems += result.issues.map(\.description)
+                continue
+            }
+            do {
+                try registry.register(definition)
+            } catch {
+                problems.append("\(file):1: version: \(error.message)")
+            }
+        }
+        if !problems.isEmpty {
+            throw ValidationError("saga definitions have problems:\n" + problems.joined(separator: "\n"))
+        }
+        return registry
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SagaRuntime
+import SagaStore
+import ServiceLifecycle
+
+/// `saga orchestrator`: runs the orchestrator service until SIGTERM or SIGINT.
+struct OrchestratorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orchestrator",
+        abstract: "Run the saga orchestrator service.",
+        discussion: """
+            Settings come from --config (YAML), then SAGA_* environment variables, then flags. \
+            Any librdkafka property can be given with -X key=value or SAGA_KAFKA_<PROPERTY> \
+            (SAGA_KAFKA_SECURITY_PROTOCOL=SASL_SSL sets security.protocol). SIGTERM or SIGINT \
+            stops intake, finishes the batch in flight, publishes what it committed and leaves \
+            the consumer group.
+            """
+    )
+
+    @Option(help: "A YAML configuration file.")
+    var config: String?
+
+    @Option(name: .customLong("bootstrap-servers"), help: "Kafka bootstrap servers, comma-separated (default localhost:9092).")
+    var bootstrapServers: String?
+
+    @Option(help: "The saga store: sqlite:PATH (default sqlite:saga.sqlite).")
+    var store: String?
+
+    @Option(name: .customLong("definitions"), help: "A saga definition file or a directory of them; repeatable.")
+    var definitions: [String] = []
+
+    @Option(help: "Prefix of the orchestrator's topic names (default saga.).")
+    var topicPrefix: String?
+
+    @Option(help: "Partitions of the commands and replies topics (default 8).")
+    var partitions: Int32?
+
+    @Option(help: "The consumer group of the orchestrator instances (default saga-orchestrator).")
+    var groupID: String?
+
+    @Option(help: "Bound on active sagas per instance; start commands pause at it (default 100000).")
+    var maxActiveSagas: Int?
+
+    @Flag(help: "Do not create missing topics at start.")
+    var noCreateTopics = false
+
+    @Option(name: .customShort("X"), help: "A librdkafka property, key=value; repeatable.")
+    var properties: [String] = []
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func settings(environment: [String: String]) throws -> OrchestratorSettings {
+        var settings = OrchestratorSettings()
+        if let config { try settings.apply(file: config) }
+        try settings.apply(environment: environment)
+        if let bootstrapServers { settings.bootstrapServers = bootstrapServers.split(separator: ",").map(String.init) }
+        if let store { settings.store = store }
+        if !definitions.isEmpty { settings.definitions = definitions }
+        if let topicPrefix { settings.topicPrefix = topicPrefix }
+        if let partitions {
+            guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
+            settings.partitions = partitions
+        }
+        if let groupID { settings.groupID = groupID }
+        if let maxActiveSagas { settings.maxActiveSagas = maxActiveSagas }
+        if noCreateTopics { settings.createTopics = false }
+        try settings.apply(properties: properties)
+        guard !settings.definitions.isEmpty else {
+            throw ValidationError("no saga definitions: give --definitions DIR (or SAGA_DEFINITIONS, or 'definitions' in --config)")
+        }
+        return settings
+    }
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "saga.orchestrator")
+        logger.logLevel = level
+
+        let settings = try settings(environment: ProcessInfo.processInfo.environment)
+        let registry = try DefinitionLoader.registry(from: settings.definitions)
+        let url: SagaStoreURL
+        do {
+            url = try SagaStoreURL(settings.store)
+        } catch {
+            throw ValidationError("--store: \(error)")
+        }
+        let store = try await url.openSagaStore(logger: logger)
+        let orchestrator = Orchestrator(configuration: settings.configuration, registry: registry, store: store, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: orchestrator)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Kafka
+import SagaCore
+import SagaRuntime
+import SagaStore
+import SagaTestKit
+import Testing
+
+/// Checks that each saga's progress events tell one story: sequence numbers 1...n with no gap,
+/// and every copy of one number the same event (the relay publishes at least once, so copies
+/// happen; two different events with one number would mean an input was applied twice).
+func checkOneStory(_ events: [ProgressEvent], saga: String) {
+    var bySequence: [Int64: ProgressEvent] = [:]
+    for event in events {
+        if let first = bySequence[event.sequence] {
+            #expect(first == event, "saga \(saga): two different events with sequence \(event.sequence)")
+        } else {
+            bySequence[event.sequence] = event
+        }
+    }
+    let sequences = bySequence.keys.sorted()
+    #expect(sequences == Array(1...Int64(max(1, sequences.count))), "saga \(saga): sequence numbers \(sequences)")
+}
+
+@Suite("Orchestrator: recovery from the store", .timeLimit(.minutes(3)))
+struct OrchestratorRecoveryTests {
+    @Test("a new instance takes over from the store mid-run: every saga finishes, no input applied twice")
+    func restartMidRun() async throws {
+        try await withHarness { harness in
+            let registry = try SagaRegistry([harness.orderDefinition()])
+            let participants = try harness.participants { _ in .succeed() }
+            let progress = try harness.progress()
+            let client = try harness.client()
+            let count = 300
+
+            let (ids, terminal) = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await participants.run() }
+                group.addTask { try await progress.run() }
+                var ids: [String] = []
+                // Three orchestrator lives on one store file; sagas keep arriving across them.
+                for life in 0..<3 {
+                    let store = try await harness.openStore()
+                    let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger)
+                    try await withThrowingTaskGroup(of: Void.self) { lifeGroup in
+                        lifeGroup.addTask { try await orchestrator.run() }
+                        let deadline = ContinuousClock.now + .seconds(30)
+                        while orchestrator.metrics.snapshot.ownedPartitions < Int(harness.partitions) && ContinuousClock.now < deadline {
+                            try await Task.sleep(for: .milliseconds(20))
+                        }
+                        for _ in 0..<5 {
+                            ids += try await client.start((0..<(count / 15)).map { _ in StartSagaCommand(sagaType: "order") })
+                            try await Task.sleep(for: .milliseconds(30))
+                        }
+                        // Stop while sagas are still in flight.
+                        lifeGroup.cancelAll()
+                        try await lifeGroup.waitForAll()
+                    }
+                    try await store.close()
+                    _ = life
+                }
+                // A last life to finish what is left.
+                let store = try await harness.openStore()
+                let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger)
+                group.addTask { try await orchestrator.run() }
+                let terminal = await progress.waitForTerminal(ids, timeout: .seconds(90))
+                group.cancelAll()
+                try await group.waitForAll()
+                try await store.close()
+                return (ids, terminal)
+            }
+            #expect(ids.count == count)
+            #expect(terminal.count == count)
+            #expect(terminal.values.allSatisfy { $0 == .completed })
+            for id in ids { checkOneStory(progress.events(of: id), saga: id) }
+            #expect(participants.effects.values.allSatisfy { $0 == 1 })
+            let store = try await harness.openStore()
+            #expect(try await store.countSagasByStatus()["completed"] == count)
+            try await store.close()
+            await client.shutdown()
+        }
+    }
+}
