@@ -6,8 +6,10 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Run a benchmark and print its figures.",
         subcommands: [
+            BenchSagasCommand.self,
             BenchKafkaCommand.self,
             BenchCoreCommand.self,
-        ]
+        ],
+        defaultSubcommand: BenchSagasCommand.self
     )
 }

@@ -15,13 +15,17 @@ public final class ProgressCollector: Sendable {
     private let consumer: KafkaConsumer
     private let state = Mutex(State())
     private let logger: Logger
+    private let keepEvents: Bool
 
     /// - Parameters:
     ///   - consumer: a consumer configuration with a group of its own.
     ///   - topic: the progress topic.
-    public init(consumer: KafkaConsumerConfiguration, topic: String, logger: Logger = Logger(label: "saga.progress-collector")) throws {
+    ///   - keepEvents: whether every event is kept (default), or only each saga's terminal state
+    ///     (for benchmarks with many sagas).
+    public init(consumer: KafkaConsumerConfiguration, topic: String, keepEvents: Bool = true, logger: Logger = Logger(label: "saga.progress-collector")) throws {
         self.consumer = try KafkaConsumer(configuration: consumer, logger: logger)
         self.logger = logger
+        self.keepEvents = keepEvents
         try self.consumer.subscribe(topics: [topic])
     }
 
@@ -43,9 +47,10 @@ public final class ProgressCollector: Sendable {
                 guard let value = message.value else { return nil }
                 return try? SagaMessageCodec.decode(ProgressEvent.self, from: value).get()
             }
+            let keepEvents = self.keepEvents
             state.withLock { state in
                 for event in events {
-                    state.events[event.sagaId, default: []].append(event)
+                    if keepEvents { state.events[event.sagaId, default: []].append(event) }
                     state.total += 1
                     if event.state.isTerminal && state.terminal[event.sagaId] == nil {
                         state.terminal[event.sagaId] = (event.state, now)
@@ -61,6 +66,9 @@ public final class ProgressCollector: Sendable {
     public func events(of sagaID: String) -> [ProgressEvent] {
         state.withLock { $0.events[sagaID] ?? [] }
     }
+
+    /// How many sagas reached a terminal state.
+    public var terminalCount: Int { state.withLock { $0.terminal.count } }
 
     /// Every saga's events.
     public var allEvents: [String: [ProgressEvent]] { state.withLock { $0.events } }

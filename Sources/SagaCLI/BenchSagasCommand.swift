@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+
+/// `saga bench sagas` (the default of `saga bench`): sagas per second and start→terminal latency
+/// of the whole system on the embedded broker.
+struct BenchSagasCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sagas",
+        abstract: "Sagas/s, start→terminal latency and orchestrator memory on the embedded broker.",
+        discussion: """
+            Starts the embedded broker, an orchestrator as a child process (this same binary, \
+            `saga orchestrator`, on a fresh SQLite file) and fast in-process participants, runs \
+            sagas of the 3-participant, 3-phase shape, and prints sagas/s, latency p50/p99/max, \
+            the broker's one-hop produce→consume latency (the floor: a saga needs 7 hops in \
+            sequence), and the orchestrator's peak memory and memory per active saga.
+            """
+    )
+
+    @Option(help: "How many sagas to run.")
+    var sagas: Int = 20_000
+
+    @Option(help: "Closed loop: at most this many sagas in flight (ignored with --rate).")
+    var concurrency: Int = 2_000
+
+    @Option(help: "Open loop: start this many sagas per second instead of a closed loop.")
+    var rate: Int?
+
+    @Option(help: "Partitions of the orchestrator's and the participants' topics.")
+    var partitions: Int32 = 8
+
+    @Option(help: "Bytes of payload per saga.")
+    var payloadBytes: Int = 100
+
+    @Option(help: "Sagas held active (waiting on verify) to measure memory per active saga; 0 skips it.")
+    var hold: Int = 10_000
+
+    @Option(help: "One-hop latency samples.")
+    var hopSamples: Int = 300
+
+    func validate() throws {
+        guard sagas > 0 else { throw ValidationError("--sagas must be positive") }
+        guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
+        if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+        guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
+        guard payloadBytes >= 0, hold >= 0, hopSamples > 0 else { throw ValidationError("--payload-bytes, --hold and --hop-samples must not be negative") }
+    }
+
+    func run() async throws {
+        let bench = try await BenchSagasRun(partitions: partitions, payloadBytes: payloadBytes)
+        do {
+            try await bench.execute(sagas: sagas, concurrency: concurrency, rate: rate, hold: hold, hopSamples: hopSamples)
+        } catch {
+            await bench.stop()
+            throw error
+        }
+        await bench.stop()
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Histogram
+import Kafka
+import KafkaTestKit
+import Logging
+import SagaCore
+import SagaRuntime
+import SagaTestKit
+
+/// One run of `saga bench sagas`.
+final class BenchSagasRun {
+    private let broker: EmbeddedKafkaBroker
+    private let topics = SagaTopics()
+    private let participantTopics = ["bench.inventory", "bench.payment", "bench.shipping"]
+    private let partitions: Int32
+    private let payload: JSONValue
+    private let payloadBytes: Int
+    private let directory: URL
+    private let logger: Logger
+    private var child: BenchSagasChild?
+
+    init(partitions: Int32, payloadBytes: Int) async throws {
+        var logger = Logger(label: "saga.bench") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .error
+        self.logger = logger
+        self.partitions = partitions
+        self.payloadBytes = payloadBytes
+        payload = .object(["data": .string(String(repeating: "x", count: payloadBytes))])
+        broker = try EmbeddedKafkaBroker(logger: logger)
+        for topic in topics.all + participantTopics {
+            try await broker.createTopic(topic, partitions: partitions)
+        }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-bench-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let steps = zip(["inventory", "payment", "shipping"], participantTopics).map { name, topic in
+            "  - name: \(name)\n    topic: \(topic)\n    timeout: 60s\n"
+        }.joined()
+        try Data("type: bench-order\nversion: 1\ndeadline: 10m\nsteps:\n\(steps)".utf8)
+            .write(to: directory.appendingPathComponent("bench-order.yaml"))
+    }
+
+    func stop() async {
+        child?.terminate()
+        await broker.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func execute(sagas: Int, concurrency: Int, rate: Int?, hold: Int, hopSamples: Int) async throws {
+        print("saga bench: \(sagas) sagas of 3 participants × 3 phases, \(partitions) partitions, "
+              + (rate.map { "open loop at \($0) sagas/s" } ?? "closed loop, \(concurrency) in flight"))
+        let hop = try await BenchOneHop(broker: broker, logger: logger).measure(topic: "bench.hop", samples: hopSamples)
+        print(String(format: "one hop produce→consumed: p50 %.2f ms, p99 %.2f ms; 7-hop floor %.2f ms", hop.p50, hop.p99, hop.p50 * 7))
+
+        child = try BenchSagasChild(arguments: [
+            "orchestrator", "--bootstrap-servers", broker.bootstrapServers,
+            "--store", "sqlite:\(directory.path)/bench.sqlite", "--definitions", directory.path,
+            "--partitions", "\(partitions)", "--no-create-topics", "--log-level", "warning",
+            "--max-active-sagas", "\(max(100_000, hold * 2))", "--group-id", "bench-orchestrator",
+            "-X", "fetch.wait.max.ms=5",
+        ])
+        var consumer = broker.consumerConfiguration(groupID: "bench-participants")
+        consumer.fetchWaitMax = .milliseconds(5)
+        let participants = try ScriptedParticipants(
+            consumer: consumer, producer: broker.producerConfiguration(), topics: participantTopics, logger: logger
+        ) { command in
+            command.phase == .verify && command.payload.objectValue?["hold"] != nil ? .silent : .succeed()
+        }
+        let collector = try ProgressCollector(
+            consumer: broker.consumerConfiguration(groupID: "bench-progress"), topic: topics.progress, keepEvents: false, logger: logger
+        )
+        let client = try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: logger)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await participants.run() }
+            group.addTask { try await collector.run() }
+            defer { group.cancelAll() }
+
+            // Warm up: the group joins, the store opens, the first saga completes.
+            let warm = try await client.start((0..<20).map { _ in StartSagaCommand(sagaType: "bench-order", payload: payload) })
+            guard await collector.waitForTerminal(warm, timeout: .seconds(90)).count == warm.count else {
+                throw BenchSagasError("the orchestrator did not complete the warm-up sagas within 90 s")
+            }
+            if hold > 0 { try await measureHeld(hold, participants, collector, client) }
+            try await measureRun(sagas, concurrency, rate, collector, client, hop)
+            let memory = child?.memory() ?? (resident: 0, peak: 0)
+            print(String(format: "orchestrator peak memory (VmHWM): %.1f MiB", Double(memory.peak) / 1_048_576))
+        }
+        await client.shutdown()
+    }
+
+    // MARK: - Phases
+
+    private func measureHeld(_ hold: Int, _ participants: ScriptedParticipants, _ collector: ProgressCollector, _ client: SagaClient) async throws {
+        try await Task.sleep(for: .seconds(1))
+        let before = child?.memory().resident ?? 0
+        var held: [String] = []
+        var heldPayload = payload.objectValue ?? [:]
+        heldPayload["hold"] = .bool(true)
+        for start in stride(from: 0, to: hold, by: 1000) {
+            held += try await client.start((start..<min(hold, start + 1000)).map { _ in StartSagaCommand(sagaType: "bench-order", payload: .object(heldPayload)) })
+        }
+        // Every held saga waits on its verify commands once all three reached the participants.
+        let deadline = ContinuousClock.now + .seconds(120)
+        while participants.commands.lazy.filter({ $0.command.phase == .verify }).count < hold * 3 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try await Task.sleep(for: .seconds(1))
+        let after = child?.memory().resident ?? 0
+        let perSaga = Double(after - before) / Double(hold)
+        print(String(format: "memory per active saga: %.0f B (%d sagas held active: RSS %.1f → %.1f MiB; payload %d B)",
+                     perSaga, hold, Double(before) / 1_048_576, Double(after) / 1_048_576, payloadBytes))
+        for id in held { try await client.control(ControlCommand(sagaId: id, action: .cancel, reason: "benchmark hold phase over")) }
+        guard await collector.waitForTerminal(held, timeout: .seconds(120)).count == held.count else {
+            throw BenchSagasError("held sagas did not finish after their cancel within 120 s")
+        }
+    }
+
+    private func measureRun(_ sagas: Int, _ concurrency: Int, _ rate: Int?, _ collector: ProgressCollector, _ client: SagaClient, _ hop: BenchOneHop.Result) async throws {
+        var starts: [(id: String, at: ContinuousClock.Instant)] = []
+        starts.reserveCapacity(sagas)
+        let baseline = collector.terminalCount
+        let began = ContinuousClock.now
+        let deadline = began + .seconds(600)
+        var credit = 0.0
+        var lastTick = began
+        while collector.terminalCount - baseline < sagas {
+            guard ContinuousClock.now < deadline else { throw BenchSagasError("the run did not finish within 600 s") }
+            let remaining = sagas - starts.count
+            var batch = 0
+            if let rate {
+                let now = ContinuousClock.now
+                credit += Double(rate) * Double((now - lastTick).components.attoseconds) / 1e18 + Double(rate) * Double((now - lastTick).components.seconds)
+                lastTick = now
+                batch = min(remaining, Int(credit))
+                credit -= Double(batch)
+            } else {
+                let inFlight = starts.count - (collector.terminalCount - baseline)
+                batch = min(remaining, max(0, concurrency - inFlight), 500)
+            }
+            if batch > 0 {
+                let at = ContinuousClock.now
+                let ids = try await client.start((0..<batch).map { _ in StartSagaCommand(sagaType: "bench-order", payload: payload) })
+                starts += ids.map { ($0, at) }
+            } else {
+                try await Task.sleep(for: .milliseconds(rate == nil ? 1 : 5))
+            }
+        }
+        let terminal = collector.terminal
+        var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000)
+        var last = began
+        var completed = 0
+        for start in starts {
+            guard let end = terminal[start.id] else { continue }
+            if end.status == .completed { completed += 1 }
+            last = max(last, end.receivedAt)
+            let (s, atto) = (end.receivedAt - start.at).components
+            _ = histogram.record(UInt64(max(0, s * 1_000_000 + atto / 1_000_000_000_000)))
+        }
+        let seconds = Double((last - began).components.seconds) + Double((last - began).components.attoseconds) / 1e18
+        func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
+        print(String(format: "sagas: %d finished (%d completed) in %.2f s: %.0f sagas/s", starts.count, completed, seconds, Double(starts.count) / seconds))
+        print(String(format: "start→terminal latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (p50 = %.2f× the 7-hop floor)",
+                     ms(histogram.valueAtPercentile(50)), ms(histogram.valueAtPercentile(99)), ms(histogram.max),
+                     ms(histogram.valueAtPercentile(50)) / (hop.p50 * 7)))
+    }
+}
+
+struct BenchSagasError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
