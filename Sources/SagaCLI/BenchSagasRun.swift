@@ -54,7 +54,8 @@ final class BenchSagasRun {
         child = try BenchSagasChild(arguments: [
             "orchestrator", "--bootstrap-servers", broker.bootstrapServers,
             "--store", "sqlite:\(directory.path)/bench.sqlite", "--definitions", directory.path,
-            "--partitions", "\(partitions)", "--no-create-topics", "--log-level", "warning",
+            "--partitions", "\(partitions)", "--no-create-topics",
+            "--log-level", ProcessInfo.processInfo.environment["SAGA_BENCH_ORCHESTRATOR_LOG"] ?? "warning",
             "--max-active-sagas", "\(max(100_000, hold * 2))", "--group-id", "bench-orchestrator",
             "-X", "fetch.wait.max.ms=5",
         ])

@@ -60,15 +60,20 @@ public final class Orchestrator: Service, Sendable {
             "definitions": "\(registry.versions.map { "\($0.type)@\($0.version)" }.joined(separator: ","))",
         ])
 
+        let relay = OutboxRelay(producer: producer, store: store, metrics: metrics, logger: logger)
         var loop = OrchestratorLoop(
             configuration: configuration, registry: registry, store: store,
-            consumer: consumer, producer: producer, bridge: bridge, metrics: metrics, logger: logger
+            consumer: consumer, producer: producer, bridge: bridge, relay: relay, metrics: metrics, logger: logger
         )
         let store = self.store
         let logger = self.logger
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await bridge.serve(store: store, clock: OrchestratorLoop.wallClock) }
-            defer { bridge.finish() }
+            group.addTask { try await relay.run() }
+            defer {
+                bridge.finish()
+                relay.finish()
+            }
             do {
                 try await loop.run()
             } catch {
@@ -77,7 +82,13 @@ public final class Orchestrator: Service, Sendable {
                 await producer.shutdown(flushTimeout: .seconds(5))
                 throw error
             }
-            // Graceful: the batch in flight is committed and relayed; leave the group, then flush.
+            // Graceful: the batch in flight is committed; publish what it committed, leave the
+            // group, then flush.
+            relay.finish()
+            let drained = ContinuousClock.now + .seconds(30)
+            while relay.backlog > 0 && ContinuousClock.now < drained {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
             do {
                 try await consumer.close()
             } catch {

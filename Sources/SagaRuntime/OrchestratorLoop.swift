@@ -15,19 +15,21 @@ struct OrchestratorLoop {
     let consumer: KafkaConsumer
     let producer: KafkaProducer
     let bridge: RebalanceBridge
+    let relay: OutboxRelay
     let metrics: OrchestratorMetrics
     let logger: Logger
 
     private var partitions: [Int32: OwnedPartition] = [:]
     private var intakePaused = false
     private var lastPurge: Int64 = 0
+    private var stats = LoopStats()
     private let encoder = SagaStateEncoder()
     private let decoder: InputDecoder
     private let applier: BatchApplier
 
     init(
         configuration: OrchestratorConfiguration, registry: SagaRegistry, store: any SagaStore,
-        consumer: KafkaConsumer, producer: KafkaProducer, bridge: RebalanceBridge,
+        consumer: KafkaConsumer, producer: KafkaProducer, bridge: RebalanceBridge, relay: OutboxRelay,
         metrics: OrchestratorMetrics, logger: Logger
     ) {
         self.configuration = configuration
@@ -36,6 +38,7 @@ struct OrchestratorLoop {
         self.consumer = consumer
         self.producer = producer
         self.bridge = bridge
+        self.relay = relay
         self.metrics = metrics
         self.logger = logger
         self.decoder = InputDecoder(registry: registry, partitionCount: configuration.partitions)
@@ -53,6 +56,7 @@ struct OrchestratorLoop {
         lastPurge = Self.wallClock()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let messages: [KafkaConsumerMessage]
+            let polling = ContinuousClock.now
             do {
                 messages = try await consumer.nextBatch(maxMessages: configuration.maxBatchMessages, timeout: pollWait())
             } catch {
@@ -60,19 +64,19 @@ struct OrchestratorLoop {
                 logger.warning("poll failed", metadata: ["error": "\(error)"])
                 continue
             }
-            try applyRebalanceEvents()
+            let processing = ContinuousClock.now
+            try await applyRebalanceEvents()
             try await process(messages)
-            try await relay()
+            stats.record(messages: messages.count, poll: processing - polling, process: ContinuousClock.now - processing, backlog: relay.backlog)
+            if let summary = stats.summaryIfDue() { logger.debug("loop", metadata: summary) }
             updateIntake()
             try await purgeIfDue()
         }
-        // The batch in flight is done; make sure what it committed reached Kafka.
-        try await relay()
     }
 
     // MARK: - Rebalance
 
-    private mutating func applyRebalanceEvents() throws {
+    private mutating func applyRebalanceEvents() async throws {
         for event in bridge.drain() {
             switch event {
             case .failed(let error):
@@ -81,7 +85,6 @@ struct OrchestratorLoop {
                 if let partition = partitions.removeValue(forKey: number) {
                     logger.info("released partition", metadata: [
                         "partition": "\(number)", "lost": "\(lost)", "activeSagas": "\(partition.sagas.count)",
-                        "unrelayed": "\(partition.unsent.count)",
                     ])
                 }
             case .assigned(let snapshot):
@@ -93,8 +96,9 @@ struct OrchestratorLoop {
                         throw OrchestratorError.store("saga '\(record.id)' has a snapshot that cannot be read", cause: error)
                     }
                 }
-                partition.unsent = snapshot.unsentOutbox
                 partitions[snapshot.lease.partition] = partition
+                // What the last owner committed but did not publish goes out before anything new.
+                await relay.enqueue(snapshot.unsentOutbox)
             }
         }
         metrics.update {
@@ -134,9 +138,9 @@ struct OrchestratorLoop {
             )
             do {
                 let result = try await store.commit(batch)
-                partition.unsent.append(contentsOf: result.outbox)
                 partitions[number] = partition
                 count(work)
+                await relay.enqueue(result.outbox)
             } catch let error as SagaStoreError where error.code == .fenced {
                 // Another instance took the partition: nothing of this batch was written. Stop
                 // working on it; the consumer group hands it over.
@@ -191,57 +195,10 @@ struct OrchestratorLoop {
         }
     }
 
-    // MARK: - Relay
-
-    private mutating func relay() async throws {
-        var records: [OutboxRecord] = []
-        for number in partitions.keys {
-            records.append(contentsOf: partitions[number]!.unsent)
-        }
-        guard !records.isEmpty else { return }
-        let messages = records.map { record in
-            KafkaProducerMessage(
-                topic: record.message.topic,
-                partition: record.message.partition,
-                key: record.message.key,
-                value: record.message.value,
-                headers: record.message.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
-            )
-        }
-        let results = await producer.send(messages)
-        var sent = Set<Int64>()
-        var firstError: KafkaError?
-        for (record, result) in zip(records, results) {
-            switch result {
-            case .success: sent.insert(record.id)
-            case .failure(let error):
-                if error.isFatal { throw OrchestratorError.kafka("the producer failed", cause: error) }
-                firstError = firstError ?? error
-            }
-        }
-        if let firstError {
-            logger.warning("some outbox messages were not published; they are retried", metadata: [
-                "failed": "\(records.count - sent.count)", "error": "\(firstError)",
-            ])
-        }
-        if !sent.isEmpty {
-            do {
-                try await store.markSent(Array(sent), sentAt: Self.wallClock())
-            } catch {
-                throw OrchestratorError.store("marking outbox rows sent failed", cause: error)
-            }
-            for number in partitions.keys {
-                partitions[number]!.unsent.removeAll { sent.contains($0.id) }
-            }
-            metrics.update { $0.published += sent.count }
-        }
-    }
-
     // MARK: - Backpressure, timers, purge
 
     private func pollWait() -> Duration {
         var wait = configuration.maxPollWait.wholeMillisecondsValue
-        if partitions.values.contains(where: { !$0.unsent.isEmpty }) { wait = min(wait, 10) }
         let now = Self.wallClock()
         for partition in partitions.values {
             if let earliest = partition.timers.earliest { wait = min(wait, max(0, earliest - now)) }

@@ -13,8 +13,6 @@ struct OwnedPartition {
     var sagas: [String: SagaState] = [:]
     /// The timers of `sagas`.
     var timers = DeadlineHeap()
-    /// Outbox rows committed but not yet acknowledged by Kafka, oldest first.
-    var unsent: [OutboxRecord] = []
 
     var number: Int32 { lease.partition }
 

@@ -1,0 +1,32 @@
+import Logging
+
+/// Where the orchestrator's loop spends its time, summed over a few seconds and logged at debug
+/// level: the first thing to read when throughput or latency is off.
+struct LoopStats {
+    private var iterations = 0
+    private var messages = 0
+    private var poll: Duration = .zero
+    private var process: Duration = .zero
+    private var backlog = 0
+    private var since = ContinuousClock.now
+
+    mutating func record(messages: Int, poll: Duration, process: Duration, backlog: Int) {
+        iterations += 1
+        self.messages += messages
+        self.poll += poll
+        self.process += process
+        self.backlog = max(self.backlog, backlog)
+    }
+
+    /// A summary of the last interval once it is 5 seconds long, then starts a new one.
+    mutating func summaryIfDue() -> Logger.Metadata? {
+        guard ContinuousClock.now - since >= .seconds(5) else { return nil }
+        func ms(_ d: Duration) -> String { "\(d.wholeMillisecondsValue)" }
+        let summary: Logger.Metadata = [
+            "iterations": "\(iterations)", "messages": "\(messages)",
+            "pollMs": "\(ms(poll))", "processMs": "\(ms(process))", "maxRelayBacklog": "\(backlog)",
+        ]
+        self = LoopStats()
+        return summary
+    }
+}

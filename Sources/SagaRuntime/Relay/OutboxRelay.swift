@@ -1,0 +1,124 @@
+import Kafka
+import Logging
+import SagaStore
+import Synchronization
+
+/// Publishes committed outbox rows, in commit order, while the loop goes on with the next batch,
+/// then marks them sent in the store.
+///
+/// At least once: a row is marked sent only after Kafka acknowledged it; a row whose send failed
+/// is sent again; rows not yet marked when the instance stops are published by the partition's
+/// next owner. Participants deduplicate by idempotency key.
+final class OutboxRelay: Sendable {
+    private struct State {
+        var pending: [OutboxRecord] = []
+        var sending = 0
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+    private let doorbell: AsyncStream<Void>
+    private let ring: AsyncStream<Void>.Continuation
+    private let producer: KafkaProducer
+    private let store: any SagaStore
+    private let metrics: OrchestratorMetrics
+    private let logger: Logger
+    /// Beyond this many rows waiting, ``enqueue(_:)`` waits: the loop must not outrun Kafka.
+    private let maxPending: Int
+
+    init(producer: KafkaProducer, store: any SagaStore, metrics: OrchestratorMetrics, logger: Logger, maxPending: Int = 50_000) {
+        (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.producer = producer
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.maxPending = maxPending
+    }
+
+    /// Rows committed and not yet acknowledged by Kafka (waiting or being sent).
+    var backlog: Int { state.withLock { $0.pending.count + $0.sending } }
+
+    /// Queues rows for publishing, after every row queued before them.
+    func enqueue(_ records: [OutboxRecord]) async {
+        guard !records.isEmpty else { return }
+        while state.withLock({ $0.pending.count }) > maxPending && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        state.withLock { $0.pending.append(contentsOf: records) }
+        ring.yield()
+    }
+
+    /// Publishes until ``finish()`` was called and everything queued is published.
+    /// - Throws: ``OrchestratorError`` when the producer fails for good or the store cannot mark rows.
+    func run() async throws {
+        for await _ in doorbell {
+            while true {
+                let batch = state.withLock { state -> [OutboxRecord] in
+                    let batch = state.pending
+                    state.pending.removeAll(keepingCapacity: true)
+                    state.sending = batch.count
+                    return batch
+                }
+                if batch.isEmpty { break }
+                try await publish(batch)
+                state.withLock { $0.sending = 0 }
+            }
+            if state.withLock({ $0.finished && $0.pending.isEmpty }) { return }
+        }
+    }
+
+    /// Lets ``run()`` return once everything queued is published.
+    func finish() {
+        state.withLock { $0.finished = true }
+        ring.yield()
+        ring.finish()
+    }
+
+    // MARK: - Private
+
+    private func publish(_ batch: [OutboxRecord]) async throws {
+        var remaining = batch
+        var attempt = 0
+        while !remaining.isEmpty {
+            let messages = remaining.map { record in
+                KafkaProducerMessage(
+                    topic: record.message.topic,
+                    partition: record.message.partition,
+                    key: record.message.key,
+                    value: record.message.value,
+                    headers: record.message.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+                )
+            }
+            let results = await producer.send(messages)
+            var sent: [Int64] = []
+            var failed: [OutboxRecord] = []
+            var firstError: KafkaError?
+            for (record, result) in zip(remaining, results) {
+                switch result {
+                case .success:
+                    sent.append(record.id)
+                case .failure(let error):
+                    if error.isFatal { throw OrchestratorError.kafka("the producer failed", cause: error) }
+                    firstError = firstError ?? error
+                    failed.append(record)
+                }
+            }
+            if !sent.isEmpty {
+                do {
+                    try await store.markSent(sent, sentAt: OrchestratorLoop.wallClock())
+                } catch {
+                    throw OrchestratorError.store("marking outbox rows sent failed", cause: error)
+                }
+                metrics.update { $0.published += sent.count }
+            }
+            remaining = failed
+            if let firstError {
+                attempt += 1
+                logger.warning("outbox messages not published; retrying", metadata: [
+                    "failed": "\(failed.count)", "attempt": "\(attempt)", "error": "\(firstError)",
+                ])
+                try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
+            }
+        }
+    }
+}
