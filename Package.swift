@@ -151,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SagaCLITests",
-            dependencies: ["SagaCLI", "KafkaTestKit", "Kafka"]
+            dependencies: ["SagaCLI", "KafkaTestKit", "Kafka", "SagaTestKit", "SagaCore", "SagaStore"]
         ),
     ]
 )
