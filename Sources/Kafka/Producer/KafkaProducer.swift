@@ -23,6 +23,8 @@ public final class KafkaProducer: Sendable {
 
     struct Lifecycle {
         var closed = false
+        /// Topics whose metadata this producer has fetched (see ``warmUp(topicsOf:)``).
+        var knownTopics: Set<String> = []
     }
 
     /// Creates a producer.
@@ -69,6 +71,7 @@ public final class KafkaProducer: Sendable {
     /// - Parameter messages: the messages.
     /// - Returns: one result per message, in the same order.
     public func send(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        await warmUp(topicsOf: messages)
         let batch = DeliveryBatch(count: messages.count)
         var next = 0
         while next < messages.count {
@@ -122,6 +125,10 @@ public final class KafkaProducer: Sendable {
         _ = rd_kafka_flush(handle.pointer, 1000)
         _ = rd_kafka_poll(handle.pointer, 0)
         handle.destroy()
+    }
+
+    func runOnThread<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T) async throws(KafkaError) -> T {
+        try await thread.run(body)
     }
 
     /// Makes librdkafka raise a fatal error as if the broker had caused one (librdkafka's own

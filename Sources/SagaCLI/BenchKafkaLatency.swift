@@ -1,0 +1,49 @@
+import Histogram
+import Kafka
+import KafkaTestKit
+import Logging
+
+/// One-hop latency at low load: from the call to `send` to the message coming out of the
+/// consumer's poll, one message at a time.
+struct BenchKafkaLatency {
+    let broker: EmbeddedKafkaBroker
+    let logger: Logger
+
+    func run(topic: String, samples: Int) async throws -> String {
+        var producerConfiguration = broker.producerConfiguration()
+        producerConfiguration.linger = .zero
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        var consumerConfiguration = broker.consumerConfiguration(groupID: "bench-latency-\(topic)")
+        consumerConfiguration.fetchWaitMax = .milliseconds(1)
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        try await consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning])
+
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000)
+        let value = BenchKafkaPayload.value(size: 100)
+        // The first few warm the connections up and are not counted.
+        let warmUp = 20
+        for i in 0..<(samples + warmUp) {
+            let message = KafkaProducerMessage(topic: topic, key: Array("k\(i)".utf8), value: value)
+            let start = ContinuousClock.now
+            async let report = producer.send(message)
+            var got = false
+            let deadline = start + .seconds(10)
+            while !got {
+                guard ContinuousClock.now < deadline else { throw BenchKafkaError("latency: message \(i) not consumed within 10 s") }
+                got = try await !consumer.nextBatch(maxMessages: 1, timeout: .milliseconds(100)).isEmpty
+            }
+            let elapsed = ContinuousClock.now - start
+            _ = try await report
+            if i >= warmUp {
+                let (s, atto) = elapsed.components
+                _ = histogram.record(UInt64(s) * 1_000_000 + UInt64(atto / 1_000_000_000_000))
+            }
+        }
+        try await consumer.close()
+        await producer.shutdown()
+        func ms(_ micros: UInt64) -> String { BenchKafkaReport.format(Double(micros) / 1000, 2) }
+        return "latency produce→consumed (\(samples) messages of 100 B, one at a time, linger 0, fetch.wait.max.ms=1): "
+            + "p50 \(ms(histogram.valueAtPercentile(50))) ms, p99 \(ms(histogram.valueAtPercentile(99))) ms, "
+            + "max \(ms(histogram.max)) ms"
+    }
+}
