@@ -67,6 +67,9 @@ public final class ProgressCollector: Sendable {
         state.withLock { $0.events[sagaID] ?? [] }
     }
 
+    /// How many events arrived, copies included.
+    public var eventCount: Int { state.withLock { $0.total } }
+
     /// How many sagas reached a terminal state.
     public var terminalCount: Int { state.withLock { $0.terminal.count } }
 
