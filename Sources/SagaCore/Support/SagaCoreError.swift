@@ -8,6 +8,7 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case duplicateDefinition
         case unknownSagaType
         case malformedMessage
+        case malformedState
     }
 
     private let code: Code
@@ -49,6 +50,11 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         SagaCoreError(.malformedMessage, message: reason, file: file, line: line)
     }
 
+    /// A saga state snapshot could not be decoded; ``message`` says why.
+    public static func malformedState(_ reason: String, file: String = #fileID, line: Int = #line) -> SagaCoreError {
+        SagaCoreError(.malformedState, message: reason, file: file, line: line)
+    }
+
     /// A short description with no dynamic values, safe as a metric label.
     public var shortDescription: String {
         switch code {
@@ -56,6 +62,7 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .duplicateDefinition: return "duplicate saga definition"
         case .unknownSagaType: return "unknown saga type"
         case .malformedMessage: return "malformed message"
+        case .malformedState: return "malformed saga state"
         }
     }
 
