@@ -9,6 +9,7 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case unknownSagaType
         case malformedMessage
         case malformedState
+        case invalidJSON
     }
 
     private let code: Code
@@ -55,6 +56,11 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         SagaCoreError(.malformedState, message: reason, file: file, line: line)
     }
 
+    /// Bytes that should be one JSON document are not; ``message`` says what is wrong and at which byte.
+    public static func invalidJSON(_ reason: String, file: String = #fileID, line: Int = #line) -> SagaCoreError {
+        SagaCoreError(.invalidJSON, message: reason, file: file, line: line)
+    }
+
     /// A short description with no dynamic values, safe as a metric label.
     public var shortDescription: String {
         switch code {
@@ -63,6 +69,7 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .unknownSagaType: return "unknown saga type"
         case .malformedMessage: return "malformed message"
         case .malformedState: return "malformed saga state"
+        case .invalidJSON: return "invalid JSON"
         }
     }
 
