@@ -8,6 +8,8 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case duplicateDefinition
         case unknownSagaType
         case malformedMessage
+        case malformedState
+        case invalidJSON
     }
 
     private let code: Code
@@ -49,6 +51,16 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         SagaCoreError(.malformedMessage, message: reason, file: file, line: line)
     }
 
+    /// A saga state snapshot could not be decoded; ``message`` says why.
+    public static func malformedState(_ reason: String, file: String = #fileID, line: Int = #line) -> SagaCoreError {
+        SagaCoreError(.malformedState, message: reason, file: file, line: line)
+    }
+
+    /// Bytes that should be one JSON document are not; ``message`` says what is wrong and at which byte.
+    public static func invalidJSON(_ reason: String, file: String = #fileID, line: Int = #line) -> SagaCoreError {
+        SagaCoreError(.invalidJSON, message: reason, file: file, line: line)
+    }
+
     /// A short description with no dynamic values, safe as a metric label.
     public var shortDescription: String {
         switch code {
@@ -56,6 +68,8 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .duplicateDefinition: return "duplicate saga definition"
         case .unknownSagaType: return "unknown saga type"
         case .malformedMessage: return "malformed message"
+        case .malformedState: return "malformed saga state"
+        case .invalidJSON: return "invalid JSON"
         }
     }
 

@@ -14,7 +14,7 @@ struct SagaSimulation {
     /// Every command published, with the index of the first event after it.
     var commands: [ParticipantCommand] = []
     var events: [ProgressEvent] = []
-    /// Round-trip the state through JSON after every transition (must change nothing).
+    /// Round-trip the state through JSON (Codable and ``SagaStateCodec``) after every transition (must change nothing).
     var roundTripState = false
 
     /// A DAG of `count` steps: step j depends on step i < j when `edges[...]` is under the density.
@@ -55,8 +55,10 @@ struct SagaSimulation {
     mutating func feed(_ input: SagaInput) {
         record(machine.handle(input, state: &state, now: now))
         if roundTripState {
-            let data = try! JSONEncoder().encode(state)
-            state = try! JSONDecoder().decode(SagaState.self, from: data)
+            // Through both codecs, each reading what the other wrote.
+            let codable = try! JSONEncoder().encode(state)
+            let fast = SagaStateCodec.encode(try! SagaStateCodec.decode(codable))
+            state = try! JSONDecoder().decode(SagaState.self, from: Data(fast))
         }
     }
 
