@@ -116,6 +116,8 @@ struct OrchestratorLoop {
         for message in messages {
             byPartition[message.partition, default: []].append(message)
         }
+        // Apply every partition's inputs and due timers in memory...
+        var applied: [(number: Int32, partition: OwnedPartition, work: PartitionWork)] = []
         for number in Array(partitions.keys).sorted() {
             guard var partition = partitions[number] else { continue }
             var work = PartitionWork()
@@ -125,34 +127,57 @@ struct OrchestratorLoop {
                 applier.apply(decoded, to: &partition, lookups: lookups, work: &work, now: now)
             }
             applier.fireTimers(of: &partition, work: &work, now: now)
-            guard !work.isEmpty else {
+            if work.isEmpty {
                 partitions[number] = partition
-                continue
-            }
-            let batch = CommitBatch(
-                lease: partition.lease,
-                sagas: work.records(partition: number, now: now.milliseconds, encoder: encoder),
-                nextOffsets: work.nextOffsets,
-                outbox: work.outbox,
-                startKeys: work.startKeys
-            )
-            do {
-                let result = try await store.commit(batch)
-                partitions[number] = partition
-                count(work)
-                await relay.enqueue(result.outbox)
-            } catch let error as SagaStoreError where error.code == .fenced {
-                // Another instance took the partition: nothing of this batch was written. Stop
-                // working on it; the consumer group hands it over.
-                partitions[number] = nil
-                metrics.update { $0.fenced += 1 }
-                logger.error("partition fenced: another instance owns it now", metadata: ["partition": "\(number)", "epoch": "\(partition.lease.epoch)"])
-            } catch {
-                throw OrchestratorError.store("committing a batch of partition \(number) failed", cause: error)
+            } else {
+                applied.append((number, partition, work))
             }
         }
         for (number, skipped) in byPartition {
             logger.debug("skipped messages of a partition not owned", metadata: ["partition": "\(number)", "count": "\(skipped.count)"])
+        }
+        guard !applied.isEmpty else { return }
+        // ...then write them all in one transaction (group commit).
+        let batches = applied.map { entry in
+            CommitBatch(
+                lease: entry.partition.lease,
+                sagas: entry.work.records(partition: entry.number, now: now.milliseconds, encoder: encoder),
+                nextOffsets: entry.work.nextOffsets,
+                outbox: entry.work.outbox,
+                startKeys: entry.work.startKeys
+            )
+        }
+        do {
+            let results = try await store.commit(all: batches)
+            for (entry, result) in zip(applied, results) {
+                partitions[entry.number] = entry.partition
+                count(entry.work)
+                await relay.enqueue(result.outbox)
+            }
+        } catch let error as SagaStoreError where error.code == .fenced {
+            // Some partition moved to another instance: commit one by one to keep the others.
+            for (entry, batch) in zip(applied, batches) {
+                try await commitAlone(entry.number, entry.partition, entry.work, batch)
+            }
+        } catch {
+            throw OrchestratorError.store("committing a batch failed", cause: error)
+        }
+    }
+
+    private mutating func commitAlone(_ number: Int32, _ partition: OwnedPartition, _ work: PartitionWork, _ batch: CommitBatch) async throws {
+        do {
+            let result = try await store.commit(batch)
+            partitions[number] = partition
+            count(work)
+            await relay.enqueue(result.outbox)
+        } catch let error as SagaStoreError where error.code == .fenced {
+            // Another instance took the partition: nothing of this batch was written. Stop
+            // working on it; the consumer group hands it over.
+            partitions[number] = nil
+            metrics.update { $0.fenced += 1 }
+            logger.error("partition fenced: another instance owns it now", metadata: ["partition": "\(number)", "epoch": "\(partition.lease.epoch)"])
+        } catch {
+            throw OrchestratorError.store("committing a batch of partition \(number) failed", cause: error)
         }
     }
 

@@ -26,6 +26,14 @@ public protocol SagaStore: Sendable {
     @discardableResult
     func commit(_ batch: CommitBatch) async throws -> CommitResult
 
+    /// Writes several batches (of different partitions) in one transaction, each checked against
+    /// its own lease: all are written, or none (a fenced lease fails them all with
+    /// ``SagaStoreError/Code/fenced``; the caller then commits them one by one to find which).
+    /// One transaction instead of one per partition is what keeps group commit cheap.
+    /// - Returns: one result per batch, in order.
+    @discardableResult
+    func commit(all batches: [CommitBatch]) async throws -> [CommitResult]
+
     /// Marks outbox rows as published. Unknown or already-sent ids are ignored.
     ///
     /// Not fenced: it only records that a message reached Kafka, which is true whoever says it;

@@ -1,17 +1,13 @@
-import Foundation
 import SagaCore
 
-/// Encodes and decodes saga snapshots for the store (compact JSON).
+/// Encodes and decodes saga snapshots for the store: compact JSON (readable with any SQL tool),
+/// written and read by the core's hand-made codec.
 struct SagaStateEncoder {
-    private let encoder = JSONEncoder()
-    private let decoder = JSONDecoder()
-
     func encode(_ state: SagaState) -> [UInt8] {
-        // SagaState holds strings, integers and JSON values only: encoding it cannot fail.
-        Array((try? encoder.encode(state)) ?? Data())
+        SagaStateCodec.encode(state)
     }
 
     func decode(_ bytes: [UInt8]) throws -> SagaState {
-        try decoder.decode(SagaState.self, from: Data(bytes))
+        try SagaStateCodec.decode(bytes)
     }
 }

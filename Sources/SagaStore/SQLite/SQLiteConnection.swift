@@ -49,6 +49,8 @@ final class SQLiteConnection {
                 )
             }
             try connection.execute("PRAGMA synchronous = \(configuration.synchronous.pragmaValue)")
+            // A 64 MiB page cache keeps the hot rows of active sagas and the outbox in memory.
+            try connection.execute("PRAGMA cache_size = -65536")
         } catch let error as SagaStoreError where error.databaseResultCode.map({ $0 & 0xFF }) == SQLITE_NOTADB {
             throw SagaStoreError(
                 .notADatabase,

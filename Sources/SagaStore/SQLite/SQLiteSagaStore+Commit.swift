@@ -15,6 +15,27 @@ extension SQLiteSagaStore {
         }
     }
 
+    @discardableResult
+    public func commit(all batches: [CommitBatch]) async throws -> [CommitResult] {
+        guard !batches.isEmpty else { return [] }
+        let partitions = batches.map(\.lease.partition)
+        guard Set(partitions).count == partitions.count else {
+            throw SagaStoreError(.invalidBatch, "two batches of one commit are for the same partition")
+        }
+        for batch in batches { try batch.validate() }
+        return try await worker.run { connection in
+            try connection.transaction(immediate: true) {
+                try batches.map { batch in
+                    try Self.checkLease(batch.lease, on: connection)
+                    try Self.upsert(batch.sagas, on: connection)
+                    try Self.record(batch.nextOffsets, partition: batch.lease.partition, on: connection)
+                    try Self.register(batch.startKeys, on: connection)
+                    return CommitResult(outbox: try Self.append(batch.outbox, partition: batch.lease.partition, on: connection))
+                }
+            }
+        }
+    }
+
     private static func upsert(_ sagas: [SagaRecord], on connection: SQLiteConnection) throws {
         guard !sagas.isEmpty else { return }
         try connection.withStatement(

@@ -31,9 +31,9 @@ public enum SQLiteSchema {
                 );
                 CREATE INDEX sagas_active ON sagas (partition, id) WHERE is_terminal = 0;
                 CREATE INDEX sagas_finished ON sagas (updated_at) WHERE is_terminal = 1;
+                -- Every index is written on every saga transition: keep only what operator
+                -- queries need most (by status); a listing by type alone scans.
                 CREATE INDEX sagas_status_updated ON sagas (status, updated_at);
-                CREATE INDEX sagas_type_updated ON sagas (type, updated_at);
-                CREATE INDEX sagas_updated ON sagas (updated_at);
                 -- AUTOINCREMENT: ids are never reused after a purge, so a late mark-sent can
                 -- never hit a newer row.
                 CREATE TABLE outbox (

@@ -49,6 +49,31 @@ extension SagaStoreContract {
                 #expect(try await store.sagaIDs(forStartKeys: [StartKey(sagaType: "order", businessKey: "b")]).isEmpty)
             }
         },
+        ContractCase(name: "batches of several partitions commit together, or not at all when one lease is stale") { harness in
+            try await harness.withStore { store in
+                let a = try await store.takePartition(0)
+                let staleB = try await store.takePartition(1)
+                let results = try await store.commit(all: [
+                    CommitBatch(lease: a, sagas: [Fixture.saga("a1", partition: 0)], nextOffsets: ["saga.commands": 3], outbox: [Fixture.message("a")]),
+                    CommitBatch(lease: staleB, sagas: [Fixture.saga("b1", partition: 1)], nextOffsets: ["saga.commands": 7], outbox: [Fixture.message("b")]),
+                ])
+                #expect(results.map { $0.outbox.map(\.message.value) } == [[Array("a".utf8)], [Array("b".utf8)]])
+                #expect(try await store.saga(id: "b1") != nil)
+
+                _ = try await store.takePartition(1)
+                let error = await #expect(throws: SagaStoreError.self) {
+                    try await store.commit(all: [
+                        CommitBatch(lease: a, sagas: [Fixture.saga("a2", partition: 0)], nextOffsets: ["saga.commands": 9]),
+                        CommitBatch(lease: staleB, sagas: [Fixture.saga("b2", partition: 1)], nextOffsets: ["saga.commands": 9]),
+                    ])
+                }
+                #expect(error?.code == .fenced)
+                // Nothing of either batch landed, not even the one whose lease is current.
+                #expect(try await store.saga(id: "a2") == nil)
+                #expect(try await store.saga(id: "b2") == nil)
+                #expect(try await store.loadPartition(a).nextOffsets == ["saga.commands": 3])
+            }
+        },
         ContractCase(name: "a stale lease cannot load, and a never-taken partition cannot commit") { harness in
             try await harness.withStore { store in
                 let old = try await store.takePartition(1)
