@@ -152,3 +152,45 @@ struct OrchestratorInputTests {
         }
     }
 }
+
+@Suite("Orchestrator: backpressure", .timeLimit(.minutes(2)))
+struct OrchestratorBackpressureTests {
+    @Test("at the active-saga bound, intake of starts pauses while replies keep flowing; it resumes below it")
+    func intakePausesAtTheBound() async throws {
+        try await withHarness { harness in
+            let store = try await harness.openStore()
+            var configuration = harness.configuration()
+            configuration.maxActiveSagas = 20
+            configuration.maxBatchMessages = 5
+            let orchestrator = Orchestrator(configuration: configuration, registry: try SagaRegistry([harness.orderDefinition(timeout: .seconds(2))]), store: store, logger: quietLogger)
+            // Verify is not answered until the test lets go, so sagas pile up as active.
+            let release = Gate()
+            let participants = try harness.participants { command in
+                command.phase == .verify && !release.isOpen ? .silent : .succeed()
+            }
+            let progress = try harness.progress()
+            let client = try harness.client()
+
+            let (paused, activeWhilePaused, ids, terminal) = try await withRunning(orchestrator, participants, progress) {
+                let ids = try await client.start((0..<60).map { _ in StartSagaCommand(sagaType: "order") })
+                let deadline = ContinuousClock.now + .seconds(30)
+                while !orchestrator.metrics.snapshot.intakePaused && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                let snapshot = orchestrator.metrics.snapshot
+                // Let verify through: the waiting sagas' next attempt is answered, they finish,
+                // intake resumes and the rest start.
+                release.open()
+                return (snapshot.intakePaused, snapshot.activeSagas, ids, await progress.waitForTerminal(ids, timeout: .seconds(60)))
+            }
+            #expect(paused)
+            // A poll batch may overshoot the bound by at most its size.
+            #expect(activeWhilePaused >= 20 && activeWhilePaused <= 20 + 5)
+            #expect(terminal.count == ids.count)
+            #expect(!orchestrator.metrics.snapshot.intakePaused)
+            await client.shutdown()
+            try await store.close()
+        }
+    }
+}

@@ -6,6 +6,7 @@ import SagaCore
 import SagaRuntime
 import SagaStore
 import SagaTestKit
+import Synchronization
 
 /// An embedded broker with the orchestrator's topics and the participants' topics, a fresh
 /// SQLite file, and helpers to run an orchestrator with scripted participants against them.
@@ -151,4 +152,11 @@ func withHarness<T>(partitions: Int32 = 4, _ body: (RuntimeHarness) async throws
         await harness.shutdown()
         throw error
     }
+}
+
+/// A flag a test opens once, read from participant scripts.
+final class Gate: Sendable {
+    private let state = Mutex(false)
+    var isOpen: Bool { state.withLock { $0 } }
+    func open() { state.withLock { $0 = true } }
 }
