@@ -10,6 +10,12 @@ struct BenchKafkaResult {
     }
     var messagesPerSecond: Double { Double(messages) / seconds }
     var megabytesPerSecond: Double { Double(bytes) / seconds / 1_000_000 }
+
+    /// The faster of two runs.
+    static func best(_ a: BenchKafkaResult?, _ b: BenchKafkaResult) -> BenchKafkaResult {
+        guard let a else { return b }
+        return a.messagesPerSecond >= b.messagesPerSecond ? a : b
+    }
 }
 
 /// Formats the benchmark table.

@@ -7,24 +7,37 @@ extension KafkaProducer {
         lifecycle.withLock { state in
             if state.closed || handle.context.fatalError != nil {
                 let error = handle.context.fatalError ?? .shutDown("the producer is shut down")
-                for index in start..<messages.count { batch.complete(index, with: .failure(error)) }
+                for index in start..<messages.count { batch.fail(index, with: error) }
                 return messages.count
             }
-            var index = start
-            while index < messages.count {
-                let error = produce(messages[index], opaque: batch.opaque(for: index))
-                if let error {
-                    if error.rdKafkaCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue { return index }
-                    batch.complete(index, with: .failure(error))
+            return messages.withUnsafeBufferPointer { messages in
+                var index = start
+                var topic: (name: String, handle: OpaquePointer)?
+                while index < messages.count {
+                    if topic?.name != messages[index].topic {
+                        let name = messages[index].topic
+                        guard let handle = topicHandles.handle(for: name, in: self.handle.pointer) else {
+                            batch.fail(index, with: .librdkafka(rd_kafka_last_error(), context: "topic \(name)"))
+                            index += 1
+                            continue
+                        }
+                        topic = (name, handle)
+                    }
+                    // Borrowed in place: no copy (and no reference counting) of the message.
+                    let error = produce(messages[index], topic: topic!.handle, opaque: batch.opaque(for: index))
+                    if let error {
+                        if error.rdKafkaCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue { return index }
+                        batch.fail(index, with: error)
+                    }
+                    index += 1
                 }
-                index += 1
+                return index
             }
-            return index
         }
     }
 
     /// One `rd_kafka_produceva` call. Returns the refusal, if any.
-    private func produce(_ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer) -> KafkaError? {
+    private func produce(_ message: borrowing KafkaProducerMessage, topic: OpaquePointer, opaque: UnsafeMutableRawPointer) -> KafkaError? {
         var headers: OpaquePointer?
         if !message.headers.isEmpty {
             headers = rd_kafka_headers_new(message.headers.count)
@@ -35,8 +48,7 @@ extension KafkaProducer {
             }
         }
         let rk = handle.pointer
-        return message.topic.withCString { topic in
-            withOptionalBytes(message.key) { keyPointer, keyCount in
+        return withOptionalBytes(message.key) { keyPointer, keyCount in
                 withOptionalBytes(message.value) { valuePointer, valueCount in
                     withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
                         var n = 0
@@ -47,7 +59,7 @@ extension KafkaProducer {
                             vus.initializeElement(at: n, to: vu)
                             n += 1
                         }
-                        append(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+                        append(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
                         append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
                         append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
                         if let partition = message.partition {
@@ -69,7 +81,6 @@ extension KafkaProducer {
                         return KafkaError.consuming(error)
                     }
                 }
-            }
         }
     }
 }

@@ -19,6 +19,7 @@ public final class KafkaProducer: Sendable {
     /// Guards produce calls against the final destroy: produce calls run under this lock and
     /// the destroy is queued only after `closed` is set under it.
     let lifecycle = Mutex(Lifecycle())
+    let topicHandles = TopicHandleCache()
     private let logger: Logger
 
     struct Lifecycle {
@@ -48,7 +49,7 @@ public final class KafkaProducer: Sendable {
 
     deinit {
         lifecycle.withLock { $0.closed = true }
-        thread.finish { [handle] in Self.destroy(handle, flushTimeout: .zero) }
+        thread.finish { [handle, topicHandles] in Self.destroy(handle, topicHandles, flushTimeout: .zero) }
     }
 
     /// The fatal error this producer raised, if any; once set the producer must be recreated.
@@ -70,7 +71,7 @@ public final class KafkaProducer: Sendable {
     /// batched by it; no message's failure stops the others.
     /// - Parameter messages: the messages.
     /// - Returns: one result per message, in the same order.
-    public func send(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+    public func send(_ messages: [KafkaProducerMessage]) async -> KafkaDeliveryReports {
         await warmUp(topicsOf: messages)
         let batch = DeliveryBatch(count: messages.count)
         var next = 0
@@ -81,7 +82,8 @@ public final class KafkaProducer: Sendable {
                 try? await Task.sleep(for: .milliseconds(1))
             }
         }
-        return await batch.results()
+        await batch.waitForAll()
+        return KafkaDeliveryReports(batch: batch, messages: messages)
     }
 
     /// Waits until every queued message has an outcome, or `timeout` passes.
@@ -102,6 +104,7 @@ public final class KafkaProducer: Sendable {
     /// - Parameter flushTimeout: how long to wait for queued messages. Default 10 s.
     public func shutdown(flushTimeout: Duration = .seconds(10)) async {
         let handle = self.handle
+        let topicHandles = self.topicHandles
         let alreadyClosed = lifecycle.withLock { state in
             defer { state.closed = true }
             return state.closed
@@ -109,14 +112,14 @@ public final class KafkaProducer: Sendable {
         guard !alreadyClosed else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             thread.finish {
-                Self.destroy(handle, flushTimeout: flushTimeout)
+                Self.destroy(handle, topicHandles, flushTimeout: flushTimeout)
                 continuation.resume()
             }
         }
     }
 
     /// Runs on the I/O thread as its final job.
-    private static func destroy(_ handle: RdKafkaHandle, flushTimeout: Duration) {
+    private static func destroy(_ handle: RdKafkaHandle, _ topicHandles: TopicHandleCache, flushTimeout: Duration) {
         if flushTimeout > .zero {
             _ = rd_kafka_flush(handle.pointer, Int32(clamping: flushTimeout.wholeMilliseconds))
         }
@@ -124,6 +127,7 @@ public final class KafkaProducer: Sendable {
         _ = rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
         _ = rd_kafka_flush(handle.pointer, 1000)
         _ = rd_kafka_poll(handle.pointer, 0)
+        topicHandles.destroyAll()
         handle.destroy()
     }
 
