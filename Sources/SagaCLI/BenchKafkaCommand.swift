@@ -29,8 +29,8 @@ struct BenchKafkaCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the produced topics.")
     var partitions: Int32 = 8
 
-    @Option(help: "Rounds of each throughput run; the best is reported.")
-    var rounds: Int = 3
+    @Option(help: "Rounds of each throughput run, wrapper and kcat taking turns; the median is reported.")
+    var rounds: Int = 5
 
     @Option(help: "Latency samples (0 skips the latency run).")
     var latencySamples: Int = 2000
@@ -54,29 +54,29 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         let kcatURL = skipKcat ? nil : try BenchKafkaKcat.locate(kcat)
         let broker = try EmbeddedKafkaBroker(logger: logger)
         let wrapper = BenchKafkaWrapper(broker: broker, logger: logger)
-        print("saga bench kafka: \(messages) messages per run, best of \(rounds) rounds, \(partitions) partitions, embedded broker \(broker.bootstrapServers)")
+        print("saga bench kafka: \(messages) messages per run, median of \(rounds) rounds, \(partitions) partitions, embedded broker \(broker.bootstrapServers)")
         print("wrapper producer: idempotent, acks=all, linger 5 ms; consumers: fetch.wait.max.ms=5")
         print("")
         print(BenchKafkaReport.header)
 
         for size in sizes {
             let tag = "\(size)-\(UInt32.random(in: 0...UInt32.max))"
-            // Production: the wrapper and kcat each into a topic of their own, taking turns, best
-            // round kept (other work on the machine only ever slows a round down).
+            // Production: the wrapper and kcat each into a topic of their own, taking turns; the
+            // median round is reported (other work on the machine makes single rounds noisy).
             let ourTopic = "bench.produce.wrapper.\(tag)"
             let kcatTopic = "bench.produce.kcat.\(tag)"
             try await broker.createTopic(ourTopic, partitions: partitions)
             try await broker.createTopic(kcatTopic, partitions: partitions)
-            var ourProduce: BenchKafkaResult?
-            var kcatProduce: BenchKafkaResult?
+            var ourProduce: [BenchKafkaResult] = []
+            var kcatProduce: [BenchKafkaResult] = []
             for _ in 0..<rounds {
-                ourProduce = .best(ourProduce, try await wrapper.produce(topic: ourTopic, count: messages, size: size))
+                ourProduce.append(try await wrapper.produce(topic: ourTopic, count: messages, size: size))
                 if let kcatURL {
-                    kcatProduce = .best(kcatProduce, try await BenchKafkaKcat(executable: kcatURL, bootstrap: broker.bootstrapServers)
+                    kcatProduce.append(try await BenchKafkaKcat(executable: kcatURL, bootstrap: broker.bootstrapServers)
                         .produce(topic: kcatTopic, count: messages, size: size))
                 }
             }
-            print(BenchKafkaReport.line("produce", size: size, ours: ourProduce!, kcat: kcatProduce))
+            print(BenchKafkaReport.line("produce", size: size, ours: .median(ourProduce), kcat: kcatProduce.isEmpty ? nil : .median(kcatProduce)))
 
             // Consumption: one topic, filled once, with room for every message, read by both.
             let consumeTopic = "bench.consume.\(tag)"
@@ -84,16 +84,16 @@ struct BenchKafkaCommand: AsyncParsableCommand {
             let consumePartitions = max(partitions, roomy)
             try await broker.createTopic(consumeTopic, partitions: consumePartitions)
             _ = try await wrapper.produce(topic: consumeTopic, count: messages, size: size)
-            var ourConsume: BenchKafkaResult?
-            var kcatConsume: BenchKafkaResult?
+            var ourConsume: [BenchKafkaResult] = []
+            var kcatConsume: [BenchKafkaResult] = []
             for _ in 0..<rounds {
-                ourConsume = .best(ourConsume, try await wrapper.consume(topic: consumeTopic, partitions: consumePartitions, count: messages))
+                ourConsume.append(try await wrapper.consume(topic: consumeTopic, partitions: consumePartitions, count: messages))
                 if let kcatURL {
-                    kcatConsume = .best(kcatConsume, try await BenchKafkaKcat(executable: kcatURL, bootstrap: broker.bootstrapServers)
+                    kcatConsume.append(try await BenchKafkaKcat(executable: kcatURL, bootstrap: broker.bootstrapServers)
                         .consume(topic: consumeTopic, expected: messages))
                 }
             }
-            print(BenchKafkaReport.line("consume", size: size, ours: ourConsume!, kcat: kcatConsume)
+            print(BenchKafkaReport.line("consume", size: size, ours: .median(ourConsume), kcat: kcatConsume.isEmpty ? nil : .median(kcatConsume))
                 + (consumePartitions != partitions ? "  (\(consumePartitions) partitions)" : ""))
         }
 

@@ -11,10 +11,10 @@ struct BenchKafkaResult {
     var messagesPerSecond: Double { Double(messages) / seconds }
     var megabytesPerSecond: Double { Double(bytes) / seconds / 1_000_000 }
 
-    /// The faster of two runs.
-    static func best(_ a: BenchKafkaResult?, _ b: BenchKafkaResult) -> BenchKafkaResult {
-        guard let a else { return b }
-        return a.messagesPerSecond >= b.messagesPerSecond ? a : b
+    /// The median run by throughput (the upper one of an even count).
+    static func median(_ runs: [BenchKafkaResult]) -> BenchKafkaResult {
+        let sorted = runs.sorted { $0.messagesPerSecond < $1.messagesPerSecond }
+        return sorted[sorted.count / 2]
     }
 }
 

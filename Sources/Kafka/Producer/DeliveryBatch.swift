@@ -68,6 +68,15 @@ final class DeliveryBatch: @unchecked Sendable {
         countDown()
     }
 
+    /// Records the same refusal for messages `start...`.
+    func failAll(from start: Int, with error: KafkaError) {
+        let box = ErrorBox(error)
+        for index in start..<count {
+            slots[index].error = box
+            countDown()
+        }
+    }
+
     /// Called by the delivery report callback for the slot at `opaque`.
     static func deliver(opaque: UnsafeMutableRawPointer, message: rd_kafka_message_t,
                         timestampMs: Int64, timestampType: rd_kafka_timestamp_type_t, error: KafkaError?) {

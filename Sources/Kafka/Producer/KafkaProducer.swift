@@ -16,8 +16,8 @@ import Synchronization
 public final class KafkaProducer: Sendable {
     let handle: RdKafkaHandle
     private let thread: KafkaIOThread
-    /// Guards produce calls against the final destroy: produce calls run under this lock and
-    /// the destroy is queued only after `closed` is set under it.
+    /// Whether the producer is shut down, and the topics it knows. Produce calls themselves run
+    /// only on the I/O thread, always before its final job (the destroy).
     let lifecycle = Mutex(Lifecycle())
     let topicHandles = TopicHandleCache()
     private let logger: Logger
@@ -67,21 +67,19 @@ public final class KafkaProducer: Sendable {
 
     /// Sends a batch and returns each message's outcome, in order, once all have one.
     ///
-    /// Messages are handed to librdkafka at once (waiting for room when its queue is full) and
-    /// batched by it; no message's failure stops the others.
+    /// Messages are handed to librdkafka at once and batched by it; no message's failure stops
+    /// the others. The hand-over runs on the producer's I/O thread, which also serves the
+    /// delivery reports: one thread allocates and frees librdkafka's messages, as in a plain C
+    /// client, and a full librdkafka queue is drained by polling, not by sleeping.
     /// - Parameter messages: the messages.
     /// - Returns: one result per message, in the same order.
     public func send(_ messages: [KafkaProducerMessage]) async -> KafkaDeliveryReports {
         await warmUp(topicsOf: messages)
         let batch = DeliveryBatch(count: messages.count)
-        var next = 0
-        while next < messages.count {
-            next = enqueue(messages, from: next, into: batch)
-            if next < messages.count {
-                // librdkafka's queue is full: let the I/O thread deliver some first.
-                try? await Task.sleep(for: .milliseconds(1))
-            }
+        let accepted = thread.submit { [self] in
+            enqueue(messages, into: batch)
         }
+        if !accepted { batch.failAll(from: 0, with: .shutDown("the producer is shut down")) }
         await batch.waitForAll()
         return KafkaDeliveryReports(batch: batch, messages: messages)
     }
