@@ -29,6 +29,9 @@ struct BenchKafkaCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the produced topics.")
     var partitions: Int32 = 8
 
+    @Option(help: "Rounds of each throughput run, wrapper and kcat taking turns; the median is reported.")
+    var rounds: Int = 5
+
     @Option(help: "Latency samples (0 skips the latency run).")
     var latencySamples: Int = 2000
 
@@ -41,34 +44,39 @@ struct BenchKafkaCommand: AsyncParsableCommand {
     func validate() throws {
         guard messages > 0 else { throw ValidationError("--messages must be positive") }
         guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
+        guard rounds > 0 else { throw ValidationError("--rounds must be positive") }
         guard latencySamples >= 0 else { throw ValidationError("--latency-samples must be >= 0") }
     }
 
     func run() async throws {
         var logger = Logger(label: "saga.bench.kafka") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .warning
+        logger.logLevel = .error
         let kcatURL = skipKcat ? nil : try BenchKafkaKcat.locate(kcat)
         let broker = try EmbeddedKafkaBroker(logger: logger)
         let wrapper = BenchKafkaWrapper(broker: broker, logger: logger)
-        print("saga bench kafka: \(messages) messages per run, \(partitions) partitions, embedded broker \(broker.bootstrapServers)")
+        print("saga bench kafka: \(messages) messages per run, median of \(rounds) rounds, \(partitions) partitions, embedded broker \(broker.bootstrapServers)")
         print("wrapper producer: idempotent, acks=all, linger 5 ms; consumers: fetch.wait.max.ms=5")
         print("")
         print(BenchKafkaReport.header)
 
         for size in sizes {
             let tag = "\(size)-\(UInt32.random(in: 0...UInt32.max))"
-            // Production: the wrapper and kcat each into a topic of their own.
+            // Production: the wrapper and kcat each into a topic of their own, taking turns; the
+            // median round is reported (other work on the machine makes single rounds noisy).
             let ourTopic = "bench.produce.wrapper.\(tag)"
             let kcatTopic = "bench.produce.kcat.\(tag)"
             try await broker.createTopic(ourTopic, partitions: partitions)
             try await broker.createTopic(kcatTopic, partitions: partitions)
-            let ourProduce = try await wrapper.produce(topic: ourTopic, count: messages, size: size)
-            var kcatProduce: BenchKafkaResult?
-            if let kcatURL {
-                kcatProduce = try await BenchKafkaKcat(executable: kcatURL, bootstrap: broker.bootstrapServers, logger: logger)
-                    .produce(topic: kcatTopic, count: messages, size: size)
+            var ourProduce: [BenchKafkaResult] = []
+            var kcatProduce: [BenchKafkaResult] = []
+            for _ in 0..<rounds {
+                ourProduce.append(try await wrapper.produce(topic: ourTopic, count: messages, size: size))
+                if let kcatURL {
+                    kcatProduce.append(try await BenchKafkaKcat(executable: kcatURL, bootstrap: broker.bootstrapServers)
+                        .produce(topic: kcatTopic, count: messages, size: size))
+                }
             }
-            print(BenchKafkaReport.line("produce", size: size, ours: ourProduce, kcat: kcatProduce))
+            print(BenchKafkaReport.line("produce", size: size, ours: .median(ourProduce), kcat: kcatProduce.isEmpty ? nil : .median(kcatProduce)))
 
             // Consumption: one topic, filled once, with room for every message, read by both.
             let consumeTopic = "bench.consume.\(tag)"
@@ -76,13 +84,16 @@ struct BenchKafkaCommand: AsyncParsableCommand {
             let consumePartitions = max(partitions, roomy)
             try await broker.createTopic(consumeTopic, partitions: consumePartitions)
             _ = try await wrapper.produce(topic: consumeTopic, count: messages, size: size)
-            let ourConsume = try await wrapper.consume(topic: consumeTopic, partitions: consumePartitions, count: messages)
-            var kcatConsume: BenchKafkaResult?
-            if let kcatURL {
-                kcatConsume = try await BenchKafkaKcat(executable: kcatURL, bootstrap: broker.bootstrapServers, logger: logger)
-                    .consume(topic: consumeTopic, expected: messages)
+            var ourConsume: [BenchKafkaResult] = []
+            var kcatConsume: [BenchKafkaResult] = []
+            for _ in 0..<rounds {
+                ourConsume.append(try await wrapper.consume(topic: consumeTopic, partitions: consumePartitions, count: messages))
+                if let kcatURL {
+                    kcatConsume.append(try await BenchKafkaKcat(executable: kcatURL, bootstrap: broker.bootstrapServers)
+                        .consume(topic: consumeTopic, expected: messages))
+                }
             }
-            print(BenchKafkaReport.line("consume", size: size, ours: ourConsume, kcat: kcatConsume)
+            print(BenchKafkaReport.line("consume", size: size, ours: .median(ourConsume), kcat: kcatConsume.isEmpty ? nil : .median(kcatConsume))
                 + (consumePartitions != partitions ? "  (\(consumePartitions) partitions)" : ""))
         }
 

@@ -1,12 +1,9 @@
 import Foundation
-import KafkaTestKit
-import Logging
 
 /// The same runs through `kcat`, a client that is not ours, timed from launch to exit.
 struct BenchKafkaKcat {
     let executable: URL
     let bootstrap: String
-    let logger: Logger
 
     /// The properties our wrapper runs with, so both clients are configured alike.
     private var producerProperties: [String] {

@@ -10,6 +10,12 @@ struct BenchKafkaResult {
     }
     var messagesPerSecond: Double { Double(messages) / seconds }
     var megabytesPerSecond: Double { Double(bytes) / seconds / 1_000_000 }
+
+    /// The median run by throughput (the upper one of an even count).
+    static func median(_ runs: [BenchKafkaResult]) -> BenchKafkaResult {
+        let sorted = runs.sorted { $0.messagesPerSecond < $1.messagesPerSecond }
+        return sorted[sorted.count / 2]
+    }
 }
 
 /// Formats the benchmark table.

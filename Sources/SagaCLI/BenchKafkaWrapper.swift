@@ -32,8 +32,7 @@ struct BenchKafkaWrapper {
                     running -= 1
                 }
                 group.addTask {
-                    let results = await producer.send(messages)
-                    return results.reduce(0) { $0 + ((try? $1.get()) == nil ? 1 : 0) }
+                    await producer.send(messages).failureCount
                 }
                 running += 1
             }
@@ -57,16 +56,21 @@ struct BenchKafkaWrapper {
         try await consumer.assign(assignment)
         var received = 0
         var bytes = 0
+        var batches = 0
+        var firstMessage = Duration.zero
         let deadline = start + .seconds(120)
         while received < count {
             guard ContinuousClock.now < deadline else {
                 throw BenchKafkaError("wrapper consumer: \(received) of \(count) messages after 120 s")
             }
             let batch = try await consumer.nextBatch(maxMessages: 10_000, timeout: .milliseconds(100))
+            if received == 0 && !batch.isEmpty { firstMessage = ContinuousClock.now - start }
+            batches += 1
             received += batch.count
             for message in batch { bytes += message.value?.count ?? 0 }
         }
         let duration = ContinuousClock.now - start
+        logger.debug("wrapper consumer: first message after \(firstMessage), \(batches) batches, total \(duration)")
         try await consumer.close()
         return BenchKafkaResult(messages: received, bytes: bytes, duration: duration)
     }

@@ -43,8 +43,16 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var autoOffsetReset: KafkaAutoOffsetReset = .earliest
     /// `partition.assignment.strategy`. Default ``AssignmentStrategy/rangeRoundRobin``.
     public var assignmentStrategy: AssignmentStrategy = .rangeRoundRobin
-    /// `queued.max.messages.kbytes`: prefetch buffer per client. Default 65,536 KiB.
+    /// `queued.max.messages.kbytes`: most kilobytes prefetched and not yet polled, all partitions
+    /// together. Default 65,536 KiB.
     public var queuedMaxKilobytes: Int = 65_536
+    /// `queued.min.messages`: librdkafka stops fetching while this many messages wait to be
+    /// polled. Default 1,000,000 (librdkafka's is 100,000). librdkafka 2.0.2 counts the
+    /// consumer's one queue, which holds every assigned partition's messages, and after a pause
+    /// for this reason resumes fetching only on its broker thread's next one-second wake-up; a
+    /// higher count keeps a fast consumer from stalling. ``queuedMaxKilobytes`` still bounds
+    /// the memory.
+    public var queuedMinMessages: Int = 1_000_000
     /// Any other librdkafka property, applied after the typed fields. Default empty.
     public var additionalProperties: [String: String] = [:]
 
@@ -69,6 +77,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             "auto.offset.reset": autoOffsetReset.rawValue,
             "partition.assignment.strategy": assignmentStrategy.rawValue,
             "queued.max.messages.kbytes": "\(queuedMaxKilobytes)",
+            "queued.min.messages": "\(queuedMinMessages)",
         ]
         properties.merge(additionalProperties) { _, new in new }
         properties["enable.auto.commit"] = "false"

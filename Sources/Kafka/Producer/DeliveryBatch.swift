@@ -5,36 +5,51 @@ import Synchronization
 /// task once every message has an outcome.
 ///
 /// Each message gets a slot whose address is its librdkafka `msg_opaque`; the slot names the
-/// batch and the message's index. The batch keeps itself alive (one unbalanced retain) until the
-/// last outcome arrives, so a delivery report never finds a freed batch.
+/// batch and receives the message's outcome. Every slot has exactly one writer (the delivery
+/// report callback, or the enqueue path when librdkafka refused the message), so outcomes are
+/// written without a lock; an atomic countdown publishes them, and the last writer resumes the
+/// waiting task. The batch keeps itself alive (one unbalanced retain) until the last outcome
+/// arrives, so a delivery report never finds a freed batch.
 ///
-/// `@unchecked Sendable`: `slots` is raw memory handed to librdkafka; it is written once before
-/// the message is produced and only read afterwards. All mutable state is behind `state`.
+/// `@unchecked Sendable`: `slots` is raw memory handed to librdkafka; each slot is written by
+/// one thread and read only after the countdown (acquire-release) reached zero.
 final class DeliveryBatch: @unchecked Sendable {
+    /// Kept small (48 bytes): batches of many thousand messages allocate one slot each.
     struct Slot {
         var batch: Unmanaged<DeliveryBatch>
-        var index: Int
+        var offset: Int64 = -1
+        var timestampMs: Int64 = -1
+        var partition: Int32 = -1
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        /// Only failures pay for an allocation.
+        var error: ErrorBox?
     }
 
-    private struct State {
-        var results: [Result<KafkaDeliveryReport, KafkaError>?]
-        var remaining: Int
-        var continuation: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>?
+    final class ErrorBox {
+        let error: KafkaError
+        init(_ error: KafkaError) { self.error = error }
+    }
+
+    private struct Waiter {
+        var done = false
+        var continuation: CheckedContinuation<Void, Never>?
     }
 
     private let slots: UnsafeMutablePointer<Slot>
     private let count: Int
-    private let state: Mutex<State>
+    private let remaining: Atomic<Int>
+    private let waiter = Mutex(Waiter())
 
     init(count: Int) {
         self.count = count
-        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count))
+        remaining = Atomic(count)
         slots = .allocate(capacity: max(count, 1))
         let unmanaged = Unmanaged.passRetained(self)
-        for index in 0..<count {
-            (slots + index).initialize(to: Slot(batch: unmanaged, index: index))
+        slots.initialize(repeating: Slot(batch: unmanaged), count: count)
+        if count == 0 {
+            waiter.withLock { $0.done = true }
+            unmanaged.release()
         }
-        if count == 0 { unmanaged.release() }
     }
 
     deinit {
@@ -47,40 +62,70 @@ final class DeliveryBatch: @unchecked Sendable {
         UnsafeMutableRawPointer(slots + index)
     }
 
-    /// Records the outcome of message `index` (a delivery report or a refused enqueue).
-    func complete(_ index: Int, with result: Result<KafkaDeliveryReport, KafkaError>) {
-        let (continuation, results, last) = state.withLock { state in
-            precondition(state.results[index] == nil, "two outcomes for one message")
-            state.results[index] = result
-            state.remaining -= 1
-            guard state.remaining == 0 else {
-                return (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>?.none,
-                        [Result<KafkaDeliveryReport, KafkaError>](), false)
-            }
-            let continuation = state.continuation
-            state.continuation = nil
-            return (continuation, continuation == nil ? [] : state.results.map { $0! }, true)
+    /// Records that librdkafka refused message `index` before it was queued.
+    func fail(_ index: Int, with error: KafkaError) {
+        slots[index].error = ErrorBox(error)
+        countDown()
+    }
+
+    /// Records the same refusal for messages `start...`.
+    func failAll(from start: Int, with error: KafkaError) {
+        let box = ErrorBox(error)
+        for index in start..<count {
+            slots[index].error = box
+            countDown()
         }
-        continuation?.resume(returning: results)
+    }
+
+    /// Called by the delivery report callback for the slot at `opaque`.
+    static func deliver(opaque: UnsafeMutableRawPointer, message: rd_kafka_message_t,
+                        timestampMs: Int64, timestampType: rd_kafka_timestamp_type_t, error: KafkaError?) {
+        let slot = opaque.assumingMemoryBound(to: Slot.self)
+        slot.pointee.partition = message.partition
+        slot.pointee.offset = message.offset
+        slot.pointee.timestampMs = timestampMs
+        slot.pointee.timestampType = timestampType
+        if let error { slot.pointee.error = ErrorBox(error) }
+        slot.pointee.batch.takeUnretainedValue().countDown()
+    }
+
+    private func countDown() {
+        let left = remaining.subtract(1, ordering: .acquiringAndReleasing).newValue
+        guard left == 0 else { return }
+        let continuation = waiter.withLock { waiter in
+            waiter.done = true
+            defer { waiter.continuation = nil }
+            return waiter.continuation
+        }
+        continuation?.resume()
         // The last outcome balances the retain taken in init.
-        if last { slots.pointee.batch.release() }
+        slots.pointee.batch.release()
     }
 
     /// Waits for every outcome.
-    func results() async -> [Result<KafkaDeliveryReport, KafkaError>] {
-        await withCheckedContinuation { continuation in
-            let ready: [Result<KafkaDeliveryReport, KafkaError>]? = state.withLock { state in
-                if state.remaining == 0 { return state.results.map { $0! } }
-                state.continuation = continuation
-                return nil
+    func waitForAll() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = waiter.withLock { waiter in
+                if !waiter.done { waiter.continuation = continuation }
+                return waiter.done
             }
-            if let ready { continuation.resume(returning: ready) }
+            if done { continuation.resume() }
         }
+        // Pairs with the release in `countDown`: every slot write is visible from here on.
+        _ = remaining.load(ordering: .acquiring)
     }
 
-    /// Called by the delivery report callback with a message's `msg_opaque`.
-    static func deliver(opaque: UnsafeMutableRawPointer, result: Result<KafkaDeliveryReport, KafkaError>) {
-        let slot = opaque.assumingMemoryBound(to: Slot.self).pointee
-        slot.batch.takeUnretainedValue().complete(slot.index, with: result)
+    /// The outcome of message `index`, once ``waitForAll()`` returned.
+    func outcome(_ index: Int, topic: String) -> Result<KafkaDeliveryReport, KafkaError> {
+        let slot = slots[index]
+        if let box = slot.error { return .failure(box.error) }
+        return .success(KafkaDeliveryReport(
+            topic: topic, partition: slot.partition, offset: slot.offset,
+            timestamp: KafkaTimestamp(ms: slot.timestampMs, type: slot.timestampType)))
+    }
+
+    /// How many messages failed, once ``waitForAll()`` returned.
+    var failureCount: Int {
+        (0..<count).reduce(0) { $0 + (slots[$1].error == nil ? 0 : 1) }
     }
 }

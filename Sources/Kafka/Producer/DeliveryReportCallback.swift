@@ -1,5 +1,4 @@
 import CRdKafka
-import Logging
 
 /// Installs the delivery report callback on a producer's conf.
 func installDeliveryReportCallback(on conf: RdKafkaConfiguration) {
@@ -9,28 +8,25 @@ func installDeliveryReportCallback(on conf: RdKafkaConfiguration) {
 }
 
 /// Runs inside `rd_kafka_poll`/`rd_kafka_flush` on the producer's I/O thread. The message
-/// belongs to librdkafka: read it, never destroy it.
+/// belongs to librdkafka: read it, never destroy it. Kept allocation-free on success: the
+/// report is built when the sender collects the batch.
 private func deliveryReportCallback(
     handle: OpaquePointer?, message: UnsafePointer<rd_kafka_message_t>?, opaque: UnsafeMutableRawPointer?
 ) {
     guard let message, let slot = message.pointee._private else { return }
     let m = message.pointee
-    let result: Result<KafkaDeliveryReport, KafkaError>
+    var error: KafkaError?
+    var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+    var ms: Int64 = -1
     if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let ms = rd_kafka_message_timestamp(message, &type)
-        result = .success(KafkaDeliveryReport(
-            topic: m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
-            partition: m.partition, offset: m.offset,
-            timestamp: KafkaTimestamp(ms: ms, type: type)))
-    } else if m.err == RD_KAFKA_RESP_ERR__FATAL,
-              let fatal = RdKafkaClientContext.from(opaque)?.fatalError {
-        result = .failure(fatal)
+        ms = rd_kafka_message_timestamp(message, &type)
+    } else if m.err == RD_KAFKA_RESP_ERR__FATAL, let fatal = RdKafkaClientContext.from(opaque)?.fatalError {
+        error = fatal
     } else {
         let text = rd_kafka_message_errstr(message).map { String(cString: $0) }
-        result = .failure(.delivery(m.err, message: text, isFatal: m.err == RD_KAFKA_RESP_ERR__FATAL))
+        error = .delivery(m.err, message: text, isFatal: m.err == RD_KAFKA_RESP_ERR__FATAL)
     }
-    DeliveryBatch.deliver(opaque: slot, result: result)
+    DeliveryBatch.deliver(opaque: slot, message: m, timestampMs: ms, timestampType: type, error: error)
 }
 
 extension KafkaTimestamp {

@@ -1,73 +1,101 @@
 import CRdKafka
 
 extension KafkaProducer {
-    /// Hands `messages[start...]` to librdkafka until its queue is full; records refusals in
-    /// `batch`. Returns the index of the first message not yet handed over.
-    func enqueue(_ messages: [KafkaProducerMessage], from start: Int, into batch: DeliveryBatch) -> Int {
-        lifecycle.withLock { state in
-            if state.closed || handle.context.fatalError != nil {
-                let error = handle.context.fatalError ?? .shutDown("the producer is shut down")
-                for index in start..<messages.count { batch.complete(index, with: .failure(error)) }
-                return messages.count
-            }
-            var index = start
+    /// Runs on the I/O thread: hands every message to librdkafka, polling for delivery reports
+    /// whenever its queue is full; records refusals in `batch`.
+    func enqueue(_ messages: [KafkaProducerMessage], into batch: DeliveryBatch) {
+        if let error = handle.context.fatalError {
+            batch.failAll(from: 0, with: error)
+            return
+        }
+        messages.withUnsafeBufferPointer { messages in
+            var index = 0
+            var topic: (name: String, handle: OpaquePointer)?
             while index < messages.count {
-                let error = produce(messages[index], opaque: batch.opaque(for: index))
-                if let error {
-                    if error.rdKafkaCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue { return index }
-                    batch.complete(index, with: .failure(error))
+                if topic?.name != messages[index].topic {
+                    let name = messages[index].topic
+                    guard let handle = topicHandles.handle(for: name, in: self.handle.pointer) else {
+                        batch.fail(index, with: .librdkafka(rd_kafka_last_error(), context: "topic \(name)"))
+                        index += 1
+                        continue
+                    }
+                    topic = (name, handle)
+                }
+                // Borrowed in place: no copy (and no reference counting) of the message.
+                if let error = produce(messages[index], topic: topic!.handle, opaque: batch.opaque(for: index)) {
+                    if error.rdKafkaCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue {
+                        // Serve delivery reports until there is room again, then retry.
+                        _ = rd_kafka_poll(handle.pointer, 10)
+                        if let fatal = handle.context.fatalError {
+                            batch.failAll(from: index, with: fatal)
+                            return
+                        }
+                        continue
+                    }
+                    batch.fail(index, with: error)
                 }
                 index += 1
             }
-            return index
         }
     }
 
-    /// One `rd_kafka_produceva` call. Returns the refusal, if any.
-    private func produce(_ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer) -> KafkaError? {
-        var headers: OpaquePointer?
-        if !message.headers.isEmpty {
-            headers = rd_kafka_headers_new(message.headers.count)
-            for header in message.headers {
-                withOptionalBytes(header.value) { pointer, count in
-                    _ = rd_kafka_header_add(headers, header.name, -1, pointer, count)
+    /// Hands one message to librdkafka. Returns the refusal, if any.
+    private func produce(_ message: borrowing KafkaProducerMessage, topic: OpaquePointer, opaque: UnsafeMutableRawPointer) -> KafkaError? {
+        if message.headers.isEmpty {
+            // The classic call is markedly cheaper per message than `rd_kafka_produceva`, which
+            // only headers need.
+            return withOptionalBytes(message.key) { keyPointer, keyCount in
+                withOptionalBytes(message.value) { valuePointer, valueCount in
+                    let result = rd_kafka_produce(
+                        topic, message.partition ?? -1, RD_KAFKA_MSG_F_COPY,
+                        UnsafeMutableRawPointer(mutating: valuePointer), valueCount,
+                        keyPointer, keyCount, opaque)
+                    // Read at once: the error is per thread and nothing ran in between.
+                    return result == 0 ? nil : KafkaError.librdkafka(rd_kafka_last_error(), context: "produce")
                 }
             }
         }
+        return produceWithHeaders(message, topic: topic, opaque: opaque)
+    }
+
+    /// One `rd_kafka_produceva` call, for a message with headers.
+    private func produceWithHeaders(_ message: borrowing KafkaProducerMessage, topic: OpaquePointer, opaque: UnsafeMutableRawPointer) -> KafkaError? {
+        let headers = rd_kafka_headers_new(message.headers.count)
+        for header in message.headers {
+            withOptionalBytes(header.value) { pointer, count in
+                _ = rd_kafka_header_add(headers, header.name, -1, pointer, count)
+            }
+        }
         let rk = handle.pointer
-        return message.topic.withCString { topic in
-            withOptionalBytes(message.key) { keyPointer, keyCount in
-                withOptionalBytes(message.value) { valuePointer, valueCount in
-                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
-                        var n = 0
-                        func append(_ vtype: rd_kafka_vtype_t, _ body: (inout rd_kafka_vu_t) -> Void) {
-                            var vu = rd_kafka_vu_t()
-                            vu.vtype = vtype
-                            body(&vu)
-                            vus.initializeElement(at: n, to: vu)
-                            n += 1
-                        }
-                        append(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
-                        append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                        append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
-                        if let partition = message.partition {
-                            append(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition }
-                        }
-                        if let keyPointer {
-                            append(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: keyPointer), size: keyCount) }
-                        }
-                        if let valuePointer {
-                            append(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: valuePointer), size: valueCount) }
-                        }
-                        if let headers {
-                            append(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers }
-                        }
-                        defer { vus.baseAddress!.deinitialize(count: n) }
-                        guard let error = rd_kafka_produceva(rk, vus.baseAddress, n) else { return nil }
-                        // On failure the headers and the error object are still ours.
-                        if let headers { rd_kafka_headers_destroy(headers) }
-                        return KafkaError.consuming(error)
+        return withOptionalBytes(message.key) { keyPointer, keyCount in
+            withOptionalBytes(message.value) { valuePointer, valueCount in
+                withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
+                    var n = 0
+                    func append(_ vtype: rd_kafka_vtype_t, _ body: (inout rd_kafka_vu_t) -> Void) {
+                        var vu = rd_kafka_vu_t()
+                        vu.vtype = vtype
+                        body(&vu)
+                        vus.initializeElement(at: n, to: vu)
+                        n += 1
                     }
+                    append(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
+                    append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                    append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+                    if let partition = message.partition {
+                        append(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition }
+                    }
+                    if let keyPointer {
+                        append(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: keyPointer), size: keyCount) }
+                    }
+                    if let valuePointer {
+                        append(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: valuePointer), size: valueCount) }
+                    }
+                    append(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers }
+                    defer { vus.baseAddress!.deinitialize(count: n) }
+                    guard let error = rd_kafka_produceva(rk, vus.baseAddress, n) else { return nil }
+                    // On failure the headers and the error object are still ours.
+                    rd_kafka_headers_destroy(headers)
+                    return KafkaError.consuming(error)
                 }
             }
         }

@@ -16,9 +16,10 @@ import Synchronization
 public final class KafkaProducer: Sendable {
     let handle: RdKafkaHandle
     private let thread: KafkaIOThread
-    /// Guards produce calls against the final destroy: produce calls run under this lock and
-    /// the destroy is queued only after `closed` is set under it.
+    /// Whether the producer is shut down, and the topics it knows. Produce calls themselves run
+    /// only on the I/O thread, always before its final job (the destroy).
     let lifecycle = Mutex(Lifecycle())
+    let topicHandles = TopicHandleCache()
     private let logger: Logger
 
     struct Lifecycle {
@@ -48,7 +49,7 @@ public final class KafkaProducer: Sendable {
 
     deinit {
         lifecycle.withLock { $0.closed = true }
-        thread.finish { [handle] in Self.destroy(handle, flushTimeout: .zero) }
+        thread.finish { [handle, topicHandles] in Self.destroy(handle, topicHandles, flushTimeout: .zero) }
     }
 
     /// The fatal error this producer raised, if any; once set the producer must be recreated.
@@ -66,22 +67,21 @@ public final class KafkaProducer: Sendable {
 
     /// Sends a batch and returns each message's outcome, in order, once all have one.
     ///
-    /// Messages are handed to librdkafka at once (waiting for room when its queue is full) and
-    /// batched by it; no message's failure stops the others.
+    /// Messages are handed to librdkafka at once and batched by it; no message's failure stops
+    /// the others. The hand-over runs on the producer's I/O thread, which also serves the
+    /// delivery reports: one thread allocates and frees librdkafka's messages, as in a plain C
+    /// client, and a full librdkafka queue is drained by polling, not by sleeping.
     /// - Parameter messages: the messages.
     /// - Returns: one result per message, in the same order.
-    public func send(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+    public func send(_ messages: [KafkaProducerMessage]) async -> KafkaDeliveryReports {
         await warmUp(topicsOf: messages)
         let batch = DeliveryBatch(count: messages.count)
-        var next = 0
-        while next < messages.count {
-            next = enqueue(messages, from: next, into: batch)
-            if next < messages.count {
-                // librdkafka's queue is full: let the I/O thread deliver some first.
-                try? await Task.sleep(for: .milliseconds(1))
-            }
+        let accepted = thread.submit { [self] in
+            enqueue(messages, into: batch)
         }
-        return await batch.results()
+        if !accepted { batch.failAll(from: 0, with: .shutDown("the producer is shut down")) }
+        await batch.waitForAll()
+        return KafkaDeliveryReports(batch: batch, messages: messages)
     }
 
     /// Waits until every queued message has an outcome, or `timeout` passes.
@@ -102,6 +102,7 @@ public final class KafkaProducer: Sendable {
     /// - Parameter flushTimeout: how long to wait for queued messages. Default 10 s.
     public func shutdown(flushTimeout: Duration = .seconds(10)) async {
         let handle = self.handle
+        let topicHandles = self.topicHandles
         let alreadyClosed = lifecycle.withLock { state in
             defer { state.closed = true }
             return state.closed
@@ -109,14 +110,14 @@ public final class KafkaProducer: Sendable {
         guard !alreadyClosed else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             thread.finish {
-                Self.destroy(handle, flushTimeout: flushTimeout)
+                Self.destroy(handle, topicHandles, flushTimeout: flushTimeout)
                 continuation.resume()
             }
         }
     }
 
     /// Runs on the I/O thread as its final job.
-    private static func destroy(_ handle: RdKafkaHandle, flushTimeout: Duration) {
+    private static func destroy(_ handle: RdKafkaHandle, _ topicHandles: TopicHandleCache, flushTimeout: Duration) {
         if flushTimeout > .zero {
             _ = rd_kafka_flush(handle.pointer, Int32(clamping: flushTimeout.wholeMilliseconds))
         }
@@ -124,6 +125,7 @@ public final class KafkaProducer: Sendable {
         _ = rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
         _ = rd_kafka_flush(handle.pointer, 1000)
         _ = rd_kafka_poll(handle.pointer, 0)
+        topicHandles.destroyAll()
         handle.destroy()
     }
 
