@@ -11,6 +11,7 @@ struct SagaCommand: AsyncParsableCommand {
             BrokerCommand.self,
             ValidateCommand.self,
             OrchestratorCommand.self,
+            DevCommand.self,
             BenchCommand.self,
         ]
     )
