@@ -107,9 +107,18 @@ public final class Orchestrator: Service, Sendable {
         producer.acks = .all
         producer.enableIdempotence = true
         producer.linger = configuration.linger
-        producer.additionalProperties = configuration.kafkaProperties
+        // One property set serves every client: leave out what only a consumer understands, so
+        // librdkafka does not warn about it on the producer.
+        producer.additionalProperties = configuration.kafkaProperties.filter { key, _ in
+            !Self.consumerOnlyPrefixes.contains { key.hasPrefix($0) }
+        }
         return producer
     }
+
+    private static let consumerOnlyPrefixes = [
+        "fetch.", "group.", "session.timeout.ms", "heartbeat.interval.ms", "auto.offset.reset", "enable.auto.",
+        "max.poll.interval.ms", "partition.assignment.strategy", "queued.", "isolation.level", "auto.commit.",
+    ]
 
     private func consumerConfiguration() -> KafkaConsumerConfiguration {
         var consumer = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.groupID)
