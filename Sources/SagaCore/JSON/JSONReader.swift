@@ -76,7 +76,7 @@ struct JSONReader {
     }
 
     /// The next key of the object, positioned before its value; nil after the closing brace.
-    mutating func nextKey(_ cursor: inout ObjectCursor) throws(JSONReadError) -> String? {
+    mutating func nextKey(_ cursor: inout ObjectCursor) throws(JSONReadError) -> JSONKey? {
         var byte = try peek()
         if byte == UInt8(ascii: "}") {
             position += 1
@@ -90,7 +90,7 @@ struct JSONReader {
         }
         cursor.first = false
         guard byte == UInt8(ascii: "\"") else { throw .syntax("expected a string key, found \(describe(byte))", at: position) }
-        let key = try readStringToken()
+        let key = try readKeyToken()
         guard try peek() == UInt8(ascii: ":") else { throw .syntax("expected ':' after an object key, found \(describe(bytes[position]))", at: position) }
         position += 1
         return key
@@ -145,7 +145,7 @@ struct JSONReader {
         var cursor = try beginObject(field())
         var members: [String: JSONValue] = [:]
         while let key = try nextKey(&cursor) {
-            members[key] = try readValue()
+            members[key.string] = try readValue()
         }
         return members
     }

@@ -72,7 +72,7 @@ public enum SagaMessageCodec {
         do throws(JSONReadError) {
             var object = try reader.beginObject("")
             while let key = try reader.nextKey(&object) {
-                if key == "messageType" { return try reader.readString(key) }
+                if case "messageType" = key { return try reader.readString("messageType") }
                 try reader.skipValue()
             }
             return nil
