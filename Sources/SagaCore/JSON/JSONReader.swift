@@ -17,34 +17,18 @@ struct JSONReader {
         self.bytes = bytes
     }
 
-    /// Runs `body` with a reader over `bytes`, copying them only when they are not contiguous.
-    static func read<Value>(
-        _ bytes: some Collection<UInt8>, _ body: (inout JSONReader) throws(JSONReadError) -> Value
-    ) throws(JSONReadError) -> Value {
-        let contiguous = bytes.withContiguousStorageIfAvailable { buffer in
-            var reader = JSONReader(buffer)
-            return Result { () throws(JSONReadError) -> Value in try body(&reader) }
-        }
-        if let contiguous { return try contiguous.get() }
-        return try Array(bytes).withUnsafeBufferPointer { buffer in
-            var reader = JSONReader(buffer)
-            return Result { () throws(JSONReadError) -> Value in try body(&reader) }
-        }.get()
+    /// Runs `body` over `bytes` as one contiguous buffer, copying them only when they are not contiguous.
+    static func withBuffer<Value>(_ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Value) -> Value {
+        if let value = bytes.withContiguousStorageIfAvailable(body) { return value }
+        return Array(bytes).withUnsafeBufferPointer(body)
     }
 
     /// Reads a whole document as a ``JSONValue``.
-    static func value(of bytes: some Collection<UInt8>) throws(JSONReadError) -> JSONValue {
-        try read(bytes) { (reader) throws(JSONReadError) -> JSONValue in
-            let value = try reader.readValue()
-            try reader.finish()
-            return value
-        }
-    }
-
-    /// Goes back to the start of the document, to read it again.
-    mutating func rewind() {
-        position = 0
-        depth = 0
+    static func value(of buffer: UnsafeBufferPointer<UInt8>) throws(JSONReadError) -> JSONValue {
+        var reader = JSONReader(buffer)
+        let value = try reader.readValue()
+        try reader.finish()
+        return value
     }
 
     /// Checks that only whitespace follows the document.
