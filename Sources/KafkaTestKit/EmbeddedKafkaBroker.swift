@@ -41,8 +41,9 @@ public final class EmbeddedKafkaBroker: Sendable {
         self.brokerCount = brokerCount
         bootstrapServers = cluster.bootstraps
         let cluster = self.cluster
-        thread = KafkaIOThread(name: "kafka-embedded-broker", idle: { cluster.pollHandle() },
-                               wake: { cluster.wakeHandle() })
+        // The handle's events (errors, logs) are served so they do not pile up.
+        thread = KafkaIOThread(name: "kafka-embedded-broker", idle: { cluster.events.waitAndServe() },
+                               wake: { cluster.events.wake() })
     }
 
     deinit {

@@ -11,6 +11,7 @@ final class MockCluster: @unchecked Sendable {
     let pointer: OpaquePointer
     private let handle: RdKafkaHandle
     let bootstraps: String
+    let events: RdKafkaEventWaiter
 
     init(brokerCount: Int, logger: Logger) throws(KafkaError) {
         let conf = try RdKafkaConfiguration(properties: ["client.id": "embedded-kafka-broker"])
@@ -21,18 +22,22 @@ final class MockCluster: @unchecked Sendable {
         }
         pointer = cluster
         bootstraps = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+        do {
+            events = try RdKafkaEventWaiter(handle: handle)
+        } catch {
+            rd_kafka_mock_cluster_destroy(cluster)
+            handle.destroy()
+            throw error
+        }
     }
 
     func check(_ err: rd_kafka_resp_err_t, _ what: String) throws(KafkaError) {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .librdkafka(err, context: what) }
     }
 
-    /// Serves the handle's events (errors, logs) so they do not pile up.
-    func pollHandle() { _ = rd_kafka_poll(handle.pointer, 100) }
-    func wakeHandle() { rd_kafka_yield(handle.pointer) }
-
     func destroy() {
         rd_kafka_mock_cluster_destroy(pointer)
+        events.close()
         handle.destroy()
     }
 }

@@ -137,6 +137,12 @@ struct ConsumerTests {
             let (messagesFirst, messagesSecond) = try await (gotFirst, gotSecond)
             #expect(messagesFirst.count == 4 && messagesSecond.count == 4)
             #expect(messagesSecond.allSatisfy { secondPartitions.contains($0.topicPartition) })
+            // Both record their progress, so a takeover resumes after it.
+            for (consumer, messages) in [(first, messagesFirst), (second, messagesSecond)] {
+                var next: [KafkaTopicPartition: KafkaOffset] = [:]
+                for message in messages { next[message.topicPartition] = message.nextOffset }
+                try await consumer.commit(next)
+            }
 
             // The second member leaves: the first takes its partitions over.
             try await second.close()
@@ -147,6 +153,7 @@ struct ConsumerTests {
                 _ = try result.get()
             }
             let afterTakeover = try await consume(first, count: 4)
+            #expect(afterTakeover.allSatisfy { $0.valueString?.hasPrefix("b") == true }, "re-read committed messages")
             #expect(Set(afterTakeover.map(\.partition)) == [0, 1, 2, 3])
             try await first.close()
             await producer.shutdown()

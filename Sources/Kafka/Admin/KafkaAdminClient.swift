@@ -10,6 +10,7 @@ import Logging
 public final class KafkaAdminClient: Sendable {
     private let handle: RdKafkaHandle
     private let thread: KafkaIOThread
+    private let events: RdKafkaEventWaiter
 
     /// Creates an admin client.
     /// - Throws: ``KafkaError`` with librdkafka's message when a property is refused.
@@ -17,13 +18,16 @@ public final class KafkaAdminClient: Sendable {
         let conf = try RdKafkaConfiguration(properties: configuration.properties)
         handle = try RdKafkaHandle(type: RD_KAFKA_PRODUCER, configuration: conf,
                                    context: RdKafkaClientContext(logger: logger))
-        let handle = self.handle
-        thread = KafkaIOThread(name: "kafka-admin", idle: { _ = rd_kafka_poll(handle.pointer, 100) },
-                               wake: { rd_kafka_yield(handle.pointer) })
+        let events = try RdKafkaEventWaiter(handle: handle)
+        self.events = events
+        thread = KafkaIOThread(name: "kafka-admin", idle: { events.waitAndServe() }, wake: { events.wake() })
     }
 
     deinit {
-        thread.finish { [handle] in handle.destroy() }
+        thread.finish { [handle, events] in
+            events.close()
+            handle.destroy()
+        }
     }
 
     /// Creates `topics` and waits for the broker's answer.

@@ -20,6 +20,7 @@ public final class KafkaProducer: Sendable {
     /// only on the I/O thread, always before its final job (the destroy).
     let lifecycle = Mutex(Lifecycle())
     let topicHandles = TopicHandleCache()
+    private let events: RdKafkaEventWaiter
     private let logger: Logger
 
     struct Lifecycle {
@@ -41,15 +42,14 @@ public final class KafkaProducer: Sendable {
         let handle = try RdKafkaHandle(type: RD_KAFKA_PRODUCER, configuration: conf, context: context)
         self.handle = handle
         self.logger = logger
-        self.thread = KafkaIOThread(
-            name: "kafka-producer",
-            idle: { _ = rd_kafka_poll(handle.pointer, 100) },
-            wake: { rd_kafka_yield(handle.pointer) })
+        let events = try RdKafkaEventWaiter(handle: handle)
+        self.events = events
+        self.thread = KafkaIOThread(name: "kafka-producer", idle: { events.waitAndServe() }, wake: { events.wake() })
     }
 
     deinit {
         lifecycle.withLock { $0.closed = true }
-        thread.finish { [handle, topicHandles] in Self.destroy(handle, topicHandles, flushTimeout: .zero) }
+        thread.finish { [handle, topicHandles, events] in Self.destroy(handle, topicHandles, events, flushTimeout: .zero) }
     }
 
     /// The fatal error this producer raised, if any; once set the producer must be recreated.
@@ -103,6 +103,7 @@ public final class KafkaProducer: Sendable {
     public func shutdown(flushTimeout: Duration = .seconds(10)) async {
         let handle = self.handle
         let topicHandles = self.topicHandles
+        let events = self.events
         let alreadyClosed = lifecycle.withLock { state in
             defer { state.closed = true }
             return state.closed
@@ -110,14 +111,16 @@ public final class KafkaProducer: Sendable {
         guard !alreadyClosed else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             thread.finish {
-                Self.destroy(handle, topicHandles, flushTimeout: flushTimeout)
+                Self.destroy(handle, topicHandles, events, flushTimeout: flushTimeout)
                 continuation.resume()
             }
         }
     }
 
     /// Runs on the I/O thread as its final job.
-    private static func destroy(_ handle: RdKafkaHandle, _ topicHandles: TopicHandleCache, flushTimeout: Duration) {
+    private static func destroy(
+        _ handle: RdKafkaHandle, _ topicHandles: TopicHandleCache, _ events: RdKafkaEventWaiter, flushTimeout: Duration
+    ) {
         if flushTimeout > .zero {
             _ = rd_kafka_flush(handle.pointer, Int32(clamping: flushTimeout.wholeMilliseconds))
         }
@@ -126,6 +129,7 @@ public final class KafkaProducer: Sendable {
         _ = rd_kafka_flush(handle.pointer, 1000)
         _ = rd_kafka_poll(handle.pointer, 0)
         topicHandles.destroyAll()
+        events.close()
         handle.destroy()
     }
 

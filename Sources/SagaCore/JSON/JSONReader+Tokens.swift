@@ -77,6 +77,27 @@ extension JSONReader {
         throw .syntax("unterminated string", at: quote)
     }
 
+    /// Reads an object key at its opening quote, without making a string of it when it has no escapes.
+    mutating func readKeyToken() throws(JSONReadError) -> JSONKey {
+        let start = position + 1
+        var index = start
+        var bits: UInt8 = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                if bits >= 0x80 && !Self.isValidUTF8(raw) { throw .syntax("invalid UTF-8 in the string", at: start) }
+                position = index + 1
+                return JSONKey(raw: raw)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            bits |= byte
+            index += 1
+        }
+        // Escapes, a control character or no end: the full reader decodes it or says what is wrong.
+        return JSONKey(decoded: try readStringToken())
+    }
+
     /// The rest of a string that has an escape at `position`: decodes into a buffer.
     private mutating func readEscapedString(from start: Int) throws(JSONReadError) -> String {
         var buffer: [UInt8] = []
@@ -154,8 +175,44 @@ extension JSONReader {
         return value
     }
 
+    /// A string from its UTF-8 bytes, which must be valid: no repair, as a strict reader rejects what is not UTF-8.
+    ///
+    /// (`String(validating:as:)` would do, but it is not specialized for buffers and costs more than the rest of
+    /// reading a small string.)
     private static func makeString(_ utf8: UnsafeBufferPointer<UInt8>, startingAt start: Int) throws(JSONReadError) -> String {
-        guard let text = String(validating: utf8, as: UTF8.self) else { throw .syntax("invalid UTF-8 in the string", at: start) }
-        return text
+        var bits: UInt8 = 0
+        for byte in utf8 { bits |= byte }
+        if bits >= 0x80 && !isValidUTF8(utf8) { throw .syntax("invalid UTF-8 in the string", at: start) }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// Whether `bytes` are well-formed UTF-8 (Unicode table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF).
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        func continuation(_ offset: Int) -> Bool { bytes[index + offset] & 0xC0 == 0x80 }
+        while index < count {
+            let lead = bytes[index]
+            switch lead {
+            case 0x00..<0x80:
+                index += 1
+            case 0xC2..<0xE0:
+                guard index + 1 < count, continuation(1) else { return false }
+                index += 2
+            case 0xE0..<0xF0:
+                guard index + 2 < count, continuation(1), continuation(2) else { return false }
+                let second = bytes[index + 1]
+                if lead == 0xE0 && second < 0xA0 || lead == 0xED && second > 0x9F { return false }
+                index += 3
+            case 0xF0..<0xF5:
+                guard index + 3 < count, continuation(1), continuation(2), continuation(3) else { return false }
+                let second = bytes[index + 1]
+                if lead == 0xF0 && second < 0x90 || lead == 0xF4 && second > 0x8F { return false }
+                index += 4
+            default:
+                return false
+            }
+        }
+        return true
     }
 }

@@ -17,34 +17,18 @@ struct JSONReader {
         self.bytes = bytes
     }
 
-    /// Runs `body` with a reader over `bytes`, copying them only when they are not contiguous.
-    static func read<Value>(
-        _ bytes: some Collection<UInt8>, _ body: (inout JSONReader) throws(JSONReadError) -> Value
-    ) throws(JSONReadError) -> Value {
-        let contiguous = bytes.withContiguousStorageIfAvailable { buffer in
-            var reader = JSONReader(buffer)
-            return Result { () throws(JSONReadError) -> Value in try body(&reader) }
-        }
-        if let contiguous { return try contiguous.get() }
-        return try Array(bytes).withUnsafeBufferPointer { buffer in
-            var reader = JSONReader(buffer)
-            return Result { () throws(JSONReadError) -> Value in try body(&reader) }
-        }.get()
+    /// Runs `body` over `bytes` as one contiguous buffer, copying them only when they are not contiguous.
+    static func withBuffer<Value>(_ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Value) -> Value {
+        if let value = bytes.withContiguousStorageIfAvailable(body) { return value }
+        return Array(bytes).withUnsafeBufferPointer(body)
     }
 
     /// Reads a whole document as a ``JSONValue``.
-    static func value(of bytes: some Collection<UInt8>) throws(JSONReadError) -> JSONValue {
-        try read(bytes) { (reader) throws(JSONReadError) -> JSONValue in
-            let value = try reader.readValue()
-            try reader.finish()
-            return value
-        }
-    }
-
-    /// Goes back to the start of the document, to read it again.
-    mutating func rewind() {
-        position = 0
-        depth = 0
+    static func value(of buffer: UnsafeBufferPointer<UInt8>) throws(JSONReadError) -> JSONValue {
+        var reader = JSONReader(buffer)
+        let value = try reader.readValue()
+        try reader.finish()
+        return value
     }
 
     /// Checks that only whitespace follows the document.
@@ -76,7 +60,7 @@ struct JSONReader {
     }
 
     /// The next key of the object, positioned before its value; nil after the closing brace.
-    mutating func nextKey(_ cursor: inout ObjectCursor) throws(JSONReadError) -> String? {
+    mutating func nextKey(_ cursor: inout ObjectCursor) throws(JSONReadError) -> JSONKey? {
         var byte = try peek()
         if byte == UInt8(ascii: "}") {
             position += 1
@@ -90,7 +74,7 @@ struct JSONReader {
         }
         cursor.first = false
         guard byte == UInt8(ascii: "\"") else { throw .syntax("expected a string key, found \(describe(byte))", at: position) }
-        let key = try readStringToken()
+        let key = try readKeyToken()
         guard try peek() == UInt8(ascii: ":") else { throw .syntax("expected ':' after an object key, found \(describe(bytes[position]))", at: position) }
         position += 1
         return key
@@ -145,7 +129,7 @@ struct JSONReader {
         var cursor = try beginObject(field())
         var members: [String: JSONValue] = [:]
         while let key = try nextKey(&cursor) {
-            members[key] = try readValue()
+            members[key.string] = try readValue()
         }
         return members
     }

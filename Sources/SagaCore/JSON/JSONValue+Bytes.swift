@@ -9,10 +9,12 @@ extension JSONValue {
     ///   bytes are not one JSON document: trailing characters, invalid UTF-8, an unpaired surrogate escape,
     ///   a number too large for a `Double`, or arrays and objects nested more than 128 deep.
     public init(parsing bytes: some Collection<UInt8>) throws(SagaCoreError) {
-        do throws(JSONReadError) {
-            self = try JSONReader.value(of: bytes)
-        } catch {
-            throw .invalidJSON(error.reason)
+        let result = JSONReader.withBuffer(bytes) { buffer in
+            Result { () throws(JSONReadError) -> JSONValue in try JSONReader.value(of: buffer) }
+        }
+        switch result {
+        case .success(let value): self = value
+        case .failure(let error): throw .invalidJSON(error.reason)
         }
     }
 

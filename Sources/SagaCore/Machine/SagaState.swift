@@ -1,6 +1,7 @@
 /// The snapshot of one saga: everything the machine needs, and what the runtime persists.
 ///
-/// Encode it with any `Encoder` (JSON keys are one or two letters to keep it compact); decode it back
+/// Encode it with ``SagaStateCodec`` (fast) or any `Encoder` (JSON keys are one or two letters to keep it
+/// compact; both write the same document and read each other's); decode it back
 /// and continue with the plan of ``sagaType`` at ``sagaVersion``: a running saga stays on the version
 /// it started with.
 public struct SagaState: Hashable, Sendable {

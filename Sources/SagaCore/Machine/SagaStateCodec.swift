@@ -20,14 +20,17 @@ public enum SagaStateCodec {
     /// - Throws: ``SagaCoreError/malformedState(_:file:line:)`` saying what is wrong (not JSON, a missing or
     ///   mistyped field).
     public static func decode(_ bytes: some Collection<UInt8>) throws(SagaCoreError) -> SagaState {
+        try JSONReader.withBuffer(bytes, decode).get()
+    }
+
+    private static func decode(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<SagaState, SagaCoreError> {
+        var reader = JSONReader(buffer)
         do throws(JSONReadError) {
-            return try JSONReader.read(bytes) { (reader) throws(JSONReadError) -> SagaState in
-                let state = try SagaState(reading: &reader)
-                try reader.finish()
-                return state
-            }
+            let state = try SagaState(reading: &reader)
+            try reader.finish()
+            return .success(state)
         } catch {
-            throw .malformedState("saga state: \(error.reason)")
+            return .failure(.malformedState("saga state: \(error.reason)"))
         }
     }
 }

@@ -1,4 +1,8 @@
 extension ControlCommand: JSONCodableMessage {
+    static func decodeJSON(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<Self, SagaCoreError> {
+        SagaMessageCodec.decodeByHand(Self.self, from: buffer)
+    }
+
     func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.field("action", action.rawValue)

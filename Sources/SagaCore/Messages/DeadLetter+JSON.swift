@@ -1,4 +1,8 @@
 extension DeadLetter: JSONCodableMessage {
+    static func decodeJSON(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<Self, SagaCoreError> {
+        SagaMessageCodec.decodeByHand(Self.self, from: buffer)
+    }
+
     func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.field("messageType", messageType)

@@ -7,6 +7,9 @@ protocol JSONCodableMessage: SagaMessage {
     func writeJSON(to writer: inout JSONWriter)
     /// Reads the message from one JSON object (unknown fields are skipped); ``validationProblem()`` is not checked here.
     init(reading reader: inout JSONReader) throws(JSONReadError)
+    /// Reads and validates a whole document: `SagaMessageCodec.decodeByHand(Self.self, from: buffer)`, written in
+    /// each type so that it is specialized (through a generic path every call would look up type metadata).
+    static func decodeJSON(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<Self, SagaCoreError>
 }
 
 extension JSONCodableMessage {
@@ -15,14 +18,5 @@ extension JSONCodableMessage {
         var writer = JSONWriter()
         writeJSON(to: &writer)
         return writer.result
-    }
-
-    /// Reads the message from a whole document.
-    static func read(from bytes: some Collection<UInt8>) throws(JSONReadError) -> Self {
-        try JSONReader.read(bytes) { (reader) throws(JSONReadError) -> Self in
-            let message = try Self(reading: &reader)
-            try reader.finish()
-            return message
-        }
     }
 }

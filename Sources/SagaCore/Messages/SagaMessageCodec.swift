@@ -29,7 +29,7 @@ public enum SagaMessageCodec {
     /// - Returns: the message, or a failure whose ``SagaCoreError/message`` is a reason fit for a dead letter.
     public static func decode<Message: SagaMessage>(_ type: Message.Type, from bytes: some Collection<UInt8>) -> Result<Message, SagaCoreError> {
         if let known = Message.self as? any JSONCodableMessage.Type {
-            return decodeByHand(known, as: Message.self, from: bytes)
+            return JSONReader.withBuffer(bytes) { buffer in decode(known, as: Message.self, from: buffer) }
         }
         let data = Data(bytes)
         let message: Message
@@ -51,28 +51,28 @@ public enum SagaMessageCodec {
     ///   - bytes: the message value.
     ///   - messageType: the `saga-message-type` header, when present; otherwise the `messageType` field is used.
     public static func decodeInbound(_ bytes: some Collection<UInt8>, messageType: String? = nil) -> Result<Inbound, SagaCoreError> {
-        let result = try? JSONReader.read(bytes) { (reader) throws(JSONReadError) -> Result<Inbound, SagaCoreError> in
-            guard let type = messageType ?? envelopeType(&reader) else {
-                return .failure(.malformedMessage("not a JSON object with a string messageType"))
-            }
-            reader.rewind()
-            switch type {
-            case StartSagaCommand.messageType: return decodeByHand(StartSagaCommand.self, reading: &reader).map(Inbound.start)
-            case ControlCommand.messageType: return decodeByHand(ControlCommand.self, reading: &reader).map(Inbound.control)
-            case ParticipantReply.messageType: return decodeByHand(ParticipantReply.self, reading: &reader).map(Inbound.reply)
-            default: return .failure(.malformedMessage("unknown messageType '\(type)'"))
-            }
+        JSONReader.withBuffer(bytes) { buffer in decodeInbound(buffer, messageType: messageType) }
+    }
+
+    private static func decodeInbound(_ buffer: UnsafeBufferPointer<UInt8>, messageType: String?) -> Result<Inbound, SagaCoreError> {
+        guard let type = messageType ?? envelopeType(buffer) else {
+            return .failure(.malformedMessage("not a JSON object with a string messageType"))
         }
-        // The reader itself throws nothing here: every failure is a result.
-        return result ?? .failure(.malformedMessage("not a JSON object with a string messageType"))
+        switch type {
+        case StartSagaCommand.messageType: return StartSagaCommand.decodeJSON(buffer).map(Inbound.start)
+        case ControlCommand.messageType: return ControlCommand.decodeJSON(buffer).map(Inbound.control)
+        case ParticipantReply.messageType: return ParticipantReply.decodeJSON(buffer).map(Inbound.reply)
+        default: return .failure(.malformedMessage("unknown messageType '\(type)'"))
+        }
     }
 
     /// The string `messageType` of the object, read up to that field (the message's own reader checks the rest).
-    private static func envelopeType(_ reader: inout JSONReader) -> String? {
+    private static func envelopeType(_ buffer: UnsafeBufferPointer<UInt8>) -> String? {
+        var reader = JSONReader(buffer)
         do throws(JSONReadError) {
             var object = try reader.beginObject("")
             while let key = try reader.nextKey(&object) {
-                if key == "messageType" { return try reader.readString(key) }
+                if case "messageType" = key { return try reader.readString("messageType") }
                 try reader.skipValue()
             }
             return nil
@@ -81,22 +81,17 @@ public enum SagaMessageCodec {
         }
     }
 
-    /// `Known` is `Message`, as found at run time.
-    private static func decodeByHand<Known: JSONCodableMessage, Message>(
-        _ known: Known.Type, as message: Message.Type, from bytes: some Collection<UInt8>
+    /// `Known` is `Message`, as found at run time: the concrete decoder's result, retyped.
+    private static func decode<Known: JSONCodableMessage, Message>(
+        _ known: Known.Type, as message: Message.Type, from buffer: UnsafeBufferPointer<UInt8>
     ) -> Result<Message, SagaCoreError> {
-        decodeByHand(known, from: bytes).map { $0 as! Message }
-    }
-
-    private static func decodeByHand<Message: JSONCodableMessage>(_ type: Message.Type, from bytes: some Collection<UInt8>) -> Result<Message, SagaCoreError> {
-        let result = try? JSONReader.read(bytes) { (reader) throws(JSONReadError) -> Result<Message, SagaCoreError> in
-            decodeByHand(type, reading: &reader)
-        }
-        return result ?? .failure(.malformedMessage("\(Message.messageType): not valid JSON"))
+        unsafeBitCast(Known.decodeJSON(buffer), to: Result<Message, SagaCoreError>.self)
     }
 
     /// Reads the whole document as `Message` and validates it; the reasons match those of the `Codable` path.
-    private static func decodeByHand<Message: JSONCodableMessage>(_ type: Message.Type, reading reader: inout JSONReader) -> Result<Message, SagaCoreError> {
+    /// Called with a concrete type by each message's ``JSONCodableMessage/decodeJSON(_:)``, so it is specialized.
+    static func decodeByHand<Message: JSONCodableMessage>(_ type: Message.Type, from buffer: UnsafeBufferPointer<UInt8>) -> Result<Message, SagaCoreError> {
+        var reader = JSONReader(buffer)
         let message: Message
         do throws(JSONReadError) {
             message = try Message(reading: &reader)
