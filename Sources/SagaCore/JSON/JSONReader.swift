@@ -3,7 +3,7 @@
 ///
 /// Strict: no trailing characters after the document (``finish()``), no comments or trailing commas,
 /// strings must be valid UTF-8 with no raw control characters and no unpaired surrogate escapes, and
-/// containers nest at most ``maximumDepth`` deep. The buffer must outlive the reader: use ``read(_:_:)``.
+/// containers nest at most ``maximumDepth`` deep. The buffer must outlive the reader: use ``withBuffer(_:_:)``.
 struct JSONReader {
     /// The deepest nesting of arrays and objects accepted.
     static let maximumDepth = 128
@@ -248,7 +248,7 @@ struct JSONReader {
             }
             let value = try doubleValue(number)
             // An integral number that fits is an int, whatever its spelling (`1.0`, `1e3`), as Foundation reads it.
-            if value == value.rounded(.towardZero), let integer = Int64(exactly: value) { return .int(integer) }
+            if let integer = Int64(exactly: value) { return .int(integer) }
             return .double(value)
         default:
             throw .syntax("unexpected \(describe(byte))", at: position)
