@@ -91,25 +91,32 @@ final class BenchSagasRun {
 
     // MARK: - Phases
 
+    /// Memory per active saga: sagas held waiting on verify, in two equal waves. The first wave
+    /// also fills fixed-size buffers (SQLite's page cache, librdkafka's queues, the allocator's
+    /// arenas); the second wave's growth is what one more active saga costs.
     private func measureHeld(_ hold: Int, _ participants: ScriptedParticipants, _ collector: ProgressCollector, _ client: SagaClient) async throws {
         try await Task.sleep(for: .seconds(1))
-        let before = child?.memory().resident ?? 0
-        var held: [String] = []
         var heldPayload = payload.objectValue ?? [:]
         heldPayload["hold"] = .bool(true)
-        for start in stride(from: 0, to: hold, by: 1000) {
-            held += try await client.start((start..<min(hold, start + 1000)).map { _ in StartSagaCommand(sagaType: "bench-order", payload: .object(heldPayload)) })
+        var held: [String] = []
+        var resident = [child?.memory().resident ?? 0]
+        let wave = max(1, hold / 2)
+        for _ in 0..<2 {
+            for start in stride(from: 0, to: wave, by: 1000) {
+                held += try await client.start((start..<min(wave, start + 1000)).map { _ in StartSagaCommand(sagaType: "bench-order", payload: .object(heldPayload)) })
+            }
+            // A held saga waits on its verify commands once all three reached the participants.
+            let deadline = ContinuousClock.now + .seconds(120)
+            while participants.commands.lazy.filter({ $0.command.phase == .verify }).count < held.count * 3 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await Task.sleep(for: .seconds(1))
+            resident.append(child?.memory().resident ?? 0)
         }
-        // Every held saga waits on its verify commands once all three reached the participants.
-        let deadline = ContinuousClock.now + .seconds(120)
-        while participants.commands.lazy.filter({ $0.command.phase == .verify }).count < hold * 3 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        try await Task.sleep(for: .seconds(1))
-        let after = child?.memory().resident ?? 0
-        let perSaga = Double(after - before) / Double(hold)
-        print(String(format: "memory per active saga: %.0f B (%d sagas held active: RSS %.1f → %.1f MiB; payload %d B)",
-                     perSaga, hold, Double(before) / 1_048_576, Double(after) / 1_048_576, payloadBytes))
+        func mib(_ bytes: Int) -> Double { Double(bytes) / 1_048_576 }
+        print(String(format: "memory per active saga: %.0f B marginal (second wave of %d held sagas: RSS %.1f → %.1f MiB), %.0f B including the first wave's fixed buffers (RSS from %.1f MiB); payload %d B",
+                     Double(resident[2] - resident[1]) / Double(wave), wave, mib(resident[1]), mib(resident[2]),
+                     Double(resident[2] - resident[0]) / Double(2 * wave), mib(resident[0]), payloadBytes))
         for id in held { try await client.control(ControlCommand(sagaId: id, action: .cancel, reason: "benchmark hold phase over")) }
         guard await collector.waitForTerminal(held, timeout: .seconds(120)).count == held.count else {
             throw BenchSagasError("held sagas did not finish after their cancel within 120 s")

@@ -14,11 +14,15 @@ final class OutboxRelay: Sendable {
         var pending: [OutboxRecord] = []
         var sending = 0
         var finished = false
+        /// Published rows not yet marked sent in the store.
+        var toMark: [Int64] = []
     }
 
     private let state = Mutex(State())
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
+    private let markBell: AsyncStream<Void>
+    private let markRing: AsyncStream<Void>.Continuation
     private let producer: KafkaProducer
     private let store: any SagaStore
     private let metrics: OrchestratorMetrics
@@ -28,6 +32,7 @@ final class OutboxRelay: Sendable {
 
     init(producer: KafkaProducer, store: any SagaStore, metrics: OrchestratorMetrics, logger: Logger, maxPending: Int = 50_000) {
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (markBell, markRing) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.producer = producer
         self.store = store
         self.metrics = metrics
@@ -51,6 +56,34 @@ final class OutboxRelay: Sendable {
     /// Publishes until ``finish()`` was called and everything queued is published.
     /// - Throws: ``OrchestratorError`` when the producer fails for good or the store cannot mark rows.
     func run() async throws {
+        // Marking rows sent is a store write: it runs beside publishing, so the next batch goes
+        // out while the last one is being marked.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.markSentRows() }
+            try await publishRows()
+            markRing.finish()
+            try await group.waitForAll()
+        }
+    }
+
+    private func markSentRows() async throws {
+        for await _ in markBell {
+            while true {
+                let ids = state.withLock { state -> [Int64] in
+                    defer { state.toMark.removeAll(keepingCapacity: true) }
+                    return state.toMark
+                }
+                if ids.isEmpty { break }
+                do {
+                    try await store.markSent(ids, sentAt: OrchestratorLoop.wallClock())
+                } catch {
+                    throw OrchestratorError.store("marking outbox rows sent failed", cause: error)
+                }
+            }
+        }
+    }
+
+    private func publishRows() async throws {
         for await _ in doorbell {
             while true {
                 let batch = state.withLock { state -> [OutboxRecord] in
@@ -104,11 +137,8 @@ final class OutboxRelay: Sendable {
                 }
             }
             if !sent.isEmpty {
-                do {
-                    try await store.markSent(sent, sentAt: OrchestratorLoop.wallClock())
-                } catch {
-                    throw OrchestratorError.store("marking outbox rows sent failed", cause: error)
-                }
+                state.withLock { $0.toMark.append(contentsOf: sent) }
+                markRing.yield()
                 metrics.update { $0.published += sent.count }
             }
             remaining = failed
