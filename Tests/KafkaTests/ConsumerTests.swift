@@ -160,3 +160,31 @@ struct ConsumerTests {
         }
     }
 }
+
+@Suite("Consumer errors", .timeLimit(.minutes(1)))
+struct ConsumerErrorTests {
+    @Test("a non-retriable consumer error is thrown from the poll with the broker's code")
+    func nonRetriableErrorThrown() async throws {
+        try await withBroker { broker, logger in
+            let topic = uniqueName("denied")
+            try await broker.createTopic(topic, partitions: 1)
+            try await broker.setTopicError(topic, error: MockErrorCode.topicAuthorizationFailed)
+            let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(groupID: uniqueName("g")), logger: logger)
+            try consumer.subscribe(topics: [topic])
+            var thrown: KafkaError?
+            let deadline = ContinuousClock.now + .seconds(15)
+            while thrown == nil, ContinuousClock.now < deadline {
+                do throws(KafkaError) {
+                    _ = try await consumer.nextBatch(maxMessages: 10, timeout: .milliseconds(100))
+                } catch {
+                    thrown = error
+                }
+            }
+            let error = try #require(thrown)
+            #expect(error.rdKafkaCode == MockErrorCode.topicAuthorizationFailed, "\(error)")
+            #expect(!error.isRetriable)
+            #expect(!error.message.isEmpty)
+            try await consumer.close()
+        }
+    }
+}
