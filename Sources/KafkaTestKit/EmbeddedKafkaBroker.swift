@@ -149,11 +149,12 @@ public final class EmbeddedKafkaBroker: Sendable {
     }
 
     /// A consumer configuration for this broker and `groupID`, with
-    /// ``recommendedClientProperties``, quick heartbeats and a short session timeout.
+    /// ``recommendedClientProperties``, quick heartbeats (200 ms) and a short session timeout
+    /// (3 s): the mock waits about a session timeout for members to rejoin on a rebalance.
     public func consumerConfiguration(groupID: String) -> KafkaConsumerConfiguration {
         var configuration = KafkaConsumerConfiguration(bootstrapServers: [bootstrapServers], groupID: groupID)
         configuration.fetchWaitMax = .milliseconds(5)
-        configuration.sessionTimeout = .seconds(6)
+        configuration.sessionTimeout = .seconds(3)
         configuration.heartbeatInterval = .milliseconds(200)
         configuration.additionalProperties = Self.recommendedClientProperties
             .filter { $0.key != "fetch.wait.max.ms" }

@@ -5,17 +5,29 @@ public struct KafkaAPIKey: Sendable, Hashable {
     /// - Parameter rawValue: the numeric API key.
     public init(_ rawValue: Int16) { self.rawValue = rawValue }
 
+    /// Produce (0).
     public static let produce = KafkaAPIKey(0)
+    /// Fetch (1).
     public static let fetch = KafkaAPIKey(1)
+    /// ListOffsets (2).
     public static let listOffsets = KafkaAPIKey(2)
+    /// Metadata (3).
     public static let metadata = KafkaAPIKey(3)
+    /// OffsetCommit (8).
     public static let offsetCommit = KafkaAPIKey(8)
+    /// OffsetFetch (9).
     public static let offsetFetch = KafkaAPIKey(9)
+    /// FindCoordinator (10).
     public static let findCoordinator = KafkaAPIKey(10)
+    /// JoinGroup (11).
     public static let joinGroup = KafkaAPIKey(11)
+    /// Heartbeat (12).
     public static let heartbeat = KafkaAPIKey(12)
+    /// LeaveGroup (13).
     public static let leaveGroup = KafkaAPIKey(13)
+    /// SyncGroup (14).
     public static let syncGroup = KafkaAPIKey(14)
+    /// InitProducerId (22).
     public static let initProducerId = KafkaAPIKey(22)
 }
 

@@ -37,7 +37,7 @@ struct ConsumerTests {
         }
     }
 
-    @Test("a committed offset is the next to read: a new member resumes right after it")
+    @Test("a committed offset is the next to read: the group resumes right after it")
     func commitIsOffsetPlusOne() async throws {
         try await withBroker { broker, logger in
             let topic = uniqueName("commit")
@@ -62,8 +62,11 @@ struct ConsumerTests {
             try await first.close()
             await #expect(throws: KafkaError.self) { try await first.nextBatch(maxMessages: 1, timeout: .zero) }
 
+            // Another consumer of the group starts from the group's committed offset. (Assigned
+            // rather than subscribed: group joins on the mock take seconds; the takeover test
+            // covers resuming through a rebalance.)
             let second = try KafkaConsumer(configuration: broker.consumerConfiguration(groupID: group), logger: logger)
-            try second.subscribe(topics: [topic])
+            try await second.assign([tp: .committed])
             let rest = try await consume(second, count: 4)
             #expect(rest.map(\.offset) == [6, 7, 8, 9])
             try await second.close()
@@ -157,6 +160,34 @@ struct ConsumerTests {
             #expect(Set(afterTakeover.map(\.partition)) == [0, 1, 2, 3])
             try await first.close()
             await producer.shutdown()
+        }
+    }
+}
+
+@Suite("Consumer errors", .timeLimit(.minutes(1)))
+struct ConsumerErrorTests {
+    @Test("a non-retriable consumer error is thrown from the poll with the broker's code")
+    func nonRetriableErrorThrown() async throws {
+        try await withBroker { broker, logger in
+            let topic = uniqueName("denied")
+            try await broker.createTopic(topic, partitions: 1)
+            try await broker.setTopicError(topic, error: MockErrorCode.topicAuthorizationFailed)
+            let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(groupID: uniqueName("g")), logger: logger)
+            try consumer.subscribe(topics: [topic])
+            var thrown: KafkaError?
+            let deadline = ContinuousClock.now + .seconds(15)
+            while thrown == nil, ContinuousClock.now < deadline {
+                do throws(KafkaError) {
+                    _ = try await consumer.nextBatch(maxMessages: 10, timeout: .milliseconds(100))
+                } catch {
+                    thrown = error
+                }
+            }
+            let error = try #require(thrown)
+            #expect(error.rdKafkaCode == MockErrorCode.topicAuthorizationFailed, "\(error)")
+            #expect(!error.isRetriable)
+            #expect(!error.message.isEmpty)
+            try await consumer.close()
         }
     }
 }

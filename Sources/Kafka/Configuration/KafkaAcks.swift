@@ -11,6 +11,7 @@ public struct KafkaAcks: Sendable, Hashable, CustomStringConvertible {
     /// No acknowledgement (`0`): fire and forget.
     public static let none = KafkaAcks("0")
 
+    /// A short text form, for logs.
     public var description: String { rawValue }
 }
 
@@ -30,6 +31,7 @@ public struct KafkaPartitionerStrategy: Sendable, Hashable, CustomStringConverti
     /// A random partition (`random`).
     public static let random = KafkaPartitionerStrategy("random")
 
+    /// A short text form, for logs.
     public var description: String { rawValue }
 }
 
@@ -50,6 +52,7 @@ public struct KafkaCompression: Sendable, Hashable, CustomStringConvertible {
     /// zstd.
     public static let zstd = KafkaCompression("zstd")
 
+    /// A short text form, for logs.
     public var description: String { rawValue }
 }
 
@@ -66,6 +69,7 @@ public struct KafkaAutoOffsetReset: Sendable, Hashable, CustomStringConvertible 
     /// Fail with an error instead.
     public static let error = KafkaAutoOffsetReset("error")
 
+    /// A short text form, for logs.
     public var description: String { rawValue }
 }
 

@@ -29,9 +29,11 @@ extension KafkaConsumer {
             let m = raw.pointee
             if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
-                let error = KafkaError.consumer(
-                    m.err, message: rd_kafka_message_errstr(raw).map { String(cString: $0) }
-                        ?? String(cString: rd_kafka_err2str(m.err)))
+                // An error event carries its text as the payload, with its length: read exactly that.
+                let text = m.payload.map {
+                    String(decoding: UnsafeRawBufferPointer(start: $0, count: m.len), as: UTF8.self)
+                }
+                let error = KafkaError.consumer(m.err, message: text ?? String(cString: rd_kafka_err2str(m.err)))
                 if error.isRetriable && !error.isFatal {
                     logger.warning("consumer: \(error)")
                     continue

@@ -69,6 +69,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         return String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: rdKafkaCode)))
     }
 
+    /// The kind, librdkafka's code name, the message and whether it is fatal or retriable.
     public var description: String {
         var text = "KafkaError(\(shortDescription)"
         if let name = rdKafkaCodeName { text += ", \(name)" }

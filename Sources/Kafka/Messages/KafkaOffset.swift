@@ -31,6 +31,7 @@ public struct KafkaOffset: Sendable, Hashable, CustomStringConvertible {
         value >= 0 ? KafkaOffset(value) : KafkaOffset(logical: value)
     }
 
+    /// A short text form, for logs.
     public var description: String {
         switch rawValue {
         case -2: "beginning"

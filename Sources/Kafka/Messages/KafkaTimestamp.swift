@@ -7,6 +7,7 @@ public struct KafkaTimestamp: Sendable, Hashable {
         public static let createTime = Kind(raw: 1)
         /// Set by the broker when the record was appended to the log.
         public static let logAppendTime = Kind(raw: 2)
+        /// A short text form, for logs.
         public var description: String { raw == 1 ? "CreateTime" : "LogAppendTime" }
     }
 

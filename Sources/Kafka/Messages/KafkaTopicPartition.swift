@@ -13,5 +13,6 @@ public struct KafkaTopicPartition: Sendable, Hashable, CustomStringConvertible {
         self.partition = partition
     }
 
+    /// A short text form, for logs.
     public var description: String { "\(topic)[\(partition)]" }
 }

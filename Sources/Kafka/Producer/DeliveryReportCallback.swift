@@ -23,8 +23,9 @@ private func deliveryReportCallback(
     } else if m.err == RD_KAFKA_RESP_ERR__FATAL, let fatal = RdKafkaClientContext.from(opaque)?.fatalError {
         error = fatal
     } else {
-        let text = rd_kafka_message_errstr(message).map { String(cString: $0) }
-        error = .delivery(m.err, message: text, isFatal: m.err == RD_KAFKA_RESP_ERR__FATAL)
+        // Not rd_kafka_message_errstr: on a delivery report the payload is the message's own
+        // bytes (not a NUL-terminated error text), and reading it as a C string overruns it.
+        error = .delivery(m.err, isFatal: m.err == RD_KAFKA_RESP_ERR__FATAL)
     }
     DeliveryBatch.deliver(opaque: slot, message: m, timestampMs: ms, timestampType: type, error: error)
 }

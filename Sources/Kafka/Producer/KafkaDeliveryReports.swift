@@ -11,7 +11,9 @@ public struct KafkaDeliveryReports: RandomAccessCollection, Sendable {
         self.messages = messages
     }
 
+    /// Always 0.
     public var startIndex: Int { 0 }
+    /// The number of messages sent.
     public var endIndex: Int { messages.count }
 
     /// The outcome of message `index`: where it was stored, or why it was not.
