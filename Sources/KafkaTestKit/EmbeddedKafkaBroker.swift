@@ -26,6 +26,7 @@ public final class EmbeddedKafkaBroker: Sendable {
     public static let recommendedClientProperties: [String: String] = [
         "fetch.wait.max.ms": "5",
         "reconnect.backoff.ms": "50",
+        "socket.nagle.disable": "true",
         "reconnect.backoff.max.ms": "500",
         "topic.metadata.refresh.interval.ms": "1000",
     ]

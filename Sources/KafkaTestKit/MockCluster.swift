@@ -14,7 +14,8 @@ final class MockCluster: @unchecked Sendable {
     let events: RdKafkaEventWaiter
 
     init(brokerCount: Int, logger: Logger) throws(KafkaError) {
-        let conf = try RdKafkaConfiguration(properties: ["client.id": "embedded-kafka-broker"])
+        // socket.nagle.disable: the mock answers on sockets set up from this handle's configuration.
+        let conf = try RdKafkaConfiguration(properties: ["client.id": "embedded-kafka-broker", "socket.nagle.disable": "true"])
         handle = try RdKafkaHandle(type: RD_KAFKA_PRODUCER, configuration: conf, context: RdKafkaClientContext(logger: logger))
         guard let cluster = rd_kafka_mock_cluster_new(handle.pointer, Int32(brokerCount)) else {
             handle.destroy()

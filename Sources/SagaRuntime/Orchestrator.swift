@@ -109,11 +109,15 @@ public final class Orchestrator: Service, Sendable {
         producer.linger = configuration.linger
         // One property set serves every client: leave out what only a consumer understands, so
         // librdkafka does not warn about it on the producer.
-        producer.additionalProperties = configuration.kafkaProperties.filter { key, _ in
+        producer.additionalProperties = Self.lowLatencyDefaults.merging(configuration.kafkaProperties.filter { key, _ in
             !Self.consumerOnlyPrefixes.contains { key.hasPrefix($0) }
-        }
+        }) { _, given in given }
         return producer
     }
+
+    /// Every hop of a saga is a small request: with Nagle's algorithm on, a small write can wait
+    /// for the peer's delayed ACK (40 ms on Linux). Given properties override it.
+    private static let lowLatencyDefaults = ["socket.nagle.disable": "true"]
 
     private static let consumerOnlyPrefixes = [
         "fetch.", "group.", "session.timeout.ms", "heartbeat.interval.ms", "auto.offset.reset", "enable.auto.",
@@ -130,7 +134,7 @@ public final class Orchestrator: Service, Sendable {
         consumer.sessionTimeout = configuration.sessionTimeout
         consumer.heartbeatInterval = .milliseconds(max(100, configuration.sessionTimeout.wholeMillisecondsValue / 4))
         consumer.autoOffsetReset = .earliest
-        consumer.additionalProperties = configuration.kafkaProperties
+        consumer.additionalProperties = Self.lowLatencyDefaults.merging(configuration.kafkaProperties) { _, given in given }
         return consumer
     }
 

@@ -3,7 +3,8 @@ public struct OrchestratorConfiguration: Sendable {
     /// Kafka bootstrap servers, `host:port` each.
     public var bootstrapServers: [String]
     /// Any librdkafka property, applied to the orchestrator's consumer, producer and admin
-    /// client (security: `security.protocol`, `sasl.*`, `ssl.*`; tuning). Default: none.
+    /// client (security: `security.protocol`, `sasl.*`, `ssl.*`; tuning). Default: none beyond
+    /// `socket.nagle.disable=true`, which the orchestrator sets unless given here.
     public var kafkaProperties: [String: String] = [:]
     /// The orchestrator's topics. Default: prefix `saga.`.
     public var topics = SagaTopics()
