@@ -86,7 +86,9 @@ public final class Orchestrator: Service, Sendable {
             // group, then flush.
             relay.finish()
             let drained = ContinuousClock.now + .seconds(30)
-            while relay.backlog > 0 && ContinuousClock.now < drained {
+            // Cancelled (not a graceful shutdown): the relay was cancelled too; its rows go out
+            // with the partition's next owner.
+            while relay.backlog > 0 && ContinuousClock.now < drained && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(5))
             }
             do {
