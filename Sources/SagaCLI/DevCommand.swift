@@ -43,6 +43,11 @@ struct DevCommand: AsyncParsableCommand {
         for topic in topics.all { try await broker.createTopic(topic, partitions: 4) }
         for topic in DevDemo.participantTopics { try await broker.createTopic(topic, partitions: 2) }
 
+        // The embedded broker starts empty every time, so the store must too: offsets recorded
+        // against an earlier broker's topics mean nothing to this one.
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: "\(directory)/saga.sqlite\(suffix)")
+        }
         let store = try await SQLiteSagaStore(path: "\(directory)/saga.sqlite", logger: logger)
         var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
         configuration.partitions = 4
