@@ -12,7 +12,7 @@ struct OrchestratorInputTests {
     func poisonMessages() async throws {
         try await withHarness { harness in
             let store = try await harness.openStore()
-            let orchestrator = Orchestrator(configuration: harness.configuration(), registry: try SagaRegistry([harness.orderDefinition()]), store: store, logger: quietLogger)
+            let orchestrator = try harness.orchestrator(store, [harness.orderDefinition()])
             let participants = try harness.participants { _ in .succeed() }
             let progress = try harness.progress()
             let client = try harness.client()
@@ -51,7 +51,7 @@ struct OrchestratorInputTests {
     func duplicates() async throws {
         try await withHarness { harness in
             let store = try await harness.openStore()
-            let orchestrator = Orchestrator(configuration: harness.configuration(), registry: try SagaRegistry([harness.orderDefinition()]), store: store, logger: quietLogger)
+            let orchestrator = try harness.orchestrator(store, [harness.orderDefinition()])
             let participants = try harness.participants { _ in .succeed() }
             let progress = try harness.progress()
             let client = try harness.client()
@@ -92,7 +92,7 @@ struct OrchestratorInputTests {
     func controls() async throws {
         try await withHarness { harness in
             let store = try await harness.openStore()
-            let orchestrator = Orchestrator(configuration: harness.configuration(), registry: try SagaRegistry([harness.orderDefinition(timeout: .seconds(30))]), store: store, logger: quietLogger)
+            let orchestrator = try harness.orchestrator(store, [harness.orderDefinition(timeout: .seconds(30))])
             // charge never answers its pending command: the saga waits there until an operator acts.
             let participants = try harness.participants { command in
                 command.step == "charge" && command.phase == .pending && command.payload.objectValue?["hold"] != nil ? .silent : .succeed()
@@ -127,7 +127,7 @@ struct OrchestratorInputTests {
     func thousandConcurrentSagas() async throws {
         try await withHarness { harness in
             let store = try await harness.openStore()
-            let orchestrator = Orchestrator(configuration: harness.configuration(), registry: try SagaRegistry([harness.orderDefinition()]), store: store, logger: quietLogger)
+            let orchestrator = try harness.orchestrator(store, [harness.orderDefinition()])
             // One saga in ten is refused at payment, so both endings run at volume.
             let participants = try harness.participants { command in
                 command.step == "charge" && command.phase == .pending && { if case .int(let n)? = command.payload.objectValue?["n"] { return n % 10 == 0 } else { return false } }()
@@ -159,10 +159,10 @@ struct OrchestratorBackpressureTests {
     func intakePausesAtTheBound() async throws {
         try await withHarness { harness in
             let store = try await harness.openStore()
-            var configuration = harness.configuration()
-            configuration.maxActiveSagas = 20
-            configuration.maxBatchMessages = 5
-            let orchestrator = Orchestrator(configuration: configuration, registry: try SagaRegistry([harness.orderDefinition(timeout: .seconds(2))]), store: store, logger: quietLogger)
+            let orchestrator = try harness.orchestrator(store, [harness.orderDefinition(timeout: .seconds(2))]) { configuration in
+                configuration.maxActiveSagas = 20
+                configuration.maxBatchMessages = 5
+            }
             // Verify is not answered until the test lets go, so sagas pile up as active.
             let release = Gate()
             let participants = try harness.participants { command in

@@ -47,6 +47,13 @@ struct RuntimeHarness {
         return configuration
     }
 
+    /// An orchestrator on `store` that runs `definitions`, with this harness's configuration.
+    func orchestrator(_ store: any SagaStore, _ definitions: [SagaDefinition], configure: (inout OrchestratorConfiguration) -> Void = { _ in }) throws -> Orchestrator {
+        var configuration = configuration()
+        configure(&configuration)
+        return Orchestrator(configuration: configuration, registry: try SagaRegistry(definitions), store: store, logger: quietLogger)
+    }
+
     func participants(_ script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior) throws -> ScriptedParticipants {
         try ScriptedParticipants(
             consumer: broker.consumerConfiguration(groupID: "participants-\(runID)"),
