@@ -6,7 +6,7 @@ import SagaCore
 enum DefinitionLoader {
     /// Loads every `.yaml` and `.yml` file of `paths` (files, or directories read one level deep)
     /// into a registry.
-    /// - Throws: a `ValidationError` listing every problem as `file:line: field: message`.
+    /// - Throws: a ``DefinitionProblems`` listing every problem as `file:line: field: message`.
     static func registry(from paths: [String]) throws -> SagaRegistry {
         var files: [String] = []
         for path in paths {
@@ -43,8 +43,17 @@ enum DefinitionLoader {
             }
         }
         if !problems.isEmpty {
-            throw ValidationError("saga definitions have problems:\n" + problems.joined(separator: "\n"))
+            throw DefinitionProblems(lines: problems)
         }
         return registry
+    }
+}
+
+/// Saga definition files that cannot be used: each problem as `file:line: field: message`.
+struct DefinitionProblems: Error, CustomStringConvertible {
+    var lines: [String]
+
+    var description: String {
+        "saga definitions have \(lines.count) problem\(lines.count == 1 ? "" : "s"):\n" + lines.joined(separator: "\n")
     }
 }

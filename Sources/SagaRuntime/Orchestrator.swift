@@ -117,6 +117,10 @@ public final class Orchestrator: Service, Sendable {
         return producer
     }
 
+    private static func isUnknownTopic(_ error: KafkaError) -> Bool {
+        error.rdKafkaCodeName == "UNKNOWN_TOPIC_OR_PART" || error.rdKafkaCodeName == "_UNKNOWN_TOPIC"
+    }
+
     /// Every hop of a saga is a small request: with Nagle's algorithm on, a small write can wait
     /// for the peer's delayed ACK (40 ms on Linux). Given properties override it.
     private static let lowLatencyDefaults = ["socket.nagle.disable": "true"]
@@ -152,8 +156,17 @@ public final class Orchestrator: Service, Sendable {
         // Create only what is missing: some brokers (the embedded mock cluster) have no CreateTopics.
         var missing: [KafkaNewTopic] = []
         for topic in configuration.topics.all {
-            if (try? await client.partitions(of: topic, timeout: .seconds(10)))?.isEmpty ?? true {
+            do {
+                if try await client.partitions(of: topic, timeout: .seconds(10)).isEmpty {
+                    missing.append(KafkaNewTopic(name: topic, partitionCount: configuration.partitions, replicationFactor: configuration.replicationFactor))
+                }
+            } catch where Self.isUnknownTopic(error) {
                 missing.append(KafkaNewTopic(name: topic, partitionCount: configuration.partitions, replicationFactor: configuration.replicationFactor))
+            } catch {
+                throw OrchestratorError.kafka(
+                    "cannot reach the Kafka cluster at \(configuration.bootstrapServers.joined(separator: ",")) (metadata for '\(topic)' failed)",
+                    cause: error
+                )
             }
         }
         if !missing.isEmpty {

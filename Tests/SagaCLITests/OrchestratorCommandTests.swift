@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+@Suite("saga orchestrator: refusing to start", .timeLimit(.minutes(1)))
+struct OrchestratorCommandTests {
+    private func definitions(_ yaml: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-orch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(yaml.utf8).write(to: directory.appendingPathComponent("order.yaml"))
+        return directory
+    }
+
+    @Test("a bad definition file stops it before it connects, with the file, line and field")
+    func badDefinition() async throws {
+        let directory = try definitions("type: order\nsteps:\n  - name: a\n    topic: t\n    timeout: soon\n")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try ChildProcess(Products.saga, ["orchestrator", "--definitions", directory.path, "--store", "sqlite:\(directory.path)/s.sqlite"])
+        #expect(try await run.waitForExit(timeout: .seconds(30)) == 1)
+        #expect(run.errorOutput.contains("order.yaml:5: steps[0].timeout:"), "\(run.errorOutput)")
+    }
+
+    @Test("an unreachable broker is a clear error within its bound, not a hang")
+    func unreachableBroker() async throws {
+        let directory = try definitions("type: order\nsteps:\n  - name: a\n    topic: t\n")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try ChildProcess(Products.saga, [
+            "orchestrator", "--definitions", directory.path, "--store", "sqlite:\(directory.path)/s.sqlite",
+            "--bootstrap-servers", "127.0.0.1:1", "--log-level", "critical",
+        ])
+        let status = try await run.waitForExit(timeout: .seconds(40))
+        #expect(status != nil && status != 0)
+        #expect(run.errorOutput.contains("cannot reach the Kafka cluster at 127.0.0.1:1"), "\(run.errorOutput.suffix(1000))")
+    }
+
+    @Test("a bad argument gets the usage message")
+    func badArgument() async throws {
+        let run = try ChildProcess(Products.saga, ["orchestrator", "--partitions", "many"])
+        #expect(try await run.waitForExit(timeout: .seconds(30)) == 64)
+        #expect(run.errorOutput.contains("Usage: saga orchestrator"))
+    }
+}
