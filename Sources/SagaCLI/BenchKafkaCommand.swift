@@ -101,8 +101,10 @@ struct BenchKafkaCommand: AsyncParsableCommand {
             let topic = "bench.latency.\(UInt32.random(in: 0...UInt32.max))"
             try await broker.createTopic(topic, partitions: 1)
             let latency = try await BenchKafkaLatency(broker: broker, logger: logger).run(topic: topic, samples: latencySamples)
+            func ms(_ value: Double) -> String { BenchKafkaReport.format(value, 2) }
             print("")
-            print(latency)
+            print("latency produce→consumed (\(latencySamples) messages of 100 B, one at a time, linger 0, fetch.wait.max.ms=1): "
+                + "p50 \(ms(latency.p50)) ms, p99 \(ms(latency.p99)) ms, max \(ms(latency.max)) ms")
         }
         await broker.shutdown()
     }

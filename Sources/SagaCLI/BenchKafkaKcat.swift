@@ -18,7 +18,7 @@ struct BenchKafkaKcat {
             let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        throw BenchKafkaError("\(name) not found on PATH (scripts/setup installs kcat; or pass --skip-kcat)")
+        throw BenchError("\(name) not found on PATH (scripts/setup installs kcat; or pass --skip-kcat)")
     }
 
     /// `kcat -P` from a file of `count` lines of `size` bytes.
@@ -59,7 +59,7 @@ struct BenchKafkaKcat {
             total + (Int(String(decoding: line.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) ?? 0)
         }
         guard lines.count == expected else {
-            throw BenchKafkaError("kcat consumed \(lines.count) of \(expected) messages")
+            throw BenchError("kcat consumed \(lines.count) of \(expected) messages")
         }
         return BenchKafkaResult(messages: lines.count, bytes: bytes, duration: duration)
     }
@@ -79,7 +79,7 @@ struct BenchKafkaKcat {
         }
         guard process.terminationStatus == 0 else {
             let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw BenchKafkaError("kcat \(arguments.first ?? "") exited \(process.terminationStatus): \(text)")
+            throw BenchError("kcat \(arguments.first ?? "") exited \(process.terminationStatus): \(text)")
         }
         return end - start
     }

@@ -41,7 +41,7 @@ struct BenchKafkaWrapper {
         }
         let duration = ContinuousClock.now - start
         await producer.shutdown()
-        if failures > 0 { throw BenchKafkaError("\(failures) of \(count) messages were not delivered") }
+        if failures > 0 { throw BenchError("\(failures) of \(count) messages were not delivered") }
         return BenchKafkaResult(messages: count, bytes: count * size, duration: duration)
     }
 
@@ -61,7 +61,7 @@ struct BenchKafkaWrapper {
         let deadline = start + .seconds(120)
         while received < count {
             guard ContinuousClock.now < deadline else {
-                throw BenchKafkaError("wrapper consumer: \(received) of \(count) messages after 120 s")
+                throw BenchError("wrapper consumer: \(received) of \(count) messages after 120 s")
             }
             let batch = try await consumer.nextBatch(maxMessages: 10_000, timeout: .milliseconds(100))
             if received == 0 && !batch.isEmpty { firstMessage = ContinuousClock.now - start }
@@ -85,7 +85,8 @@ enum BenchKafkaPayload {
 }
 
 /// A benchmark run that could not complete.
-struct BenchKafkaError: Error, CustomStringConvertible {
+/// A benchmark that could not finish.
+struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }

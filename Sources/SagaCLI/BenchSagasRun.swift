@@ -48,7 +48,10 @@ final class BenchSagasRun {
     func execute(sagas: Int, concurrency: Int, rate: Int?, hold: Int, hopSamples: Int) async throws {
         print("saga bench: \(sagas) sagas of 3 participants × 3 phases, \(partitions) partitions, "
               + (rate.map { "open loop at \($0) sagas/s" } ?? "closed loop, \(concurrency) in flight"))
-        let hop = try await BenchOneHop(broker: broker, logger: logger).measure(topic: "bench.hop", samples: hopSamples)
+        try await broker.createTopic("bench.hop", partitions: 1)
+        // The saga path's settings: linger 1 ms, fetch.wait.max.ms 5.
+        let hop = try await BenchKafkaLatency(broker: broker, logger: logger, linger: .milliseconds(1), fetchWaitMax: .milliseconds(5))
+            .run(topic: "bench.hop", samples: hopSamples)
         print(String(format: "one hop produce→consumed: p50 %.2f ms, p99 %.2f ms; 7-hop floor %.2f ms", hop.p50, hop.p99, hop.p50 * 7))
 
         child = try BenchSagasChild(arguments: [
@@ -79,7 +82,7 @@ final class BenchSagasRun {
             // Warm up: the group joins, the store opens, the first saga completes.
             let warm = try await client.start((0..<20).map { _ in StartSagaCommand(sagaType: "bench-order", payload: payload) })
             guard await collector.waitForTerminal(warm, timeout: .seconds(90)).count == warm.count else {
-                throw BenchSagasError("the orchestrator did not complete the warm-up sagas within 90 s")
+                throw BenchError("the orchestrator did not complete the warm-up sagas within 90 s")
             }
             if hold > 0 { try await measureHeld(hold, participants, collector, client) }
             try await measureRun(sagas, concurrency, rate, collector, client, hop)
@@ -119,11 +122,11 @@ final class BenchSagasRun {
                      Double(resident[2] - resident[0]) / Double(2 * wave), mib(resident[0]), payloadBytes))
         for id in held { try await client.control(ControlCommand(sagaId: id, action: .cancel, reason: "benchmark hold phase over")) }
         guard await collector.waitForTerminal(held, timeout: .seconds(120)).count == held.count else {
-            throw BenchSagasError("held sagas did not finish after their cancel within 120 s")
+            throw BenchError("held sagas did not finish after their cancel within 120 s")
         }
     }
 
-    private func measureRun(_ sagas: Int, _ concurrency: Int, _ rate: Int?, _ collector: ProgressCollector, _ client: SagaClient, _ hop: BenchOneHop.Result) async throws {
+    private func measureRun(_ sagas: Int, _ concurrency: Int, _ rate: Int?, _ collector: ProgressCollector, _ client: SagaClient, _ hop: BenchKafkaLatency.Result) async throws {
         var starts: [(id: String, at: ContinuousClock.Instant)] = []
         starts.reserveCapacity(sagas)
         let baseline = collector.terminalCount
@@ -132,7 +135,7 @@ final class BenchSagasRun {
         var credit = 0.0
         var lastTick = began
         while collector.terminalCount - baseline < sagas {
-            guard ContinuousClock.now < deadline else { throw BenchSagasError("the run did not finish within 600 s") }
+            guard ContinuousClock.now < deadline else { throw BenchError("the run did not finish within 600 s") }
             let remaining = sagas - starts.count
             var batch = 0
             if let rate {
@@ -171,9 +174,4 @@ final class BenchSagasRun {
                      ms(histogram.valueAtPercentile(50)), ms(histogram.valueAtPercentile(99)), ms(histogram.max),
                      ms(histogram.valueAtPercentile(50)) / (hop.p50 * 7)))
     }
-}
-
-struct BenchSagasError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
