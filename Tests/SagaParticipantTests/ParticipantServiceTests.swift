@@ -137,14 +137,17 @@ struct ParticipantServiceTests {
                 return (try await harness.read(ParticipantHarness.deadLetterTopic, count: 3), try await harness.replies(count: 1))
             }
             try #require(letters.count == 3)
-            let decoded = try letters.map { try SagaMessageCodec.decode(DeadLetter.self, from: $0.value ?? []).get() }
+            // Malformed messages belong to no saga, so they are dead-lettered concurrently: order by origin.
+            let pairs = try letters.map { ($0, try SagaMessageCodec.decode(DeadLetter.self, from: $0.value ?? []).get()) }
+                .sorted { $0.1.offset < $1.1.offset }
+            let decoded = pairs.map(\.1)
             #expect(decoded.map(\.offset) == reports.prefix(3).map(\.offset))
             #expect(decoded.allSatisfy { $0.topic == ParticipantHarness.commandTopic && $0.partition == 0 })
             #expect(decoded[0].originalBase64 == Data("not json".utf8).base64EncodedString())
             #expect(decoded[0].reason.contains("JSON"), "\(decoded[0].reason)")
             #expect(decoded[1].reason.contains("missing field"), "\(decoded[1].reason)")
             #expect(decoded[2].reason.contains("tombstone"), "\(decoded[2].reason)")
-            #expect(letters.map(\.keyString) == ["k-1", "s-4", "k-3"])
+            #expect(pairs.map(\.0.keyString) == ["k-1", "s-4", "k-3"])
             #expect(letters.allSatisfy { $0.header(SagaHeaders.messageType)?.stringValue == DeadLetter.messageType })
             #expect(replies.map(\.reply.sagaId) == ["s-5"])
             #expect(try await harness.waitForCommit(reports[3].offset + 1) == KafkaOffset(reports[3].offset + 1))
@@ -207,7 +210,7 @@ struct ParticipantServiceTests {
                     if t.runningPerSaga[request.sagaId]! > 1 { t.overlapped = true }
                     if request.sagaId == "ordered" { t.order.append(request.phase) }
                 }
-                try await Task.sleep(for: .milliseconds(200))
+                try await Task.sleep(for: .milliseconds(400))
                 tracker.withLock { t in
                     t.running -= 1
                     t.runningPerSaga[request.sagaId]! -= 1

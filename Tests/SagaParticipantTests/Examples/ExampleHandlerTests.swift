@@ -96,9 +96,7 @@ struct ExampleHandlerTests {
 
     @Test("the example definitions are valid and name the example participants' topics")
     func definitions() throws {
-        let directory = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("examples/definitions")
+        let directory = exampleDefinitions
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(files == ["controllable.yaml", "user-update.yaml"])
         var topics: Set<String> = []

@@ -214,3 +214,8 @@ final class Counter: Sendable {
     func count(_ key: String) -> Int { counts.withLock { $0[key] ?? 0 } }
     var total: Int { counts.withLock { $0.values.reduce(0, +) } }
 }
+
+/// The repository's `examples/definitions` directory.
+let exampleDefinitions = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("examples/definitions")
