@@ -81,6 +81,9 @@ extension ParticipantService {
         }
         let request = ParticipantRequest(command: command, traceparent: message.header(SagaHeaders.traceparent)?.stringValue, logger: logger)
         let answer = await handle(request)
+        if request.isPastDeadline(now: Self.now()) {
+            request.logger.warning("answered after the command's deadline: the orchestrator counts this attempt as failed and retries")
+        }
         let reply = ParticipantReply(to: command, outcome: answer.outcome, reason: answer.reason, output: answer.output)
         guard answer.isFinal else { return reply }
         let encoded = SagaMessageCodec.encode(reply)
