@@ -5,6 +5,7 @@ import PackageDescription
 //   CRdKafka  -> Kafka (our librdkafka wrapper, no saga knowledge) -> KafkaTestKit (embedded broker)
 //   SagaCore  (pure state machine, definitions, message contracts; no I/O)
 //   CSQLite   -> SagaStore (the SagaStore protocol and its SQLite implementation)
+//   SagaParticipant (the participant SDK) -> SagaExamples (example participants)
 //   SagaCLI   (the `saga` executable)
 let package = Package(
     name: "saga-orchestrator",
@@ -17,6 +18,8 @@ let package = Package(
         .library(name: "SagaStore", targets: ["SagaStore"]),
         .library(name: "SagaRuntime", targets: ["SagaRuntime"]),
         .library(name: "SagaTestKit", targets: ["SagaTestKit"]),
+        .library(name: "SagaParticipant", targets: ["SagaParticipant"]),
+        .library(name: "SagaExamples", targets: ["SagaExamples"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -92,6 +95,27 @@ let package = Package(
             ]
         ),
 
+        // MARK: - Participants
+        .target(
+            name: "SagaParticipant",
+            dependencies: [
+                "Kafka",
+                "SagaCore",
+                "SagaStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "SagaExamples",
+            dependencies: [
+                "SagaCore",
+                "SagaParticipant",
+                "SagaStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: - Executable
         .executableTarget(
             name: "SagaCLI",
@@ -102,6 +126,8 @@ let package = Package(
                 "SagaStore",
                 "SagaRuntime",
                 "SagaTestKit",
+                "SagaParticipant",
+                "SagaExamples",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,6 +173,23 @@ let package = Package(
                 "KafkaTestKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "SagaParticipantTests",
+            dependencies: [
+                "SagaParticipant",
+                "SagaExamples",
+                "SagaCore",
+                "SagaStore",
+                "SagaRuntime",
+                "SagaTestKit",
+                "Kafka",
+                "KafkaTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

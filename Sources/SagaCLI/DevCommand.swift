@@ -4,28 +4,34 @@ import Kafka
 import KafkaTestKit
 import Logging
 import SagaCore
+import SagaExamples
+import SagaParticipant
 import SagaRuntime
 import SagaStore
 import SagaTestKit
 import ServiceLifecycle
 
 /// `saga dev`: the whole system on one machine — embedded broker, orchestrator on a SQLite file,
-/// demo participants — with two demo sagas and their progress printed live.
+/// the example participants — with two demo sagas and their progress printed live.
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
-        abstract: "Run the embedded broker, the orchestrator and demo participants, with two demo sagas.",
+        abstract: "Run the embedded broker, the orchestrator and the example participants, with two demo sagas.",
         discussion: """
-            Starts librdkafka's mock cluster on loopback, an orchestrator on a SQLite file, and demo \
-            participants for the 'user-update' saga (a user service and a payment service). It \
-            starts one saga that completes and one that the payment service refuses, so it is \
-            compensated, prints every progress event, and keeps running until Ctrl-C so more \
-            sagas can be started from another terminal (the command to do so is printed).
+            Starts librdkafka's mock cluster on loopback, an orchestrator on a SQLite file, and the \
+            example participants built on the participant SDK: the user and payment services of the \
+            'user-update' saga and a controllable participant. It starts one saga that completes and \
+            one that the payment service refuses, so it is compensated, prints every progress event, \
+            and keeps running until Ctrl-C so more sagas can be started from another terminal (the \
+            command to do so is printed).
             """
     )
 
-    @Option(help: "Directory for the SQLite store and the demo definition.")
+    @Option(help: "Directory for the SQLite stores (orchestrator and participants).")
     var directory: String = ".saga-dev"
+
+    @Option(help: "Directory of saga definitions (default: examples/definitions here, else in the source tree saga was built from).")
+    var definitions: String?
 
     @Option(help: "Stop after the demo sagas finished instead of running until Ctrl-C.")
     var exitAfterDemo: Bool = false
@@ -33,47 +39,60 @@ struct DevCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "saga.dev") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
+        guard let definitionsDirectory = definitions ?? DevDemo.defaultDefinitions else {
+            throw ValidationError("no saga definitions: run saga dev from the repository root or pass --definitions DIR")
+        }
+        let registry = try DefinitionLoader.registry(from: [definitionsDirectory])
+        let plans = registry.versions.compactMap { registry.plan(type: $0.type, version: $0.version) }
+        let participantTopics = Set(plans.flatMap { $0.definition.steps.map(\.topic) }).sorted()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let definitionFile = "\(directory)/user-update.yaml"
-        try Data(DevDemo.definitionYAML.utf8).write(to: URL(fileURLWithPath: definitionFile))
-        let registry = try DefinitionLoader.registry(from: [definitionFile])
 
         let broker = try EmbeddedKafkaBroker(logger: logger)
         let topics = SagaTopics()
         for topic in topics.all { try await broker.createTopic(topic, partitions: 4) }
-        for topic in DevDemo.participantTopics { try await broker.createTopic(topic, partitions: 2) }
+        for topic in participantTopics { try await broker.createTopic(topic, partitions: 2) }
 
-        // The embedded broker starts empty every time, so the store must too: offsets recorded
-        // against an earlier broker's topics mean nothing to this one.
-        for suffix in ["", "-wal", "-shm"] {
-            try? FileManager.default.removeItem(atPath: "\(directory)/saga.sqlite\(suffix)")
+        // The embedded broker starts empty every time, so the stores must too: offsets and
+        // replies recorded against an earlier broker's topics mean nothing to this one.
+        for file in ["saga.sqlite", "participants.sqlite"] {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: "\(directory)/\(file)\(suffix)") }
         }
         let store = try await SQLiteSagaStore(path: "\(directory)/saga.sqlite", logger: logger)
+        let dedupe = try await SQLiteParticipantDedupeStore(path: "\(directory)/participants.sqlite", logger: logger)
         var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
         configuration.partitions = 4
         configuration.createTopics = false
         configuration.kafkaProperties = EmbeddedKafkaBroker.recommendedClientProperties
         configuration.fetchWaitMax = .milliseconds(5)
         let orchestrator = Orchestrator(configuration: configuration, registry: registry, store: store, logger: logger)
-        let participants = try ScriptedParticipants(
-            consumer: broker.consumerConfiguration(groupID: "demo-participants"),
-            producer: broker.producerConfiguration(),
-            topics: DevDemo.participantTopics,
-            logger: logger,
-            script: DevDemo.script
+        let participants = ExampleParticipants().services(
+            configuration: { name, topic in
+                var producer = broker.producerConfiguration()
+                producer.linger = .milliseconds(1)
+                var participant = ParticipantConfiguration(
+                    name: name, commandTopics: [topic], consumer: broker.consumerConfiguration(groupID: name), producer: producer
+                )
+                participant.deadLetterTopic = topics.deadLetters
+                return participant
+            },
+            dedupe: dedupe,
+            logger: logger
         )
         let printer = try ProgressPrinter(consumer: broker.consumerConfiguration(groupID: "dev-watch-\(UInt32.random(in: 0...UInt32.max))"), topic: topics.progress, logger: logger)
         let client = try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: logger)
 
-        writeLine(DevDemo.banner(bootstrap: broker.bootstrapServers, definitionFile: definitionFile, store: "\(directory)/saga.sqlite"))
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: definitionsDirectory))?.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted() ?? []
+        writeLine(DevDemo.banner(
+            bootstrap: broker.bootstrapServers, definitions: files.map { "\(definitionsDirectory)/\($0)" }, store: "\(directory)/saga.sqlite"
+        ))
         let demo = DevDemoService(client: client, printer: printer, exitAfterDemo: exitAfterDemo)
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: orchestrator),
-                .init(service: TaskService { try await participants.run() }),
-                .init(service: TaskService { try await printer.run() }),
-                .init(service: demo, successTerminationBehavior: exitAfterDemo ? .gracefullyShutdownGroup : .ignore),
-            ],
+            services: [.init(service: orchestrator)]
+                + participants.map { .init(service: $0) }
+                + [
+                    .init(service: TaskService { try await printer.run() }),
+                    .init(service: demo, successTerminationBehavior: exitAfterDemo ? .gracefullyShutdownGroup : .ignore),
+                ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -81,11 +100,13 @@ struct DevCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             await client.shutdown()
+            try? await dedupe.close()
             try? await store.close()
             await broker.shutdown()
             throw error
         }
         await client.shutdown()
+        try await dedupe.close()
         try await store.close()
         await broker.shutdown()
     }
@@ -109,10 +130,7 @@ struct DevDemoService: Service {
     func run() async throws {
         try await cancelWhenGracefulShutdown {
             try await Task.sleep(for: .seconds(1))
-            let ids = try await client.start([
-                StartSagaCommand(sagaType: "user-update", businessKey: "demo-user-1", payload: .object(["userId": .string("u-1"), "email": .string("ada@example.com"), "amount": .int(42)])),
-                StartSagaCommand(sagaType: "user-update", businessKey: "demo-user-2", payload: .object(["userId": .string("u-2"), "email": .string("bob@example.com"), "amount": .int(1_000_000), "refuse": .string("payment")])),
-            ])
+            let ids = try await client.start(DevDemo.sagas)
             let deadline = ContinuousClock.now + .seconds(60)
             while printer.finished(ids).count < ids.count && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))

@@ -1,53 +1,48 @@
+import Foundation
 import SagaCore
-import SagaTestKit
+import SagaExamples
 
-/// The demo of `saga dev`: the "user update" saga of the users' own design notes.
+/// The demo of `saga dev`: the example participants (`SagaExamples`) and their definitions in
+/// `examples/definitions`, with two "user update" sagas.
 enum DevDemo {
-    static let participantTopics = ["demo.users", "demo.payments", "demo.notifications"]
-
-    static let definitionYAML = """
-        # The demo saga of `saga dev`: update a user, charge for it, notify them.
-        type: user-update
-        version: 1
-        deadline: 2m
-        steps:
-          - name: user
-            topic: demo.users
-            timeout: 5s
-          - name: payment
-            topic: demo.payments
-            dependsOn: [user]
-            timeout: 5s
-            retry:
-              maxAttempts: 3
-              initialBackoff: 100ms
-          - name: notify
-            topic: demo.notifications
-            dependsOn: [user]
-            phases: [pending, approve]
-
-        """
-
-    /// Succeeds, except where the start payload's `refuse` names the step: that step rejects its
-    /// pending command, so the saga is compensated.
-    @Sendable static func script(_ command: ParticipantCommand) -> ParticipantBehavior {
-        if command.phase == .pending, case .string(let step)? = command.payload.objectValue?["refuse"], step == command.step {
-            return .reject("\(command.step) service refused: amount over the limit")
-        }
-        return .succeed(output: command.phase == .pending ? .object(["\(command.step)Ref": .string("\(command.step)-\(command.sagaId.prefix(6))")]) : nil)
+    /// The definitions `saga dev` runs when none are named: `examples/definitions` under the current
+    /// directory, else in the source tree this binary was built from; `nil` when neither exists.
+    static var defaultDefinitions: String? {
+        let here = "examples/definitions"
+        if FileManager.default.fileExists(atPath: here) { return here }
+        let sourceTree = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(here).path
+        return FileManager.default.fileExists(atPath: sourceTree) ? sourceTree : nil
     }
 
-    static func banner(bootstrap: String, definitionFile: String, store: String) -> String {
+    /// One user update the payment service accepts (it completes) and one over its limit (it is
+    /// refused, so the user step is compensated).
+    static let sagas = [
+        StartSagaCommand(sagaType: "user-update", businessKey: "demo-user-1", payload: [
+            "userId": "u-1", "email": "ada@example.com", "name": "Ada Lovelace", "amount": 42,
+        ]),
+        StartSagaCommand(sagaType: "user-update", businessKey: "demo-user-2", payload: [
+            "userId": "u-2", "email": "bob@example.com", "name": "Bob", "amount": 1_000_000,
+        ]),
+    ]
+
+    static func banner(bootstrap: String, definitions: [String], store: String) -> String {
         """
         saga dev — embedded Kafka broker at \(bootstrap)
           orchestrator store: \(store)
-          saga definition:    \(definitionFile) (user → payment, notify)
-          participants:       \(participantTopics.joined(separator: ", ")) (demo services)
+          saga definitions:   \(definitions.joined(separator: ", "))
+          participants:       user service (\(UserService.topic)), payment service (\(PaymentService.topic)),
+                              controllable participant (\(ControllableParticipant.topic))
 
-        Start another saga from a second terminal (kcat is installed by scripts/setup):
-          echo '{"messageType":"saga.start","schemaVersion":1,"sagaType":"user-update","businessKey":"my-user","payload":{"userId":"u-9"}}' \\
+        Start another saga from a second terminal:
+          saga start user-update --payload '{"userId":"u-9","email":"eve@example.com","amount":25}' --bootstrap-servers \(bootstrap)
+        An amount over 10000 is refused by the payment service: the saga is compensated. The
+        controllable participant does what the payload says (see controllable.yaml), e.g.
+          saga start controllable --payload '{"failAttempts":1,"steps":{"second":{"refuse":"verify"}}}' --bootstrap-servers \(bootstrap)
+        Or with kcat (installed by scripts/setup):
+          echo '{"messageType":"saga.start","schemaVersion":1,"sagaType":"user-update","businessKey":"my-user","payload":{"userId":"u-9","email":"eve@example.com","amount":25}}' \\
             | kcat -P -b \(bootstrap) -t saga.commands -k my-user
-        Add "refuse":"payment" to the payload to see compensation.
 
         """
     }

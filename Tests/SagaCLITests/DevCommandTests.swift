@@ -3,7 +3,7 @@ import Testing
 
 @Suite("saga dev", .timeLimit(.minutes(2)))
 struct DevCommandTests {
-    @Test("the demo runs one saga to completed and one to compensated, then exits 0, again and again")
+    @Test("the demo runs the example participants: one saga completes, one is compensated, then it exits 0, again and again")
     func demoFinishes() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-dev-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -16,8 +16,14 @@ struct DevCommandTests {
             let summary = try #require(output.split(separator: "\n").first { $0.hasPrefix("demo:") })
             #expect(summary.contains("completed") && summary.contains("compensated"), "run \(run): \(summary)")
             #expect(output.contains("sagaCompleted") && output.contains("sagaCompensated"))
+            // The payment service refused the second saga's amount: its reason is printed.
+            #expect(output.contains("amount 1000000 is over the limit of 10000"))
+            // It ran the example definitions, which the banner names for the user to read and edit,
+            // and shows how to start more sagas.
+            #expect(output.contains("examples/definitions/user-update.yaml") && output.contains("examples/definitions/controllable.yaml"))
+            #expect(output.contains("saga start user-update --payload"))
         }
-        // The definition it ran is left for the user to read and edit.
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("user-update.yaml").path))
+        // The participants' dedupe records are kept beside the orchestrator's store.
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("participants.sqlite").path))
     }
 }

@@ -1,0 +1,49 @@
+import Foundation
+import Kafka
+import SagaCore
+
+/// The Kafka messages a participant publishes: replies and dead letters, with the contract's
+/// headers (see `schemas/README.md`).
+enum OutgoingMessages {
+    /// The reply to `command`: to the topic and partition it names, keyed by saga id, with the
+    /// command's `traceparent` passed through.
+    static func reply(_ reply: ParticipantReply, to command: ParticipantCommand, from message: KafkaConsumerMessage) -> KafkaProducerMessage {
+        KafkaProducerMessage(
+            topic: command.replyTo.topic,
+            partition: command.replyTo.partition,
+            key: Array(command.sagaId.utf8),
+            value: SagaMessageCodec.encode(reply),
+            headers: headers(type: ParticipantReply.messageType, sagaID: command.sagaId, from: message)
+        )
+    }
+
+    /// A dead letter for a message that is not a usable command: the original bytes, key and
+    /// origin (topic, partition, offset) with the reason, keyed like the original.
+    static func deadLetter(_ message: KafkaConsumerMessage, reason: String, topic: String, now: SagaTime) -> KafkaProducerMessage {
+        let letter = DeadLetter(
+            originalBase64: Data(message.value ?? []).base64EncodedString(),
+            originalKeyBase64: message.key.map { Data($0).base64EncodedString() },
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+            reason: reason,
+            time: now
+        )
+        var headers = headers(type: DeadLetter.messageType, sagaID: nil, from: message)
+        headers.append(KafkaHeader(name: deadLetterReasonHeader, value: reason))
+        return KafkaProducerMessage(topic: topic, key: message.key, value: SagaMessageCodec.encode(letter), headers: headers)
+    }
+
+    /// The header that repeats a dead letter's reason, so a tool can show it without parsing.
+    static let deadLetterReasonHeader = "saga-dead-letter-reason"
+
+    private static func headers(type: String, sagaID: String?, from message: KafkaConsumerMessage) -> [KafkaHeader] {
+        var headers = [
+            KafkaHeader(name: SagaHeaders.messageType, value: type),
+            KafkaHeader(name: SagaHeaders.contentType, value: SagaHeaders.jsonContentType),
+        ]
+        if let sagaID { headers.append(KafkaHeader(name: SagaHeaders.sagaID, value: sagaID)) }
+        if let trace = message.header(SagaHeaders.traceparent) { headers.append(trace) }
+        return headers
+    }
+}
