@@ -175,7 +175,10 @@ struct OrchestratorLoop {
             // working on it; the consumer group hands it over.
             partitions[number] = nil
             metrics.update { $0.fenced += 1 }
-            logger.error("partition fenced: another instance owns it now", metadata: ["partition": "\(number)", "epoch": "\(partition.lease.epoch)"])
+            logger.error("partition fenced: another instance owns it now; the batch was not written", metadata: [
+                "partition": "\(number)", "epoch": "\(partition.lease.epoch)",
+                "sagas": "\(batch.sagas.count)", "outbox": "\(batch.outbox.count)",
+            ])
         } catch {
             throw OrchestratorError.store("committing a batch of partition \(number) failed", cause: error)
         }
