@@ -4,10 +4,15 @@ import Foundation
 final class BenchSagasChild {
     let process = Process()
 
-    init(arguments: [String]) throws {
+    /// Starts this binary with `arguments`; its standard error goes to `log` when given.
+    init(arguments: [String], log: URL? = nil) throws {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
+        if let log {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: log)
+        }
         try process.run()
     }
 
