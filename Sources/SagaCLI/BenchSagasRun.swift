@@ -171,6 +171,7 @@ final class BenchSagasRun {
         var starts: [(id: String, at: ContinuousClock.Instant)] = []
         starts.reserveCapacity(sagas)
         let baseline = collector.terminalCount
+        let cpuBefore = children.reduce(0) { $0 + $1.cpuSeconds() }
         let began = ContinuousClock.now
         let deadline = began + .seconds(600)
         var credit = 0.0
@@ -197,6 +198,7 @@ final class BenchSagasRun {
                 try await Task.sleep(for: .milliseconds(rate == nil ? 1 : 5))
             }
         }
+        let cpu = children.reduce(0) { $0 + $1.cpuSeconds() } - cpuBefore
         let terminal = collector.terminal
         var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000)
         var last = began
@@ -211,6 +213,7 @@ final class BenchSagasRun {
         let seconds = Double((last - began).components.seconds) + Double((last - began).components.attoseconds) / 1e18
         func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
         print(String(format: "sagas: %d finished (%d completed) in %.2f s: %.0f sagas/s", starts.count, completed, seconds, Double(starts.count) / seconds))
+        print(String(format: "orchestrator CPU: %.0f µs per saga (%.2f cores busy)", cpu * 1e6 / Double(starts.count), cpu / seconds))
         print(String(format: "start→terminal latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (p50 = %.2f× the 7-hop floor)",
                      ms(histogram.valueAtPercentile(50)), ms(histogram.valueAtPercentile(99)), ms(histogram.max),
                      ms(histogram.valueAtPercentile(50)) / (hop.p50 * 7)))
