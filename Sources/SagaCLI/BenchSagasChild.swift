@@ -4,10 +4,15 @@ import Foundation
 final class BenchSagasChild {
     let process = Process()
 
-    init(arguments: [String]) throws {
+    /// Starts this binary with `arguments`; its standard error goes to `log` when given.
+    init(arguments: [String], log: URL? = nil) throws {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
+        if let log {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: log)
+        }
         try process.run()
     }
 
@@ -19,6 +24,17 @@ final class BenchSagasChild {
             return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0) * 1024
         }
         return (field("VmRSS"), field("VmHWM"))
+    }
+
+    /// CPU time used so far (user and system), in seconds, from `/proc/PID/stat`.
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        // After the command name: state is field 3, utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     func terminate() {

@@ -8,11 +8,14 @@ struct BenchSagasCommand: AsyncParsableCommand {
         commandName: "sagas",
         abstract: "Sagas/s, start→terminal latency and orchestrator memory on the embedded broker.",
         discussion: """
-            Starts the embedded broker, an orchestrator as a child process (this same binary, \
-            `saga orchestrator`, on a fresh SQLite file) and fast in-process participants, runs \
-            sagas of the 3-participant, 3-phase shape, and prints sagas/s, latency p50/p99/max, \
-            the broker's one-hop produce→consume latency (the floor: a saga needs 7 hops in \
-            sequence), and the orchestrator's peak memory and memory per active saga.
+            Starts the embedded broker, one or more orchestrators as child processes (this same \
+            binary, `saga orchestrator`, on a fresh SQLite file unless --store names another \
+            store) and fast in-process participants, runs sagas of the 3-participant, 3-phase \
+            shape, and prints sagas/s, latency p50/p99/max, the broker's one-hop \
+            produce→consume latency (the floor: a saga needs 7 hops in sequence), and the \
+            orchestrators' peak memory and memory per active saga. With --takeover, another \
+            instance joins while the held sagas are active and the time it took to take over \
+            each partition is printed.
             """
     )
 
@@ -37,18 +40,32 @@ struct BenchSagasCommand: AsyncParsableCommand {
     @Option(help: "One-hop latency samples.")
     var hopSamples: Int = 300
 
+    @Option(help: "Orchestrator instances sharing the partitions and the store.")
+    var instances: Int = 1
+
+    @Option(help: "The orchestrators' store URL (sqlite:PATH or postgres://...); it must be empty. Default: a fresh SQLite file.")
+    var store: String?
+
+    @Flag(help: "Measure the time another instance takes to take over partitions with the held sagas active.")
+    var takeover = false
+
     func validate() throws {
         guard sagas > 0 else { throw ValidationError("--sagas must be positive") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
         guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
         guard payloadBytes >= 0, hold >= 0, hopSamples > 0 else { throw ValidationError("--payload-bytes, --hold and --hop-samples must not be negative") }
+        guard instances > 0 else { throw ValidationError("--instances must be positive") }
+        if takeover && hold == 0 { throw ValidationError("--takeover needs held sagas: give --hold a positive count") }
     }
 
     func run() async throws {
-        let bench = try await BenchSagasRun(partitions: partitions, payloadBytes: payloadBytes)
+        let bench = try await BenchSagasRun(partitions: partitions, payloadBytes: payloadBytes, store: store)
         do {
-            try await bench.execute(sagas: sagas, concurrency: concurrency, rate: rate, hold: hold, hopSamples: hopSamples)
+            try await bench.execute(
+                sagas: sagas, concurrency: concurrency, rate: rate, hold: hold, hopSamples: hopSamples,
+                instances: instances, takeover: takeover
+            )
         } catch {
             await bench.stop()
             throw error

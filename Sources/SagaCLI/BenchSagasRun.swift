@@ -5,6 +5,7 @@ import KafkaTestKit
 import Logging
 import SagaCore
 import SagaRuntime
+import SagaStore
 import SagaTestKit
 
 /// One run of `saga bench sagas`.
@@ -16,10 +17,11 @@ final class BenchSagasRun {
     private let payload: JSONValue
     private let payloadBytes: Int
     private let directory: URL
+    private let store: String
     private let logger: Logger
-    private var child: BenchSagasChild?
+    private var children: [BenchSagasChild] = []
 
-    init(partitions: Int32, payloadBytes: Int) async throws {
+    init(partitions: Int32, payloadBytes: Int, store: String?) async throws {
         var logger = Logger(label: "saga.bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .error
         self.logger = logger
@@ -32,6 +34,7 @@ final class BenchSagasRun {
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-bench-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.store = store ?? "sqlite:\(directory.path)/bench.sqlite"
         let steps = zip(["inventory", "payment", "shipping"], participantTopics).map { name, topic in
             "  - name: \(name)\n    topic: \(topic)\n    timeout: 60s\n"
         }.joined()
@@ -40,28 +43,25 @@ final class BenchSagasRun {
     }
 
     func stop() async {
-        child?.terminate()
+        for child in children { child.terminate() }
         await broker.shutdown()
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func execute(sagas: Int, concurrency: Int, rate: Int?, hold: Int, hopSamples: Int) async throws {
+    func execute(sagas: Int, concurrency: Int, rate: Int?, hold: Int, hopSamples: Int, instances: Int, takeover: Bool) async throws {
         print("saga bench: \(sagas) sagas of 3 participants × 3 phases, \(partitions) partitions, "
-              + (rate.map { "open loop at \($0) sagas/s" } ?? "closed loop, \(concurrency) in flight"))
+              + (rate.map { "open loop at \($0) sagas/s" } ?? "closed loop, \(concurrency) in flight")
+              + ", \(instances) orchestrator\(instances == 1 ? "" : "s") on \((try? SagaStoreURL(store)).map(\.description) ?? "an invalid store URL")")
         try await broker.createTopic("bench.hop", partitions: 1)
         // The saga path's settings: linger 1 ms, fetch.wait.max.ms 5.
         let hop = try await BenchKafkaLatency(broker: broker, logger: logger, linger: .milliseconds(1), fetchWaitMax: .milliseconds(5))
             .run(topic: "bench.hop", samples: hopSamples)
         print(String(format: "one hop produce→consumed: p50 %.2f ms, p99 %.2f ms; 7-hop floor %.2f ms", hop.p50, hop.p99, hop.p50 * 7))
 
-        child = try BenchSagasChild(arguments: [
-            "orchestrator", "--bootstrap-servers", broker.bootstrapServers,
-            "--store", "sqlite:\(directory.path)/bench.sqlite", "--definitions", directory.path,
-            "--partitions", "\(partitions)", "--no-create-topics",
-            "--log-level", ProcessInfo.processInfo.environment["SAGA_BENCH_ORCHESTRATOR_LOG"] ?? "warning",
-            "--max-active-sagas", "\(max(100_000, hold * 2))", "--group-id", "bench-orchestrator",
-            "-X", "fetch.wait.max.ms=5",
-        ])
+        let logLevel = ProcessInfo.processInfo.environment["SAGA_BENCH_ORCHESTRATOR_LOG"] ?? "warning"
+        for _ in 0..<instances {
+            children.append(try BenchSagasChild(arguments: orchestratorArguments(hold: hold, logLevel: logLevel)))
+        }
         var consumer = broker.consumerConfiguration(groupID: "bench-participants")
         consumer.fetchWaitMax = .milliseconds(5)
         let participants = try ScriptedParticipants(
@@ -84,10 +84,10 @@ final class BenchSagasRun {
             guard await collector.waitForTerminal(warm, timeout: .seconds(90)).count == warm.count else {
                 throw BenchError("the orchestrator did not complete the warm-up sagas within 90 s")
             }
-            if hold > 0 { try await measureHeld(hold, participants, collector, client) }
+            if hold > 0 { try await measureHeld(hold, takeover: takeover, participants, collector, client) }
             try await measureRun(sagas, concurrency, rate, collector, client, hop)
-            let memory = child?.memory() ?? (resident: 0, peak: 0)
-            print(String(format: "orchestrator peak memory (VmHWM): %.1f MiB", Double(memory.peak) / 1_048_576))
+            let peaks = children.map { String(format: "%.1f MiB", Double($0.memory().peak) / 1_048_576) }
+            print("orchestrator peak memory (VmHWM): \(peaks.joined(separator: ", "))")
         }
         await client.shutdown()
     }
@@ -97,12 +97,12 @@ final class BenchSagasRun {
     /// Memory per active saga: sagas held waiting on verify, in two equal waves. The first wave
     /// also fills fixed-size buffers (SQLite's page cache, librdkafka's queues, the allocator's
     /// arenas); the second wave's growth is what one more active saga costs.
-    private func measureHeld(_ hold: Int, _ participants: ScriptedParticipants, _ collector: ProgressCollector, _ client: SagaClient) async throws {
+    private func measureHeld(_ hold: Int, takeover: Bool, _ participants: ScriptedParticipants, _ collector: ProgressCollector, _ client: SagaClient) async throws {
         try await Task.sleep(for: .seconds(1))
         var heldPayload = payload.objectValue ?? [:]
         heldPayload["hold"] = .bool(true)
         var held: [String] = []
-        var resident = [child?.memory().resident ?? 0]
+        var resident = [residentMemory()]
         let wave = max(1, hold / 2)
         for _ in 0..<2 {
             for start in stride(from: 0, to: wave, by: 1000) {
@@ -114,22 +114,64 @@ final class BenchSagasRun {
                 try await Task.sleep(for: .milliseconds(200))
             }
             try await Task.sleep(for: .seconds(1))
-            resident.append(child?.memory().resident ?? 0)
+            resident.append(residentMemory())
         }
         func mib(_ bytes: Int) -> Double { Double(bytes) / 1_048_576 }
         print(String(format: "memory per active saga: %.0f B marginal (second wave of %d held sagas: RSS %.1f → %.1f MiB), %.0f B including the first wave's fixed buffers (RSS from %.1f MiB); payload %d B",
                      Double(resident[2] - resident[1]) / Double(wave), wave, mib(resident[1]), mib(resident[2]),
                      Double(resident[2] - resident[0]) / Double(2 * wave), mib(resident[0]), payloadBytes))
+        if takeover { try await measureTakeover() }
         for id in held { try await client.control(ControlCommand(sagaId: id, action: .cancel, reason: "benchmark hold phase over")) }
         guard await collector.waitForTerminal(held, timeout: .seconds(120)).count == held.count else {
             throw BenchError("held sagas did not finish after their cancel within 120 s")
         }
     }
 
+    /// Another instance joins the group while the held sagas are active; its log tells how long
+    /// taking over each partition (bumping the epoch and loading the active sagas) took.
+    private func measureTakeover() async throws {
+        let log = directory.appendingPathComponent("takeover.log")
+        let joiner = try BenchSagasChild(arguments: orchestratorArguments(hold: 0, logLevel: "info"), log: log)
+        defer { joiner.terminate() }
+        var lines: [Substring] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            let taken = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains("took partition") }
+            if !taken.isEmpty && taken.count == lines.count { break }
+            lines = taken
+        }
+        guard !lines.isEmpty else { throw BenchError("the joining instance took no partition within 60 s; log: \(log.path)") }
+        for line in lines {
+            func field(_ name: String) -> String {
+                guard let range = line.range(of: name + "=") else { return "?" }
+                return String(line[range.upperBound...].prefix { !$0.isWhitespace })
+            }
+            print("takeover: partition \(field("partition")) with \(field("activeSagas")) active sagas "
+                  + "and \(field("unsentOutbox")) unsent outbox rows taken over in \(field("restoreMs")) ms")
+        }
+    }
+
+    private func orchestratorArguments(hold: Int, logLevel: String) -> [String] {
+        [
+            "orchestrator", "--bootstrap-servers", broker.bootstrapServers,
+            "--store", store, "--definitions", directory.path,
+            "--partitions", "\(partitions)", "--no-create-topics", "--log-level", logLevel,
+            "--max-active-sagas", "\(max(100_000, hold * 2))", "--group-id", "bench-orchestrator",
+            "-X", "fetch.wait.max.ms=5",
+        ]
+    }
+
+    /// The resident memory of all orchestrator instances together.
+    private func residentMemory() -> Int {
+        children.reduce(0) { $0 + $1.memory().resident }
+    }
+
     private func measureRun(_ sagas: Int, _ concurrency: Int, _ rate: Int?, _ collector: ProgressCollector, _ client: SagaClient, _ hop: BenchKafkaLatency.Result) async throws {
         var starts: [(id: String, at: ContinuousClock.Instant)] = []
         starts.reserveCapacity(sagas)
         let baseline = collector.terminalCount
+        let cpuBefore = children.reduce(0) { $0 + $1.cpuSeconds() }
         let began = ContinuousClock.now
         let deadline = began + .seconds(600)
         var credit = 0.0
@@ -156,6 +198,7 @@ final class BenchSagasRun {
                 try await Task.sleep(for: .milliseconds(rate == nil ? 1 : 5))
             }
         }
+        let cpu = children.reduce(0) { $0 + $1.cpuSeconds() } - cpuBefore
         let terminal = collector.terminal
         var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000)
         var last = began
@@ -170,6 +213,7 @@ final class BenchSagasRun {
         let seconds = Double((last - began).components.seconds) + Double((last - began).components.attoseconds) / 1e18
         func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
         print(String(format: "sagas: %d finished (%d completed) in %.2f s: %.0f sagas/s", starts.count, completed, seconds, Double(starts.count) / seconds))
+        print(String(format: "orchestrator CPU: %.0f µs per saga (%.2f cores busy)", cpu * 1e6 / Double(starts.count), cpu / seconds))
         print(String(format: "start→terminal latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (p50 = %.2f× the 7-hop floor)",
                      ms(histogram.valueAtPercentile(50)), ms(histogram.valueAtPercentile(99)), ms(histogram.max),
                      ms(histogram.valueAtPercentile(50)) / (hop.p50 * 7)))

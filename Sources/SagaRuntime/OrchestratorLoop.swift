@@ -119,7 +119,9 @@ struct OrchestratorLoop {
         // Apply every partition's inputs and due timers in memory...
         var applied: [(number: Int32, partition: OwnedPartition, work: PartitionWork)] = []
         for number in Array(partitions.keys).sorted() {
-            guard var partition = partitions[number] else { continue }
+            // Taken out while it changes: a copy left in the dictionary would share its sagas'
+            // storage, and the first change would copy every active saga of the partition.
+            guard var partition = partitions.removeValue(forKey: number) else { continue }
             var work = PartitionWork()
             if let inputs = byPartition.removeValue(forKey: number) {
                 let decoded = inputs.map(decoder.decode)
@@ -175,7 +177,10 @@ struct OrchestratorLoop {
             // working on it; the consumer group hands it over.
             partitions[number] = nil
             metrics.update { $0.fenced += 1 }
-            logger.error("partition fenced: another instance owns it now", metadata: ["partition": "\(number)", "epoch": "\(partition.lease.epoch)"])
+            logger.error("partition fenced: another instance owns it now; the batch was not written", metadata: [
+                "partition": "\(number)", "epoch": "\(partition.lease.epoch)",
+                "sagas": "\(batch.sagas.count)", "outbox": "\(batch.outbox.count)",
+            ])
         } catch {
             throw OrchestratorError.store("committing a batch of partition \(number) failed", cause: error)
         }

@@ -48,10 +48,10 @@ final class RebalanceBridge: Sendable {
     /// Serves assignment requests until ``finish()``.
     func serve(store: any SagaStore, clock: @escaping @Sendable () -> Int64) async {
         for await request in requests {
-            let started = clock()
             do {
                 var snapshots: [PartitionSnapshot] = []
                 for partition in request.partitions {
+                    let started = clock()
                     let lease = try await store.takePartition(partition)
                     let snapshot = try await store.loadPartition(lease)
                     snapshots.append(snapshot)
