@@ -16,7 +16,8 @@ struct OrchestratorRecoveryTests {
     @Test("a new instance takes over from the store mid-run: every saga finishes, no input applied twice")
     func restartMidRun() async throws {
         try await withHarness { harness in
-            let registry = try SagaRegistry([harness.orderDefinition()])
+            // Long step timeouts: this test is about restarts, and a loaded machine must not turn them into timeouts.
+            let registry = try SagaRegistry([harness.orderDefinition(timeout: .seconds(60))])
             let participants = try harness.participants { _ in .succeed() }
             let progress = try harness.progress()
             let client = try harness.client()
