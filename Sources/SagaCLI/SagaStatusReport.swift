@@ -45,6 +45,13 @@ struct SagaStatusReport: Encodable {
     var ignoredInputs: Int64
     var payload: JSONValue
     var steps: [Step]
+    /// The phase the steps' progress is about: the last one, once the saga is over.
+    private let stepsPhase: SagaPhase
+
+    private enum CodingKeys: String, CodingKey {
+        case sagaId, sagaType, sagaVersion, businessKey, status, paused, phase, terminal, partition, createdAt, updatedAt
+        case startedAt, deadline, nextDeadline, reason, failureReason, sequence, ignoredInputs, payload, steps
+    }
 
     init(record: SagaRecord, state: SagaState, plan: SagaPlan?) {
         sagaId = record.id
@@ -66,6 +73,7 @@ struct SagaStatusReport: Encodable {
         sequence = state.sequence
         ignoredInputs = state.ignoredInputs
         payload = state.payload
+        stepsPhase = state.status == .completed ? .approve : state.status.phase
         steps = state.steps.enumerated().map { index, step in
             Step(
                 index: index,
@@ -106,7 +114,7 @@ struct SagaStatusReport: Encodable {
         if ignoredInputs > 0 { fields.append(["ignored inputs", "\(ignoredInputs) (duplicate or stale)"]) }
         var lines = tableLines(fields)
         lines.append("")
-        lines.append("steps" + (phase.map { " (\($0) phase)" } ?? "") + ":")
+        lines.append("steps, in the \(stepsPhase.rawValue) phase:")
         let rows = [["  STEP", "PROGRESS", "ATTEMPTS", "PENDING SENT", "DUE"]] + steps.map { step in
             ["  " + (step.name ?? "#\(step.index + 1)"), step.progress, "\(step.attempts)", step.pendingSent ? "yes" : "no", step.due ?? ""]
         }

@@ -63,7 +63,7 @@ struct OperatorCommandsTests {
             ])
 
             var quiet = Logger(label: "test")
-            quiet.logLevel = .error
+            quiet.logLevel = .critical
             var consumer = KafkaConsumerConfiguration(bootstrapServers: [bootstrap], groupID: "operator-participants")
             consumer.fetchWaitMax = .milliseconds(5)
             consumer.additionalProperties = EmbeddedKafkaBroker.recommendedClientProperties
@@ -82,6 +82,14 @@ struct OperatorCommandsTests {
             let run = try ChildProcess(Products.saga, arguments, environment: environment)
             let status = try await run.waitForExit(timeout: within)
             return (status, run.output, run.errorOutput)
+        }
+
+        /// Runs `saga` with `arguments` on a pseudo-terminal (util-linux's `script`), as a person would.
+        func sagaOnTerminal(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32?, output: String) {
+            let quoted = ([Products.saga.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+            let run = try ChildProcess(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", quoted.joined(separator: " "), "/dev/null"], environment: environment)
+            let status = try await run.waitForExit(timeout: .seconds(90))
+            return (status, run.output)
         }
 
         func stop() async throws {
@@ -158,6 +166,15 @@ struct OperatorCommandsTests {
             #expect(slow.status == 4, "\(slow.errors.suffix(2000))")
             #expect(try json(slow.output)["outcome"] as? String == "timed-out")
 
+            // On a terminal: coloured lines, green for a completed saga; none with NO_COLOR.
+            // (An empty NO_COLOR counts as unset; the test runner's environment may set it.)
+            let coloured = try await system.sagaOnTerminal(["start", "order", "--wait"] + system.kafka, environment: ["NO_COLOR": ""])
+            #expect(coloured.status == 0, "\(coloured.output.suffix(2000))")
+            #expect(coloured.output.contains("\u{1B}[1;32m=> "), "\(coloured.output.suffix(500))")
+            let plain = try await system.sagaOnTerminal(["start", "order", "--wait"] + system.kafka, environment: ["NO_COLOR": "1"])
+            #expect(plain.status == 0 && plain.output.contains("order completed"), "\(plain.output.suffix(2000))")
+            #expect(!plain.output.contains("\u{1B}["), "\(plain.output.suffix(500))")
+
             // status, from the orchestrator's store, with the step names from the definitions.
             let status = try await system.saga(["status", completedID, "--json", "--store", "sqlite:\(system.storePath)", "--definitions", system.definitions])
             #expect(status.status == 0, "\(status.errors)")
@@ -177,8 +194,9 @@ struct OperatorCommandsTests {
             let list = try await system.saga(["list", "--state", "completed", "--json"], environment: ["SAGA_STORE_URL": "sqlite:\(system.storePath)"])
             #expect(list.status == 0, "\(list.errors)")
             let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]])
-            #expect(rows.map { $0["sagaId"] as? String } == [completedID])
-            #expect(rows.first?["status"] as? String == "completed" && rows.first?["sagaType"] as? String == "order")
+            let listed = rows.compactMap { $0["sagaId"] as? String }
+            #expect(listed.count == 3 && listed.contains(completedID) && !listed.contains(refusedID) && !listed.contains(silentID), "\(listed)")
+            #expect(rows.allSatisfy { $0["status"] as? String == "completed" && $0["sagaType"] as? String == "order" && $0["terminal"] as? Bool == true })
             let table = try await system.saga(["list", "--state", "compensated,active", "--store", "sqlite:\(system.storePath)"])
             #expect(table.status == 0, "\(table.errors)")
             #expect(table.output.contains(refusedID) && table.output.contains(silentID) && !table.output.contains(completedID), "\(table.output)")
