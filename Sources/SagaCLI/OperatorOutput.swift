@@ -10,11 +10,10 @@ func writeJSONLine(_ value: some Encodable) throws {
 
 /// An instant in milliseconds since the epoch as ISO 8601 in UTC, `2026-11-23T19:38:23.123Z`.
 func isoTime(milliseconds: Int64) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    isoStyle.format(Date(timeIntervalSince1970: Double(milliseconds) / 1000))
 }
+
+private let isoStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
 
 /// Rows as lines with their columns padded to line up; the last column is not padded.
 func tableLines(_ rows: [[String]]) -> [String] {

@@ -183,6 +183,11 @@ struct OperatorCommandsTests {
             #expect(report["status"] as? String == "completed")
             #expect(report["terminal"] as? Bool == true)
             #expect(report["businessKey"] as? String == "order-1")
+            let iso = ISO8601DateFormatter()
+            iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let started = try #require((report["startedAt"] as? String).flatMap(iso.date(from:)), "\(report)")
+            let updated = try #require((report["updatedAt"] as? String).flatMap(iso.date(from:)), "\(report)")
+            #expect(started <= updated && abs(updated.timeIntervalSinceNow) < 600)
             let steps = try #require(report["steps"] as? [[String: Any]])
             #expect(steps.compactMap { $0["name"] as? String } == ["reserve", "charge", "ship"])
             #expect(steps.allSatisfy { $0["progress"] as? String == "done" && $0["pendingSent"] as? Bool == true })
