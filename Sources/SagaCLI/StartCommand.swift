@@ -95,14 +95,7 @@ struct StartCommand: AsyncParsableCommand {
     /// Prints the outcome and ends with its exit status.
     private func finish(_ report: StartReport) throws {
         if json { try writeJSONLine(report) }
-        let status: ExitCode
-        switch report.outcome {
-        case "completed": status = OperatorExit.success
-        case "compensated": status = OperatorExit.compensated
-        case "failed": status = OperatorExit.failed
-        case "timed-out": status = OperatorExit.timedOut
-        default: status = OperatorExit.refused
-        }
+        let status = report.outcome?.exitStatus ?? OperatorExit.success
         if let note = report.note, !json {
             if status == OperatorExit.refused || status == OperatorExit.timedOut { writeError("saga: \(note)") } else { writeLine(note) }
         }
@@ -134,11 +127,28 @@ struct StartCommand: AsyncParsableCommand {
 
 /// What `saga start` reports.
 struct StartReport: Encodable {
+    /// How `--wait` ended.
+    enum Outcome: String, Encodable {
+        case completed, compensated, failed, rejected
+        case deadLettered = "dead-lettered"
+        case timedOut = "timed-out"
+
+        var exitStatus: ExitCode {
+            switch self {
+            case .completed: OperatorExit.success
+            case .compensated: OperatorExit.compensated
+            case .failed: OperatorExit.failed
+            case .timedOut: OperatorExit.timedOut
+            case .rejected, .deadLettered: OperatorExit.refused
+            }
+        }
+    }
+
     var sagaId: String
     var sagaType: String
     var businessKey: String?
-    /// With `--wait`: `completed`, `compensated`, `failed`, `rejected`, `dead-lettered` or `timed-out`.
-    var outcome: String?
+    /// With `--wait`: how it ended.
+    var outcome: Outcome?
     /// With `--wait`: the saga's last known status.
     var state: String?
     /// With `--wait`: why it turned around, failed, or was refused.
@@ -163,23 +173,24 @@ struct StartReport: Encodable {
         elapsedMs = elapsed.wholeMilliseconds
         switch outcome {
         case .event(let event) where event.event == .startRejected:
-            self.outcome = "rejected"
+            self.outcome = .rejected
             state = event.state.rawValue
             reason = event.reason
             note = "the orchestrator rejected the start: \(event.reason ?? "no reason given")"
         case .event(let event):
-            self.outcome = event.state.rawValue
+            // The follower stops on a settled state: completed, compensated or failed.
+            self.outcome = Outcome(rawValue: event.state.rawValue)
             state = event.state.rawValue
             reason = event.reason
             if event.event == .startDeduplicated {
                 note = "=> saga \(sagaId) already existed and is \(event.state.rawValue)"
             }
         case .deadLettered(let letter):
-            self.outcome = "dead-lettered"
+            self.outcome = .deadLettered
             reason = letter.reason
             note = "the orchestrator sent the start to the dead-letter topic: \(letter.reason)"
         case .timedOut(let last):
-            self.outcome = "timed-out"
+            self.outcome = .timedOut
             state = last?.state.rawValue
             note = "timed out after \(elapsed.spoken) waiting for saga \(sagaId) (last state: \(last?.state.rawValue ?? "no event seen"))"
         }
