@@ -6,11 +6,15 @@ final class ChildProcess: Sendable {
     private let stdout: Pipe
     private let stderr: Pipe
 
-    /// Starts `executable` with `arguments`; `input`, when given, is written to its stdin and closed.
-    init(_ executable: URL, _ arguments: [String], input: Data? = nil) throws {
+    /// Starts `executable` with `arguments`; `input`, when given, is written to its stdin and closed;
+    /// `environment` is added to this process's own.
+    init(_ executable: URL, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws {
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         stdout = Pipe()
         stderr = Pipe()
         process.standardOutput = stdout

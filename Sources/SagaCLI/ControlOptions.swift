@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import SagaCore
+import SagaTestKit
+
+/// What every control command shares: where to send, whether to wait, and the sending itself.
+struct ControlOptions: ParsableArguments {
+    @Flag(help: "Wait until the orchestrator applied the control; for cancel and compensate, until the saga settles.")
+    var wait = false
+
+    @Option(help: "With --wait: seconds to wait (default 120).")
+    var timeout: Double?
+
+    @Option(help: "Who asks, for the saga's audit trail (default: $USER@host).")
+    var requestedBy: String?
+
+    @OptionGroup var cluster: ClusterOptions
+
+    func validate() throws {
+        if let timeout {
+            guard wait else { throw ValidationError("--timeout needs --wait") }
+            guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        }
+    }
+
+    /// Publishes `control` to the commands topic, keyed by its saga id, says what was sent,
+    /// and with `--wait` follows the saga until the orchestrator answered.
+    func send(_ control: ControlCommand) async throws {
+        try await reportingFailures {
+            var control = control
+            control.requestedBy = requestedBy ?? "\(ProcessInfo.processInfo.environment["USER"] ?? "operator")@\(ProcessInfo.processInfo.hostName)"
+            let cluster = try self.cluster.resolve()
+            try await cluster.checkReachable()
+            // Positioned before the control is sent, so the answer to it cannot be missed.
+            let feed = wait ? try await ProgressFeed(cluster: cluster, deadLetters: true, fromBeginning: false) : nil
+            let client = try SagaClient(producer: cluster.producer, commandsTopic: cluster.topics.commands, logger: cluster.logger)
+            do {
+                try await client.control(control)
+                await client.shutdown()
+            } catch {
+                await client.shutdown()
+                throw (error as? KafkaError).map { cluster.failure($0, topic: cluster.topics.commands) } ?? error
+            }
+            let step = control.step.map { " step \($0)" } ?? ""
+            let reason = control.reason.map { " (reason: \($0))" } ?? ""
+            writeLine("sent \(control.action.rawValue)\(step) for saga \(control.sagaId)\(reason) to \(cluster.topics.commands)")
+            guard let feed else { return }
+            let printer = ProgressPrinter(feed: feed, style: .forTerminal(), filter: .init(saga: control.sagaId))
+            let outcome = try await SagaFollower(feed: feed, cluster: cluster).follow(
+                control.sagaId, timeout: .milliseconds(Int64((timeout ?? 120) * 1000)),
+                onEvent: printer.print,
+                until: { Self.answers(control.action, $0) }
+            )
+            await feed.close()
+            try Self.finish(outcome, action: control.action, sagaID: control.sagaId)
+        }
+    }
+
+    /// Whether `event` is the orchestrator's answer to a control: its rejection, the event it
+    /// applies as, or (cancel and compensate) the saga settling.
+    private static func answers(_ action: ControlCommand.Action, _ event: ProgressEvent) -> Bool {
+        // The core's rejections name the action first: "cancel: saga is completed".
+        if event.event == .controlRejected { return event.reason?.hasPrefix("\(action.rawValue):") ?? false }
+        switch action {
+        case .pause: return event.event == .paused
+        case .resume: return event.event == .resumed
+        case .retry: return event.event == .retryRequested
+        case .cancel, .compensate: return event.state.isSettled
+        }
+    }
+
+    private static func finish(_ outcome: SagaFollower.Outcome, action: ControlCommand.Action, sagaID: String) throws {
+        switch outcome {
+        case .event(let event) where event.event == .controlRejected:
+            throw OperatorFailure("the orchestrator rejected the \(action.rawValue): \(event.reason ?? "no reason given")", status: OperatorExit.refused)
+        case .event(let event) where event.state == .failed:
+            throw OperatorExit.failed
+        case .event(let event):
+            if !SagaTally.closingKinds.contains(event.event) { writeLine("=> \(action.rawValue) applied: saga \(sagaID) is \(event.state.rawValue)\(event.paused ? ", paused" : "")") }
+        case .deadLettered(let letter):
+            // The runtime dead-letters a control for a saga it does not have with this reason.
+            let unknown = letter.reason.hasPrefix("no saga")
+            throw OperatorFailure("the orchestrator sent the \(action.rawValue) to the dead-letter topic: \(letter.reason)", status: unknown ? OperatorExit.noSuchSaga : OperatorExit.refused)
+        case .timedOut(let last):
+            throw OperatorFailure("timed out waiting for the orchestrator to apply the \(action.rawValue) to saga \(sagaID) (last state: \(last?.state.rawValue ?? "no event seen"))", status: OperatorExit.timedOut)
+        }
+    }
+}

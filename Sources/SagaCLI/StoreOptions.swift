@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SagaStore
+
+/// The option of the commands that read the orchestrator's store.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The orchestrator's store: sqlite:PATH (default: SAGA_STORE_URL, else SAGA_STORE, else sqlite:saga.sqlite).")
+    var store: String?
+
+    func validate() throws {
+        _ = try url()
+    }
+
+    /// The store URL from the flag, else the environment, else the orchestrator's default.
+    /// - Throws: `ValidationError` when it is not a store URL.
+    func url(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SagaStoreURL {
+        let text = store ?? environment["SAGA_STORE_URL"] ?? environment["SAGA_STORE"] ?? "sqlite:saga.sqlite"
+        do {
+            return try SagaStoreURL(text)
+        } catch let error as SagaStoreError {
+            throw ValidationError("--store: \(error.message)")
+        }
+    }
+
+    /// Opens the store named by the flag or the environment.
+    /// - Throws: `ValidationError` for a URL that is not one; ``OperatorFailure`` when there is
+    ///   no such SQLite file or the store cannot be opened.
+    func open(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> any SagaStore {
+        let url = try self.url(environment: environment)
+        // Opening a SQLite path creates it: an operator who mistyped it must hear so instead.
+        if url.backend == .sqlite && !FileManager.default.fileExists(atPath: url.location) {
+            throw OperatorFailure("no saga store at '\(url.location)': name the orchestrator's store with --store sqlite:PATH or SAGA_STORE_URL")
+        }
+        var logger = Logger(label: "saga.cli.store") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .error
+        do {
+            return try await url.openSagaStore(logger: logger)
+        } catch let error as SagaStoreError {
+            throw OperatorFailure("cannot open the store \(url): \(error.message)")
+        }
+    }
+}

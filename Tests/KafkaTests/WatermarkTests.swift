@@ -1,0 +1,33 @@
+import Kafka
+import KafkaTestKit
+import Testing
+
+@Suite("Kafka consumer: watermarks", .timeLimit(.minutes(1)))
+struct WatermarkTests {
+    @Test("the high watermark is the next offset: assigned there, a consumer reads exactly what is produced after")
+    func assignAtHighWatermark() async throws {
+        try await withBroker { broker, logger in
+            let topic = uniqueName("marks")
+            try await broker.createTopic(topic, partitions: 2)
+            let producer = try KafkaProducer(configuration: broker.producerConfiguration(), logger: logger)
+            let before = (0..<7).map { KafkaProducerMessage(topic: topic, partition: 0, key: nil, value: "old-\($0)") }
+            for result in await producer.send(before) { _ = try result.get() }
+
+            let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(groupID: uniqueName("g")), logger: logger)
+            let p0 = KafkaTopicPartition(topic: topic, partition: 0)
+            let p1 = KafkaTopicPartition(topic: topic, partition: 1)
+            let marks0 = try await consumer.watermarks(of: p0, timeout: .seconds(10))
+            let marks1 = try await consumer.watermarks(of: p1, timeout: .seconds(10))
+            #expect(marks0.low == 0 && marks0.high == 7)
+            #expect(marks1.low == 0 && marks1.high == 0)
+
+            try await consumer.assign([p0: KafkaOffset(marks0.high), p1: KafkaOffset(marks1.high)])
+            let after = (0..<3).map { KafkaProducerMessage(topic: topic, partition: Int32($0 % 2), key: nil, value: "new-\($0)") }
+            for result in await producer.send(after) { _ = try result.get() }
+            let received = try await consume(consumer, count: 3)
+            #expect(received.compactMap(\.valueString).sorted() == ["new-0", "new-1", "new-2"])
+            #expect(received.filter { $0.partition == 0 }.map(\.offset) == [7, 8])
+            await producer.shutdown()
+        }
+    }
+}
