@@ -164,8 +164,8 @@ class Ledger:
     """Keeps each final answer by idempotency key, and the reservations the commands changed.
 
     An answer and the effect that produced it are written in one transaction, so a command is
-    either applied and answered, or neither. `failed-retryable` answers are not kept: they applied
-    nothing, and the orchestrator's retry (same key) must get a fresh try.
+    either applied and answered, or neither. Only final answers are kept (succeeded, rejected): the
+    one retryable failure, the ledger itself failing, applies nothing.
     """
 
     def __init__(self, path: str) -> None:
@@ -196,27 +196,28 @@ class Ledger:
             """
         )
 
-    def answered(self, key: str) -> Answer | None:
-        row = self.db.execute("SELECT outcome, reason, output FROM answers WHERE idempotency_key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        return Answer(row[0], row[1], None if row[2] is None else json.loads(row[2]))
-
-    def apply(self, command: dict[str, Any], refusals: list[RefusalRule]) -> Answer:
-        """Runs the command against the reservations and keeps its answer, in one transaction."""
+    def answer(self, command: dict[str, Any], refusals: list[RefusalRule]) -> tuple[Answer, bool]:
+        """The answer kept for the command's key and True (a repeat), or else the command applied,
+        its answer kept, and False; in one transaction, so instances sharing the file agree."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            row = self.db.execute(
+                "SELECT outcome, reason, output FROM answers WHERE idempotency_key = ?", (command["idempotencyKey"],)
+            ).fetchone()
+            if row is not None:
+                self.db.execute("ROLLBACK")
+                return Answer(row[0], row[1], None if row[2] is None else json.loads(row[2])), True
             answer = self._decide(command, refusals)
-            if answer.outcome != "failed-retryable":
-                self.db.execute(
-                    "INSERT INTO answers (idempotency_key, outcome, reason, output, answered_at) VALUES (?, ?, ?, ?, ?)",
-                    (command["idempotencyKey"], answer.outcome, answer.reason,
-                     None if answer.output is None else json.dumps(answer.output), now_millis()),
-                )
+            self.db.execute(
+                "INSERT INTO answers (idempotency_key, outcome, reason, output, answered_at) VALUES (?, ?, ?, ?, ?)",
+                (command["idempotencyKey"], answer.outcome, answer.reason,
+                 None if answer.output is None else json.dumps(answer.output), now_millis()),
+            )
             self.db.execute("COMMIT")
-            return answer
+            return answer, False
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
 
     def _decide(self, command: dict[str, Any], refusals: list[RefusalRule]) -> Answer:
@@ -332,7 +333,7 @@ class Participant:
 
     def __init__(self, options: argparse.Namespace) -> None:
         common = {"bootstrap.servers": options.bootstrap_servers, "socket.nagle.disable": True}
-        common.update(options.properties)
+        # -X properties come last: they can override any setting here.
         self.consumer = Consumer({
             **common,
             "group.id": options.group_id,
@@ -340,6 +341,7 @@ class Participant:
             "auto.offset.reset": "earliest",
             "fetch.wait.max.ms": options.fetch_wait_max_ms,
             "session.timeout.ms": options.session_timeout_ms,
+            **options.properties,
         })
         self.producer = Producer({
             **common,
@@ -348,6 +350,7 @@ class Participant:
             "linger.ms": 1,
             # The Java client's partitioner: a keyed dead letter lands where Java would put it.
             "partitioner": "murmur2_random",
+            **options.properties,
         })
         self.topics = options.topics
         self.dead_letter_topic = options.dead_letter_topic
@@ -408,16 +411,16 @@ class Participant:
         except InvalidCommand as invalid:
             log.warning("%s[%d]@%d to the dead letters: %s", message.topic(), message.partition(), message.offset(), invalid)
             return self._dead_letter(message, str(invalid))
-        key = command["idempotencyKey"]
-        answer = self.ledger.answered(key)
-        if answer is not None:
-            log.info("%s attempt %d: already answered %s, sending that answer again", key, command["attempt"], answer.outcome)
+        key, attempt = command["idempotencyKey"], command["attempt"]
+        try:
+            answer, repeat = self.ledger.answer(command, self.refusals)
+        except sqlite3.Error as error:
+            # Nothing was applied or kept: the orchestrator's retry gets a fresh try.
+            answer, repeat = Answer("failed-retryable", f"ledger unavailable: {error}"), False
+        if repeat:
+            log.info("%s attempt %d: already answered %s, sending that answer again", key, attempt, answer.outcome)
         else:
-            try:
-                answer = self.ledger.apply(command, self.refusals)
-            except sqlite3.Error as error:
-                answer = Answer("failed-retryable", f"ledger unavailable: {error}")
-            log.info("%s attempt %d: %s%s", key, command["attempt"], answer.outcome, f" ({answer.reason})" if answer.reason else "")
+            log.info("%s attempt %d: %s%s", key, attempt, answer.outcome, f" ({answer.reason})" if answer.reason else "")
         reply_to = command["replyTo"]
         return self._send(
             message, reply_to["topic"], reply_to["partition"], command["sagaId"].encode(),
