@@ -71,3 +71,56 @@ enum Products {
             .map(URL.init(fileURLWithPath:)).first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 }
+
+/// A long-running child process whose stdout and stderr go to a file (a pipe nobody reads would
+/// fill up and block it). Released while still running, it is killed: a failing test leaves no
+/// process behind.
+final class LoggedChildProcess: Sendable {
+    let process: Process
+    /// The file the process writes to.
+    let log: URL
+
+    /// Starts `executable` with `arguments`, its output appended to `log`.
+    init(_ executable: URL, _ arguments: [String], log: URL) throws {
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: log)
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        self.log = log
+        process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Everything the process wrote so far.
+    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// Waits until the output contains `text`; `false` when the process exited first or `timeout` passed.
+    func waitForOutput(containing text: String, timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline && process.isRunning {
+            if output.contains(text) { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return output.contains(text)
+    }
+
+    /// Sends SIGTERM and waits up to `timeout` for the exit, then kills it (SIGKILL).
+    /// - Returns: the exit status, or `nil` when it had to be killed.
+    func stop(timeout: Duration) async throws -> Int32? {
+        process.terminate()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if !process.isRunning { return process.terminationStatus }
+        kill(process.processIdentifier, SIGKILL)
+        return nil
+    }
+}
