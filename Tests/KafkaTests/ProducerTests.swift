@@ -72,7 +72,9 @@ struct ProducerTests {
         #expect(error?.isMessageTimeout == true, "\(String(describing: error))")
         #expect(error?.isRetriable == true)
         #expect(error?.isFatal == false)
-        #expect(elapsed >= .milliseconds(1500) && elapsed < .seconds(6), "took \(elapsed)")
+        // Not before the message timeout; the upper bound catches a hang, not slowness (the whole
+        // suite runs in parallel on two cores).
+        #expect(elapsed >= .milliseconds(1500) && elapsed < .seconds(30), "took \(elapsed)")
         // librdkafka's own logs reached swift-log.
         #expect(logs.entries.contains { "\($0.message)".contains("127.0.0.1:1") })
         await producer.shutdown(flushTimeout: .seconds(1))
