@@ -70,7 +70,7 @@ struct PostgresURL: Sendable, Hashable {
         for pair in parts.query?.split(separator: "&") ?? [] {
             let equals = pair.firstIndex(of: "=") ?? pair.endIndex
             let name = try decoded(pair[..<equals], "parameter name")
-            let value = equals == pair.endIndex ? "" : try decoded(pair[pair.index(after: equals)...], "parameter '\(name)'")
+            let value = try equals == pair.endIndex ? "" : decoded(pair[pair.index(after: equals)...], "parameter '\(name)'")
             switch name {
             case "host": self.host = value
             case "port":
@@ -100,8 +100,8 @@ struct PostgresURL: Sendable, Hashable {
     static func split(_ string: String) -> (userinfo: Substring?, hostAndPath: Substring, query: Substring?)? {
         guard let scheme = string.range(of: "://") else { return nil }
         let rest = string[scheme.upperBound...]
-        let question = rest.lastIndex(of: "@").flatMap { at in rest[at...].firstIndex(of: "?") }
-            ?? rest.firstIndex(of: "?")
+        // A '?' before the last '@' is in the password, not the start of the query.
+        let question = rest.lastIndex(of: "@").map { rest[$0...].firstIndex(of: "?") } ?? rest.firstIndex(of: "?")
         let main = rest[..<(question ?? rest.endIndex)]
         let query = question.map { rest[rest.index(after: $0)...] }
         guard let at = main.lastIndex(of: "@") else { return (nil, main, query) }

@@ -84,9 +84,14 @@ public final class PostgresTestServer: Sendable {
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         do {
             let connection = try await connect(database: "postgres")
-            defer { connection.close().whenComplete { _ in } }
-            // A generated name: nothing to escape.
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Self.quietLogger)
+            do {
+                // A generated name: nothing to escape.
+                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Self.quietLogger)
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
         } catch {
             throw PostgresTestServerError("cannot create a test database: \(String(reflecting: error))")
         }
@@ -266,7 +271,7 @@ extension PostgresTestServer {
 
 extension PostgresTestServer {
     private static func spawn(_ command: [String], log: String) throws -> Process {
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         guard let output = FileHandle(forWritingAtPath: log) else {
             throw PostgresTestServerError("cannot write \(log)")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -40,8 +41,9 @@ extension PostgresConnection {
                 try await connection.lockMigrations(logger: logger)
                 // Another instance may have migrated between our read and our lock.
                 guard try await connection.schemaVersion(of: component, logger: logger) < migration.version else { return }
-                // The simple protocol: a migration is several statements.
-                _ = try await connection.simpleQuery(migration.sql).get()
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 try await connection.query(
                     """
                     INSERT INTO schema_migrations (component, version, name, applied_at)
@@ -73,5 +75,23 @@ extension PostgresConnection {
 
     private func lockMigrations(logger: Logger) async throws {
         try await query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+    }
+}
+
+extension SchemaMigration {
+    /// The migration's statements, one by one: PostgresNIO sends each query as one prepared
+    /// statement, which may hold only one. A statement ends with a `;` at the end of a line.
+    var statements: [String] {
+        var statements: [String] = []
+        var current = ""
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            current += line + "\n"
+            if line.trimmingCharacters(in: .whitespaces).hasSuffix(";") {
+                statements.append(current)
+                current = ""
+            }
+        }
+        if !current.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { statements.append(current) }
+        return statements
     }
 }

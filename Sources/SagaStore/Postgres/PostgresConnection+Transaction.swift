@@ -15,7 +15,7 @@ extension PostgresConnection {
         } catch {
             // A broken connection cannot roll back, but the server does when it drops the session;
             // a second error would hide the first.
-            try? await query("ROLLBACK", logger: logger)
+            _ = try? await query("ROLLBACK", logger: logger)
             throw error
         }
     }

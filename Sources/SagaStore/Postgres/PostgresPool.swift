@@ -52,6 +52,7 @@ final class PostgresPool: Sendable {
     }
 
     /// Runs `body` with a pooled connection, outside any transaction.
+    @discardableResult
     func withConnection<T: Sendable>(
         doing action: String, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {

@@ -1,5 +1,6 @@
 /// The PostgreSQL schemas, as ordered lists of migrations that mirror ``SQLiteSchema`` version for
-/// version and name. Never edit a released migration: append one.
+/// version and name. Never edit a released migration: append one. Each statement ends with a `;`
+/// at the end of a line (they are sent one by one).
 public enum PostgresSchema {
     /// The saga store's migrations.
     public static let sagaStore: [SchemaMigration] = [

@@ -12,9 +12,15 @@ struct PostgresCommitBenchmarkTests {
     @Test(.timeLimit(.minutes(3)), arguments: [false, true])
     func groupCommitAndMarkSentOf50SagasWorth(fsync: Bool) async throws {
         // The shared server runs with fsync off; a durable figure needs a server of its own.
-        let own: PostgresTestServer? = fsync ? try await PostgresTestServer.start(options: .init(fsync: true)) : nil
         let server: PostgresTestServer
-        if let own { server = own } else { server = try await PostgresTestServer.shared() }
+        let own: PostgresTestServer?
+        if fsync {
+            server = try await PostgresTestServer.start(options: .init(fsync: true))
+            own = server
+        } else {
+            server = try await PostgresTestServer.shared()
+            own = nil
+        }
         let store = try await PostgresSagaStore.open(testURL: server.makeDatabase())
         var leases: [PartitionLease] = []
         for partition in Int32(0)..<4 { leases.append(try await store.takePartition(partition)) }

@@ -61,8 +61,7 @@ struct PostgresFencingTests {
         for round in 0..<5 {
             let partition = Int32(round)
             let held = try await a.takePartition(partition)
-            let landed = Mutex<[Int64]>([])
-            let fencedCount = Mutex(0)
+            let progress = Progress()
             let snapshot = try await withThrowingTaskGroup(of: PartitionSnapshot?.self) { group in
                 group.addTask {
                     for offset in Int64(1)...200 {
@@ -75,9 +74,9 @@ struct PostgresFencingTests {
                                     outbox: [Fixture.message("\(offset)")]
                                 )
                             )
-                            landed.withLock { $0.append(offset) }
+                            progress.landed.withLock { $0.append(offset) }
                         } catch let error as SagaStoreError where error.code == .fenced {
-                            fencedCount.withLock { $0 += 1 }
+                            progress.fenced.withLock { $0 += 1 }
                         }
                     }
                     return nil
@@ -85,7 +84,7 @@ struct PostgresFencingTests {
                 group.addTask {
                     // Let some of A's commits land first; the exact moment does not matter.
                     let deadline = ContinuousClock.now + .seconds(30)
-                    while landed.withLock({ $0.count }) < 10 * (round + 1) && ContinuousClock.now < deadline {
+                    while progress.landed.withLock({ $0.count }) < 10 * (round + 1) && ContinuousClock.now < deadline {
                         try await Task.sleep(for: .milliseconds(1))
                     }
                     let taken = try await b.takePartition(partition)
@@ -95,11 +94,11 @@ struct PostgresFencingTests {
                 for try await result in group { snapshot = snapshot ?? result }
                 return try #require(snapshot)
             }
-            let succeeded = landed.withLock { $0 }
+            let succeeded = progress.landed.withLock { $0 }
             // Every commit either landed or was fenced, and once fenced, A stays fenced.
-            #expect(succeeded.count + fencedCount.withLock { $0 } == 200)
+            #expect(succeeded.count + progress.fenced.withLock { $0 } == 200)
             #expect(succeeded == (0..<succeeded.count).map { Int64($0 + 1) })
-            fencedInAllRounds += fencedCount.withLock { $0 }
+            fencedInAllRounds += progress.fenced.withLock { $0 }
             // What B saw right after taking over is all A ever wrote, and all that is there now.
             #expect(snapshot.nextOffsets["saga.commands"] == succeeded.last)
             #expect(snapshot.activeSagas.count == succeeded.count)
@@ -112,4 +111,12 @@ struct PostgresFencingTests {
         try await a.close()
         try await b.close()
     }
+}
+
+/// What the committing task has done so far, shared with the task that takes over.
+private final class Progress: Sendable {
+    /// The offsets whose commits succeeded, in order.
+    let landed = Mutex<[Int64]>([])
+    /// How many commits failed fenced.
+    let fenced = Mutex(0)
 }
