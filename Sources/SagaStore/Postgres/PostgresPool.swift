@@ -154,7 +154,9 @@ extension PostgresPool {
                 database: configuration.database
             )
         }
-        result.options.connectTimeout = .nanoseconds(configuration.connectTimeout.nanoseconds)
+        // Later than the bound on the whole login in connect(_:logger:), which then always
+        // speaks first, with one message whichever step hangs.
+        result.options.connectTimeout = .nanoseconds((configuration.connectTimeout + .seconds(1)).nanoseconds)
         return result
     }
 
