@@ -27,7 +27,7 @@ public final class PostgresParticipantDedupeStore: ParticipantDedupeStore {
             let inserted = try await connection.query(
                 """
                 INSERT INTO participant_replies (consumer, idempotency_key, reply, recorded_at)
-                VALUES (\(key.consumer), \(key.idempotencyKey), \(PostgresBytes(reply)), \(time))
+                VALUES (\(key.consumer), \(key.idempotencyKey), \(ByteBuffer(bytes: reply)), \(time))
                 ON CONFLICT (consumer, idempotency_key) DO NOTHING
                 RETURNING 1
                 """,

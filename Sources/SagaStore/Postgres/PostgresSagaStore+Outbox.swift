@@ -5,7 +5,7 @@ extension PostgresSagaStore {
         guard !ids.isEmpty else { return }
         try await pool.withConnection(doing: "marking \(ids.count) outbox rows sent") { connection in
             try await connection.query(
-                "UPDATE outbox SET sent_at = \(sentAt) WHERE id = ANY(\(ids)::int8[]) AND sent_at IS NULL",
+                "UPDATE outbox SET sent_at = \(sentAt) WHERE id = ANY(\(PostgresArray(ids))::int8[]) AND sent_at IS NULL",
                 logger: logger
             )
         }
