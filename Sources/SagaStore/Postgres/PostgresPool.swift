@@ -116,6 +116,9 @@ extension PostgresPool {
                 }
                 defer { group.cancelAll() }
                 guard let connection = try await group.next() ?? nil else {
+                    // A login that completes just as the time runs out is closed, not leaked.
+                    group.cancelAll()
+                    while let late = try? await group.next() { try? await late?.close() }
                     throw SagaStoreError(
                         .cannotOpen,
                         "cannot connect to PostgreSQL at \(configuration): no answer within \(timeout) (connect_timeout)"
