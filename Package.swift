@@ -4,7 +4,7 @@ import PackageDescription
 // The layers, from the bottom up (see ../shared/DESIGN.md):
 //   CRdKafka  -> Kafka (our librdkafka wrapper, no saga knowledge) -> KafkaTestKit (embedded broker)
 //   SagaCore  (pure state machine, definitions, message contracts; no I/O)
-//   CSQLite   -> SagaStore (the SagaStore protocol and its SQLite implementation)
+//   CSQLite   -> SagaStore (the SagaStore protocol, its SQLite and PostgreSQL implementations)
 //   SagaParticipant (the participant SDK) -> SagaExamples (example participants)
 //   SagaCLI   (the `saga` executable)
 let package = Package(
@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: - C modules
@@ -71,6 +72,7 @@ let package = Package(
             dependencies: [
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
 
@@ -92,6 +94,7 @@ let package = Package(
                 "KafkaTestKit",
                 "SagaCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
 
@@ -157,9 +160,11 @@ let package = Package(
             name: "SagaStoreTests",
             dependencies: [
                 "SagaStore",
+                "SagaTestKit",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

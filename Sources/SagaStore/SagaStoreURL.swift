@@ -19,8 +19,8 @@ public struct SagaStoreURL: Sendable, Hashable, CustomStringConvertible {
     public let location: String
 
     /// Parses a store URL.
-    /// - Throws: ``SagaStoreError`` with ``SagaStoreError/Code/invalidURL`` for an unknown scheme
-    ///   or an empty path.
+    /// - Throws: ``SagaStoreError`` with ``SagaStoreError/Code/invalidURL`` for an unknown scheme,
+    ///   an empty path or a malformed PostgreSQL URL (the message never shows the password).
     public init(_ string: String) throws {
         if let rest = string.dropPrefix("sqlite:") {
             // `sqlite:///abs` is the URL spelling of `sqlite:/abs`.
@@ -34,6 +34,8 @@ public struct SagaStoreURL: Sendable, Hashable, CustomStringConvertible {
             guard !rest.isEmpty else {
                 throw SagaStoreError(.invalidURL, "'\(string)' has no host: write postgres://user@host/database")
             }
+            // Syntax only: what the URL leaves out comes from the environment when it is opened.
+            _ = try PostgresURL(string)
             self.backend = .postgres
             self.location = string
         } else {
@@ -47,15 +49,6 @@ public struct SagaStoreURL: Sendable, Hashable, CustomStringConvertible {
     /// The URL with any password replaced by `***`, safe to log.
     public var description: String {
         backend == .sqlite ? "sqlite:\(location)" : Self.redacted(location)
-    }
-
-    /// Hides the password of `scheme://user:password@host`.
-    private static func redacted(_ string: String) -> String {
-        guard let scheme = string.range(of: "://"),
-            let at = string[scheme.upperBound...].firstIndex(of: "@"),
-            let colon = string[scheme.upperBound..<at].firstIndex(of: ":")
-        else { return string }
-        return string[..<string.index(after: colon)] + "***" + string[at...]
     }
 }
 

@@ -1,4 +1,5 @@
 import SagaStore
+import SagaTestKit
 import Testing
 
 /// The dedupe store's contract, against every implementation.
@@ -25,9 +26,15 @@ struct ParticipantDedupeStoreTests {
                 try await store.close()
             }
         }
+
+        static let postgres = Backend(name: "postgres") { body in
+            let store = try await PostgresParticipantDedupeStore.open(testURL: PostgresTestServer.shared().makeDatabase())
+            try await body(store)
+            try await store.close()
+        }
     }
 
-    static let backends: [Backend] = [.inMemory, .sqlite]
+    static let backends: [Backend] = [.inMemory, .sqlite, .postgres]
 
     @Test(arguments: backends)
     func theFirstReplyWinsPerConsumerAndKey(_ backend: Backend) async throws {
@@ -80,5 +87,32 @@ struct ParticipantDedupeStoreTests {
             #expect(try await second.reply(for: key) == [7, 7])
             try await second.close()
         }
+    }
+
+    /// Two participant instances (two pools) record different replies for one key at once: both
+    /// get the same one back, and it is the one stored.
+    @Test func postgresInstancesRacingOnAKeyAgreeOnTheFirstReply() async throws {
+        let url = try await PostgresTestServer.shared().makeDatabase()
+        let first = try await PostgresParticipantDedupeStore.open(testURL: url)
+        let second = try await PostgresParticipantDedupeStore.open(testURL: url)
+        for round in 0..<20 {
+            let key = DedupeKey(consumer: "payments", idempotencyKey: "saga-\(round)/charge/pending")
+            async let one = first.record([1, UInt8(round)], for: key, at: 1)
+            async let two = second.record([2, UInt8(round)], for: key, at: 1)
+            let (a, b) = try await (one, two)
+            #expect(a == b)
+            #expect(try await first.reply(for: key) == a)
+        }
+        try await first.close()
+        try await second.close()
+    }
+}
+
+extension PostgresParticipantDedupeStore {
+    /// Opens a store on a test database URL, ignoring the environment's `PG*` variables.
+    static func open(testURL url: String) async throws -> PostgresParticipantDedupeStore {
+        try await PostgresParticipantDedupeStore(
+            configuration: PostgresConfiguration(url: url, environment: [:]), logger: Fixture.logger().0
+        )
     }
 }

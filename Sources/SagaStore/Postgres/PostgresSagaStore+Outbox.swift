@@ -1,0 +1,40 @@
+import PostgresNIO
+
+extension PostgresSagaStore {
+    public func markSent(_ ids: [Int64], sentAt: Int64) async throws {
+        guard !ids.isEmpty else { return }
+        try await pool.withConnection(doing: "marking \(ids.count) outbox rows sent") { connection in
+            try await connection.query(
+                "UPDATE outbox SET sent_at = \(sentAt) WHERE id = ANY(\(PostgresArray(ids))::int8[]) AND sent_at IS NULL",
+                logger: logger
+            )
+        }
+    }
+
+    public func purge(finishedBefore: Int64, sentOutboxBefore: Int64) async throws -> PurgeResult {
+        try await pool.withConnection(doing: "purging") { connection in
+            // One statement, so one transaction. Its parts share a snapshot: a key goes if its saga
+            // is deleted here, or if no saga of its id existed before.
+            let rows = try await connection.query(
+                """
+                WITH deleted_sagas AS (
+                    DELETE FROM sagas WHERE is_terminal AND updated_at < \(finishedBefore) RETURNING id
+                ), deleted_keys AS (
+                    DELETE FROM start_keys WHERE saga_id IN (SELECT id FROM deleted_sagas)
+                        OR NOT EXISTS (SELECT 1 FROM sagas WHERE sagas.id = start_keys.saga_id)
+                    RETURNING 1
+                ), deleted_rows AS (
+                    DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < \(sentOutboxBefore) RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM deleted_sagas), (SELECT count(*) FROM deleted_keys),
+                    (SELECT count(*) FROM deleted_rows)
+                """,
+                logger: logger
+            )
+            for try await (sagas, keys, outbox) in rows.decode((Int64, Int64, Int64).self) {
+                return PurgeResult(sagas: Int(sagas), startKeys: Int(keys), outboxRows: Int(outbox))
+            }
+            throw SagaStoreError(.database, "the purge returned no counts")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import PostgresNIO
+
+extension PostgresSagaStore {
+    public func saga(id: String) async throws -> SagaRecord? {
+        try await pool.withConnection(doing: "reading saga \(id)") { connection in
+            try await Self.sagas(
+                from: try await connection.query(
+                    "SELECT \(unescaped: Self.sagaColumns) FROM sagas WHERE id = \(id)", logger: logger
+                )
+            ).first
+        }
+    }
+
+    public func listSagas(_ query: SagaQuery) async throws -> [SagaRecord] {
+        guard query.limit > 0 else { return [] }
+        let direction = query.order.isNewestFirst ? "DESC" : "ASC"
+        let statuses = query.statuses.sorted()
+        return try await pool.withConnection(doing: "listing sagas") { connection in
+            try await Self.sagas(
+                from: try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.sagaColumns) FROM sagas
+                    WHERE (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
+                        AND (\(query.type)::text IS NULL OR type = \(query.type)::text)
+                    ORDER BY updated_at \(unescaped: direction), id \(unescaped: direction)
+                    LIMIT \(query.limit)
+                    """,
+                    logger: logger
+                )
+            )
+        }
+    }
+
+    public func countSagasByStatus() async throws -> [String: Int] {
+        try await pool.withConnection(doing: "counting sagas") { connection in
+            let rows = try await connection.query("SELECT status, count(*) FROM sagas GROUP BY status", logger: logger)
+            var counts: [String: Int] = [:]
+            for try await (status, count) in rows.decode((String, Int64).self) { counts[status] = Int(count) }
+            return counts
+        }
+    }
+
+    public func sagaIDs(forStartKeys keys: [StartKey]) async throws -> [StartKey: String] {
+        guard !keys.isEmpty else { return [:] }
+        return try await pool.withConnection(doing: "looking up start keys") { connection in
+            try await Self.sagaIDs(for: keys, on: connection, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// The PostgreSQL schemas, as ordered lists of migrations that mirror ``SQLiteSchema`` version for
+/// version and name. Never edit a released migration: append one. Each statement ends with a `;`
+/// at the end of a line (they are sent one by one).
+public enum PostgresSchema {
+    /// The saga store's migrations.
+    public static let sagaStore: [SchemaMigration] = [
+        SchemaMigration(
+            version: 1,
+            name: "sagas, offsets, outbox, start keys, partition epochs",
+            sql: """
+                CREATE TABLE partition_epochs (
+                    partition INTEGER PRIMARY KEY,
+                    epoch BIGINT NOT NULL
+                );
+                CREATE TABLE input_offsets (
+                    partition INTEGER NOT NULL,
+                    topic TEXT NOT NULL,
+                    next_offset BIGINT NOT NULL CHECK (next_offset >= 0),
+                    PRIMARY KEY (partition, topic)
+                );
+                -- COLLATE "C": ids order by their bytes, as in SQLite, whatever the database's locale.
+                CREATE TABLE sagas (
+                    id TEXT COLLATE "C" PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    partition INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    is_terminal BOOLEAN NOT NULL,
+                    business_key TEXT,
+                    next_deadline BIGINT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    state BYTEA NOT NULL
+                );
+                CREATE INDEX sagas_active ON sagas (partition, id) WHERE NOT is_terminal;
+                CREATE INDEX sagas_finished ON sagas (updated_at) WHERE is_terminal;
+                -- Every index is written on every saga transition: keep only what operator
+                -- queries need most (by status); a listing by type alone scans.
+                CREATE INDEX sagas_status_updated ON sagas (status, updated_at);
+                -- An identity is never reused after a purge, so a late mark-sent can never hit a
+                -- newer row.
+                CREATE TABLE outbox (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    partition INTEGER NOT NULL,
+                    topic TEXT NOT NULL,
+                    target_partition INTEGER,
+                    key BYTEA,
+                    value BYTEA,
+                    headers BYTEA NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    sent_at BIGINT
+                );
+                CREATE INDEX outbox_unsent ON outbox (partition, id) WHERE sent_at IS NULL;
+                CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+                CREATE TABLE start_keys (
+                    saga_type TEXT NOT NULL,
+                    business_key TEXT NOT NULL,
+                    saga_id TEXT COLLATE "C" NOT NULL,
+                    PRIMARY KEY (saga_type, business_key)
+                );
+                CREATE INDEX start_keys_saga ON start_keys (saga_id);
+                """
+        )
+    ]
+
+    /// The participant dedupe store's migrations.
+    public static let participantDedupe: [SchemaMigration] = [
+        SchemaMigration(
+            version: 1,
+            name: "participant replies by idempotency key",
+            sql: """
+                CREATE TABLE participant_replies (
+                    consumer TEXT NOT NULL,
+                    idempotency_key TEXT NOT NULL,
+                    reply BYTEA NOT NULL,
+                    recorded_at BIGINT NOT NULL,
+                    PRIMARY KEY (consumer, idempotency_key)
+                );
+                CREATE INDEX participant_replies_recorded ON participant_replies (recorded_at);
+                """
+        )
+    ]
+}
+
+extension SchemaComponent {
+    static let postgresSagaStore = SchemaComponent(name: "saga_store", migrations: PostgresSchema.sagaStore)
+    static let postgresParticipantDedupe = SchemaComponent(
+        name: "participant_dedupe", migrations: PostgresSchema.participantDedupe
+    )
+}
