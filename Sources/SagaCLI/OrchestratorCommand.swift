@@ -46,6 +46,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Flag(help: "Do not create missing topics at start.")
     var noCreateTopics = false
 
+    @Flag(help: "Publish a commandSent progress event for every participant command (default off).")
+    var commandSentEvents = false
+
     @Option(name: .customShort("X"), help: "A librdkafka property, key=value; repeatable.")
     var properties: [String] = []
 
@@ -66,6 +69,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         }
         if let groupID { settings.groupID = groupID }
         if let maxActiveSagas { settings.maxActiveSagas = maxActiveSagas }
+        if commandSentEvents { settings.commandSentEvents = true }
         if noCreateTopics { settings.createTopics = false }
         try settings.apply(properties: properties)
         guard !settings.definitions.isEmpty else {

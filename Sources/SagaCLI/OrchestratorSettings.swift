@@ -8,9 +8,10 @@ import Yams
 ///
 /// File keys (all optional): `bootstrapServers` (list or comma-separated string), `kafka`
 /// (librdkafka properties), `topicPrefix`, `partitions`, `store`, `definitions` (list),
-/// `groupId`, `maxActiveSagas`, `createTopics`, `retention` (seconds).
+/// `groupId`, `maxActiveSagas`, `createTopics`, `retention` (seconds), `commandSentEvents`.
 /// Environment: `SAGA_BOOTSTRAP_SERVERS`, `SAGA_STORE`, `SAGA_DEFINITIONS` (comma-separated),
-/// `SAGA_TOPIC_PREFIX`, `SAGA_PARTITIONS`, `SAGA_GROUP_ID`, `SAGA_MAX_ACTIVE_SAGAS`, and
+/// `SAGA_TOPIC_PREFIX`, `SAGA_PARTITIONS`, `SAGA_GROUP_ID`, `SAGA_MAX_ACTIVE_SAGAS`,
+/// `SAGA_COMMAND_SENT_EVENTS` (`true` or `false`), and
 /// `SAGA_KAFKA_<PROPERTY>` for any librdkafka property (`SAGA_KAFKA_SASL_MECHANISM` sets
 /// `sasl.mechanism`).
 struct OrchestratorSettings {
@@ -24,6 +25,7 @@ struct OrchestratorSettings {
     var maxActiveSagas = 100_000
     var createTopics = true
     var retentionSeconds: Int64 = 7 * 24 * 3600
+    var commandSentEvents = false
 
     private struct File: Decodable {
         var bootstrapServers: StringList?
@@ -36,6 +38,7 @@ struct OrchestratorSettings {
         var maxActiveSagas: Int?
         var createTopics: Bool?
         var retention: Int64?
+        var commandSentEvents: Bool?
     }
 
     /// A list written either as a YAML sequence or as one comma-separated string.
@@ -74,6 +77,7 @@ struct OrchestratorSettings {
         if let v = file.maxActiveSagas { maxActiveSagas = v }
         if let v = file.createTopics { createTopics = v }
         if let v = file.retention { retentionSeconds = v }
+        if let v = file.commandSentEvents { commandSentEvents = v }
     }
 
     mutating func apply(environment: [String: String]) throws {
@@ -90,6 +94,10 @@ struct OrchestratorSettings {
         if let v = environment["SAGA_MAX_ACTIVE_SAGAS"] {
             guard let n = Int(v), n > 0 else { throw ValidationError("SAGA_MAX_ACTIVE_SAGAS must be a positive number, got '\(v)'") }
             maxActiveSagas = n
+        }
+        if let v = environment["SAGA_COMMAND_SENT_EVENTS"] {
+            guard let flag = Bool(v) else { throw ValidationError("SAGA_COMMAND_SENT_EVENTS must be true or false, got '\(v)'") }
+            commandSentEvents = flag
         }
         for (name, value) in environment where name.hasPrefix("SAGA_KAFKA_") {
             let property = name.dropFirst("SAGA_KAFKA_".count).lowercased().replacingOccurrences(of: "_", with: ".")
@@ -116,6 +124,7 @@ struct OrchestratorSettings {
         configuration.maxActiveSagas = maxActiveSagas
         configuration.createTopics = createTopics
         configuration.retention = .seconds(retentionSeconds)
+        configuration.commandSentEvents = commandSentEvents
         return configuration
     }
 }

@@ -44,7 +44,7 @@ struct OrchestratorLoop {
         self.decoder = InputDecoder(registry: registry, partitionCount: configuration.partitions)
         self.applier = BatchApplier(
             registry: registry, topics: configuration.topics,
-            publishCommandSent: configuration.publishCommandSentEvents, logger: logger
+            commandSentEvents: configuration.commandSentEvents, logger: logger
         )
     }
 

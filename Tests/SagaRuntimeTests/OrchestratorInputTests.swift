@@ -92,7 +92,8 @@ struct OrchestratorInputTests {
     func controls() async throws {
         try await withHarness { harness in
             let store = try await harness.openStore()
-            let orchestrator = try harness.orchestrator(store, [harness.orderDefinition(timeout: .seconds(30))])
+            // commandSent events on: the test waits for charge's command to have gone out.
+            let orchestrator = try harness.orchestrator(store, [harness.orderDefinition(timeout: .seconds(30))]) { $0.commandSentEvents = true }
             // charge never answers its pending command: the saga waits there until an operator acts.
             let participants = try harness.participants { command in
                 command.step == "charge" && command.phase == .pending && command.payload.objectValue?["hold"] != nil ? .silent : .succeed()

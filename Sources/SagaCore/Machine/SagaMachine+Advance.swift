@@ -64,7 +64,7 @@ extension SagaMachine {
         )
         if effects.commands.capacity == 0 { effects.commands.reserveCapacity(plan.steps.count) }
         effects.commands.append(OutgoingCommand(topic: plan.steps[index].definition.topic, key: state.sagaID, message: command))
-        emit(.commandSent, &state, &effects, now, phase: phase, step: index, attempt: Int(attempt))
+        if commandSentEvents { emit(.commandSent, &state, &effects, now, phase: phase, step: index, attempt: Int(attempt)) }
     }
 
     /// Moves on when the current phase is complete. Returns whether the status changed.

@@ -15,14 +15,19 @@ public struct SagaMachine: Sendable {
     public let plan: SagaPlan
     /// The replies topic named in every participant command.
     public let replyTopic: String
+    /// Whether every participant command also emits a ``ProgressEvent/Kind/commandSent`` event.
+    /// When not, the events that remain are still numbered 1, 2, 3... with no gap.
+    public let commandSentEvents: Bool
 
     /// Creates a machine for `plan`.
     /// - Parameters:
     ///   - plan: the compiled definition (from a ``SagaRegistry``).
     ///   - replyTopic: the topic participants reply to.
-    public init(plan: SagaPlan, replyTopic: String) {
+    ///   - commandSentEvents: whether each command sent is also a progress event. Default: `true`.
+    public init(plan: SagaPlan, replyTopic: String, commandSentEvents: Bool = true) {
         self.plan = plan
         self.replyTopic = replyTopic
+        self.commandSentEvents = commandSentEvents
     }
 
     /// Starts a new saga. Call it after ``SagaStart/resolve(_:existing:)`` said `.create`.

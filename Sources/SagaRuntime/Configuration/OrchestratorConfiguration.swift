@@ -32,8 +32,10 @@ public struct OrchestratorConfiguration: Sendable {
     /// How often finished sagas past the retention are purged. Default: 10 minutes.
     public var purgeInterval: Duration = .seconds(600)
     /// Whether a `commandSent` progress event is published for every participant command.
-    /// Default: `true`.
-    public var publishCommandSentEvents = true
+    /// Default: `false`: the events that remain (started, phase started, step succeeded, failed,
+    /// timed out, retry scheduled, compensated, ...) tell each saga's story, and leaving one event
+    /// per command out takes about 30% off the progress topic and the orchestrator's work.
+    public var commandSentEvents = false
     /// How long `fetch.wait.max.ms` may hold an empty fetch. Default: 10 ms, which keeps a hop
     /// short on brokers that wait the whole interval (librdkafka's mock cluster does).
     public var fetchWaitMax: Duration = .milliseconds(10)

@@ -8,7 +8,7 @@ import SagaStore
 struct BatchApplier {
     let registry: SagaRegistry
     let topics: SagaTopics
-    let publishCommandSent: Bool
+    let commandSentEvents: Bool
     let logger: Logger
 
     /// Sagas that are not in memory (terminal ones) but that the batch's inputs name, read from
@@ -101,7 +101,7 @@ struct BatchApplier {
             guard var state = existing else { return }
             handle(.start(start), &state, message, &partition, &work, trace, now)
         case .create(let id):
-            let machine = SagaMachine(plan: plan, replyTopic: topics.replies)
+            let machine = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents)
             let (state, effects) = machine.start(start, sagaID: id, replyPartition: partition.number, now: now)
             if let businessKey = start.businessKey {
                 work.startKeys.append(StartKeyRegistration(key: StartKey(sagaType: start.sagaType, businessKey: businessKey), sagaID: id))
@@ -126,7 +126,7 @@ struct BatchApplier {
             if let message { deadLetter(message, reason, &work, now) }
             return
         }
-        let effects = SagaMachine(plan: plan, replyTopic: topics.replies).handle(input, state: &state, now: now)
+        let effects = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents).handle(input, state: &state, now: now)
         if !effects.applied { work.ignored += 1 }
         record(state, effects, &partition, &work, trace, now)
     }
@@ -144,7 +144,7 @@ struct BatchApplier {
         if effects.events.contains(where: { $0.event == .sagaCompleted || $0.event == .sagaCompensated }) {
             work.finished.append((state.status, state.startedAt.milliseconds))
         }
-        OutboxEncoding.append(effects, to: &work, topics: topics, publishCommandSent: publishCommandSent, traceparent: trace, now: now.milliseconds)
+        OutboxEncoding.append(effects, to: &work, topics: topics, traceparent: trace, now: now.milliseconds)
     }
 
     private func deadLetter(_ message: KafkaConsumerMessage, _ reason: String, _ work: inout PartitionWork, _ now: SagaTime) {

@@ -19,7 +19,6 @@ enum OutboxEncoding {
         _ effects: SagaEffects,
         to work: inout PartitionWork,
         topics: SagaTopics,
-        publishCommandSent: Bool,
         traceparent: [UInt8]?,
         now: Int64
     ) {
@@ -32,7 +31,7 @@ enum OutboxEncoding {
                 createdAt: now
             ))
         }
-        for event in effects.events where publishCommandSent || event.event != .commandSent {
+        for event in effects.events {
             work.outbox.append(OutboxMessage(
                 topic: topics.progress,
                 key: Array(event.sagaId.utf8),

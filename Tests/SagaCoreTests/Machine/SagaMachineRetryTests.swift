@@ -40,6 +40,17 @@ struct SagaMachineRetryTests {
         #expect(Set(h.sent(.pending)) == ["a", "b", "c"])
     }
 
+    @Test func withoutCommandSentEventsTheRestAreNumberedWithNoGap() throws {
+        var h = try Harness(Sagas.fanOut(retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(100), jitter: 0)), commandSentEvents: false)
+        h.reply("a", .pending, .failedRetryable)
+        h.fireTimer()
+        for step in ["a", "b", "c"] { h.reply(step, .pending) }
+        #expect(h.commands.contains { $0.step == "a" && $0.attempt == 2 }, "the retry was still sent")
+        #expect(!h.events.contains { $0.event == .commandSent })
+        #expect(h.events.map(\.sequence) == Array(1...Int64(h.events.count)))
+        #expect(h.events.contains { $0.event == .retryScheduled })
+    }
+
     @Test func jitterIsDrawnFromTheStateAndStaysWithinBounds() throws {
         let policy = RetryPolicy(maxAttempts: 5, initialBackoff: .seconds(1), multiplier: 2, maxBackoff: .seconds(10), jitter: 0.5)
         var h1 = try Harness(Sagas.fanOut(retry: policy))

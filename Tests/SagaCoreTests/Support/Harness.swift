@@ -9,8 +9,11 @@ struct Harness {
     var events: [ProgressEvent] = []
     var lastEffects: SagaEffects
 
-    init(_ definition: SagaDefinition, payload: JSONValue = ["order": "42"], sagaID: String = "saga-1", now: Int64 = 1_000_000) throws {
-        machine = SagaMachine(plan: try definition.compile(), replyTopic: "replies")
+    init(
+        _ definition: SagaDefinition, payload: JSONValue = ["order": "42"], sagaID: String = "saga-1", now: Int64 = 1_000_000,
+        commandSentEvents: Bool = true
+    ) throws {
+        machine = SagaMachine(plan: try definition.compile(), replyTopic: "replies", commandSentEvents: commandSentEvents)
         self.now = SagaTime(milliseconds: now)
         let started = machine.start(StartSagaCommand(sagaType: definition.type, payload: payload), sagaID: sagaID, replyPartition: 3, now: self.now)
         state = started.state
