@@ -43,7 +43,10 @@ struct BenchSagasCommand: AsyncParsableCommand {
     @Option(help: "Orchestrator instances sharing the partitions and the store.")
     var instances: Int = 1
 
-    @Option(help: "The orchestrators' store URL (sqlite:PATH or postgres://...); it must be empty. Default: a fresh SQLite file.")
+    @Option(help: """
+        The orchestrators' store URL (sqlite:PATH or postgres://...; it must be empty), or 'postgres' for a \
+        PostgreSQL server of the bench's own, started from the Debian package. Default: a fresh SQLite file.
+        """)
     var store: String?
 
     @Flag(help: "Measure the time another instance takes to take over partitions with the held sagas active.")

@@ -18,6 +18,8 @@ final class BenchSagasRun {
     private let payloadBytes: Int
     private let directory: URL
     private let store: String
+    /// The PostgreSQL server this run started for `--store postgres`.
+    private let postgres: PostgresTestServer?
     private let logger: Logger
     private var children: [BenchSagasChild] = []
 
@@ -34,7 +36,15 @@ final class BenchSagasRun {
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-bench-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        self.store = store ?? "sqlite:\(directory.path)/bench.sqlite"
+        if store == "postgres" {
+            // A server of its own from the Debian package, durable as in production (fsync on).
+            let server = try await PostgresTestServer.start(options: PostgresTestServer.Options(fsync: true))
+            postgres = server
+            self.store = server.url(database: try await server.makeDatabase())
+        } else {
+            postgres = nil
+            self.store = store ?? "sqlite:\(directory.path)/bench.sqlite"
+        }
         let steps = zip(["inventory", "payment", "shipping"], participantTopics).map { name, topic in
             "  - name: \(name)\n    topic: \(topic)\n    timeout: 60s\n"
         }.joined()
@@ -44,6 +54,7 @@ final class BenchSagasRun {
 
     func stop() async {
         for child in children { child.terminate() }
+        await postgres?.stop()
         await broker.shutdown()
         try? FileManager.default.removeItem(at: directory)
     }

@@ -2,7 +2,7 @@
 /// start keys and partition epochs, written together so each input is applied exactly once.
 ///
 /// Two implementations pass the same contract tests: ``SQLiteSagaStore`` (one instance, a local
-/// file) and, later, PostgreSQL (several instances sharing one database). All times are
+/// file) and ``PostgresSagaStore`` (several instances sharing one database). All times are
 /// milliseconds since the Unix epoch and are given by the caller: the store reads no clock.
 public protocol SagaStore: Sendable {
     /// Takes a partition: bumps its epoch (starting at 1) and returns the lease with the new epoch.

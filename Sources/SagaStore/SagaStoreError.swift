@@ -16,7 +16,6 @@ public struct SagaStoreError: Error, Sendable, CustomStringConvertible {
             case corruptRow
             case closed
             case invalidURL
-            case backendNotAvailable
         }
 
         private let value: Value
@@ -41,8 +40,6 @@ public struct SagaStoreError: Error, Sendable, CustomStringConvertible {
         public static let closed = Code(value: .closed)
         /// A store URL could not be parsed.
         public static let invalidURL = Code(value: .invalidURL)
-        /// The URL names a backend this build does not have yet.
-        public static let backendNotAvailable = Code(value: .backendNotAvailable)
 
         /// A short description with no dynamic values, safe as a metric label.
         public var description: String {
@@ -57,7 +54,6 @@ public struct SagaStoreError: Error, Sendable, CustomStringConvertible {
             case .corruptRow: "corrupt row"
             case .closed: "store closed"
             case .invalidURL: "invalid store URL"
-            case .backendNotAvailable: "backend not available"
             }
         }
     }

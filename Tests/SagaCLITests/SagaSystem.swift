@@ -51,6 +51,16 @@ final class OrchestratorProcess {
     }
 }
 
+/// The store the orchestrators of a ``SagaSystem`` share.
+enum SystemStore: String, CustomTestStringConvertible, Sendable {
+    /// A SQLite file in the system's directory (several processes on one file, serialized by its lock).
+    case sqlite
+    /// A fresh database on the test run's PostgreSQL server.
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
 /// A whole system for end-to-end tests: `saga broker` in its own process, a 3-step `order` saga
 /// definition (ship and charge depend on reserve), orchestrator processes started on demand, and
 /// in this process scripted participants, a progress collector and a client.
@@ -118,6 +128,17 @@ final class SagaSystem {
             "--partitions", "\(partitions)", "--no-create-topics", "--log-level", "info", "--group-id", group,
             "-X", "fetch.wait.max.ms=5", "-X", "session.timeout.ms=3000", "-X", "heartbeat.interval.ms=300",
         ]
+    }
+
+    /// A fresh store of `kind` for this system's orchestrators, as a store URL.
+    func makeStore(_ kind: SystemStore) async throws -> String {
+        switch kind {
+        case .sqlite:
+            return "sqlite:\(directory.appendingPathComponent("saga.sqlite").path)"
+        case .postgres:
+            let server = try await PostgresTestServer.shared()
+            return server.url(database: try await server.makeDatabase())
+        }
     }
 
     /// Starts an orchestrator process logging to `<directory>/<logName>.log`.

@@ -13,10 +13,13 @@ struct ScaleOutTests {
 
     private static func expected(_ id: String) -> SagaStatus { id.hasSuffix("7") ? .compensated : .completed }
 
-    @Test("instances share the partitions; one is killed mid-run and the others take over", arguments: [2, 3])
-    func shareAndTakeOver(instances: Int) async throws {
+    @Test(
+        "instances share the partitions; one is killed mid-run and the others take over",
+        arguments: [(2, SystemStore.postgres), (3, .postgres), (2, .sqlite)]
+    )
+    func shareAndTakeOver(instances: Int, storeKind: SystemStore) async throws {
         let system = try await SagaSystem(name: "scale-\(instances)", partitions: 6, script: Self.script)
-        let store = "sqlite:\(system.directory.appendingPathComponent("saga.sqlite").path)"
+        let store = try await system.makeStore(storeKind)
         var orchestrators = try (0..<instances).map { try system.startOrchestrator(store: store, logName: "instance-\($0)") }
         let (ids, terminal, victim) = try await system.running {
             var ids: [String] = []
@@ -53,13 +56,17 @@ struct ScaleOutTests {
         orchestrators.remove(at: victim)
         let problems = system.problems(ids: ids, terminal: terminal, expected: Self.expected)
         #expect(problems.isEmpty, "\(problems.prefix(10)); logs in \(system.directory.path)")
+        try await Self.checkStore(store, ids: ids)
         try await system.shutdown(keep: !problems.isEmpty)
     }
 
-    @Test("an instance frozen (SIGSTOP) past its session timeout is fenced when it wakes: nothing it commits lands")
-    func frozenInstanceIsFenced() async throws {
+    @Test(
+        "an instance frozen (SIGSTOP) past its session timeout is fenced when it wakes: nothing it commits lands",
+        arguments: [SystemStore.postgres, .sqlite]
+    )
+    func frozenInstanceIsFenced(storeKind: SystemStore) async throws {
         let system = try await SagaSystem(name: "fence", partitions: 6, script: Self.script)
-        let store = "sqlite:\(system.directory.appendingPathComponent("saga.sqlite").path)"
+        let store = try await system.makeStore(storeKind)
         let zombie = try system.startOrchestrator(store: store, logName: "zombie")
         let peer = try system.startOrchestrator(store: store, logName: "peer")
         let (ids, terminal, fenced) = try await system.running {
@@ -100,7 +107,22 @@ struct ScaleOutTests {
         // number, or a saga applying an input twice; neither may happen.
         let problems = system.problems(ids: ids, terminal: terminal, expected: Self.expected)
         #expect(problems.isEmpty, "\(problems.prefix(10)); logs in \(system.directory.path)")
+        try await Self.checkStore(store, ids: ids)
         try await system.shutdown(keep: !problems.isEmpty || fenced.isEmpty)
+    }
+
+    /// The store the instances shared, read through `saga list` and `saga status` as an operator
+    /// would: every saga finished there as its progress said.
+    private static func checkStore(_ store: String, ids: [String]) async throws {
+        let list = try ChildProcess(Products.saga, ["list", "--store", store, "--state", "active", "--json"])
+        #expect(try await list.waitForExit(timeout: .seconds(30)) == 0, "saga list failed: \(list.errorOutput)")
+        let active = try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [Any]
+        #expect(active?.isEmpty == true, "sagas still active in the store: \(list.output.prefix(500))")
+        let compensated = try #require(ids.first { $0.hasSuffix("7") })
+        let status = try ChildProcess(Products.saga, ["status", compensated, "--store", store, "--json"])
+        #expect(try await status.waitForExit(timeout: .seconds(30)) == 0, "saga status failed: \(status.errorOutput)")
+        let saga = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
+        #expect(saga?["status"] as? String == "compensated", "\(status.output.prefix(500))")
     }
 
     /// The partition number in a "took partition" log line.

@@ -1,8 +1,8 @@
 /// Where a participant remembers the reply it gave for each idempotency key, so a command
 /// delivered again gets the same reply instead of being applied twice.
 ///
-/// Two implementations: ``SQLiteParticipantDedupeStore`` and ``InMemoryParticipantDedupeStore``
-/// (for tests). All times are milliseconds since the Unix epoch, given by the caller.
+/// Three implementations: ``SQLiteParticipantDedupeStore``, ``PostgresParticipantDedupeStore`` and
+/// ``InMemoryParticipantDedupeStore`` (for tests). All times are milliseconds since the Unix epoch, given by the caller.
 public protocol ParticipantDedupeStore: Sendable {
     /// Records the reply for a key, unless one is already recorded: the first reply wins.
     /// - Returns: The reply now recorded for the key: `reply`, or the one recorded before.
