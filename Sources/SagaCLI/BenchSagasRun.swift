@@ -40,7 +40,7 @@ final class BenchSagasRun {
             // A server of its own from the Debian package, durable as in production (fsync on).
             let server = try await PostgresTestServer.start(options: PostgresTestServer.Options(fsync: true))
             postgres = server
-            self.store = server.url(database: try await server.makeDatabase())
+            self.store = try await server.makeDatabase()
         } else {
             postgres = nil
             self.store = store ?? "sqlite:\(directory.path)/bench.sqlite"

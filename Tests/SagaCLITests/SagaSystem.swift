@@ -137,7 +137,7 @@ final class SagaSystem {
             return "sqlite:\(directory.appendingPathComponent("saga.sqlite").path)"
         case .postgres:
             let server = try await PostgresTestServer.shared()
-            return server.url(database: try await server.makeDatabase())
+            return try await server.makeDatabase()
         }
     }
 
