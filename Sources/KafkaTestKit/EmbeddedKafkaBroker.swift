@@ -143,21 +143,33 @@ public final class EmbeddedKafkaBroker: Sendable {
 
     /// A producer configuration for this broker, with ``recommendedClientProperties``.
     public func producerConfiguration() -> KafkaProducerConfiguration {
-        var configuration = KafkaProducerConfiguration(bootstrapServers: [bootstrapServers])
-        configuration.additionalProperties = Self.recommendedClientProperties
-            .filter { $0.key != "fetch.wait.max.ms" }
-        return configuration
+        Self.producerConfiguration(bootstrapServers: bootstrapServers)
     }
 
     /// A consumer configuration for this broker and `groupID`, with
     /// ``recommendedClientProperties``, quick heartbeats (200 ms) and a short session timeout
     /// (3 s): the mock waits about a session timeout for members to rejoin on a rebalance.
     public func consumerConfiguration(groupID: String) -> KafkaConsumerConfiguration {
+        Self.consumerConfiguration(bootstrapServers: bootstrapServers, groupID: groupID)
+    }
+
+    /// ``producerConfiguration()`` for a mock cluster at `bootstrapServers` that this process
+    /// did not start (`saga broker` in another process, say).
+    public static func producerConfiguration(bootstrapServers: String) -> KafkaProducerConfiguration {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: [bootstrapServers])
+        configuration.additionalProperties = recommendedClientProperties
+            .filter { $0.key != "fetch.wait.max.ms" }
+        return configuration
+    }
+
+    /// ``consumerConfiguration(groupID:)`` for a mock cluster at `bootstrapServers` that this
+    /// process did not start (`saga broker` in another process, say).
+    public static func consumerConfiguration(bootstrapServers: String, groupID: String) -> KafkaConsumerConfiguration {
         var configuration = KafkaConsumerConfiguration(bootstrapServers: [bootstrapServers], groupID: groupID)
         configuration.fetchWaitMax = .milliseconds(5)
         configuration.sessionTimeout = .seconds(3)
         configuration.heartbeatInterval = .milliseconds(200)
-        configuration.additionalProperties = Self.recommendedClientProperties
+        configuration.additionalProperties = recommendedClientProperties
             .filter { $0.key != "fetch.wait.max.ms" }
         return configuration
     }

@@ -3,49 +3,32 @@ import Foundation
 import Kafka
 import Logging
 import SagaRuntime
+import SagaTestKit
 
-/// The options of the commands that talk to Kafka. Like `saga orchestrator`, settings come
-/// from `--config`, then `SAGA_BOOTSTRAP_SERVERS`, `SAGA_TOPIC_PREFIX` and `SAGA_KAFKA_<PROPERTY>`,
-/// then flags.
+/// The options of the commands that talk to Kafka: the settings from the same places as
+/// `saga orchestrator`'s (``SettingsOptions``), how long to wait for the cluster, and the
+/// clients' log level.
 struct ClusterOptions: ParsableArguments {
-    @Option(help: "The orchestrator's YAML configuration file: its bootstrapServers, kafka and topicPrefix are used.")
-    var config: String?
-
-    @Option(name: .customLong("bootstrap-servers"), help: "Kafka bootstrap servers, comma-separated (default: SAGA_BOOTSTRAP_SERVERS, else localhost:9092).")
-    var bootstrapServers: String?
-
-    @Option(help: "Prefix of the orchestrator's topic names (default: SAGA_TOPIC_PREFIX, else saga.).")
-    var topicPrefix: String?
-
-    @Option(name: .customShort("X"), help: "A librdkafka property, key=value; repeatable.")
-    var properties: [String] = []
+    @OptionGroup var sources: SettingsOptions
 
     @Option(help: "Seconds to wait for the Kafka cluster to answer before giving up.")
     var connectTimeout: Double = 10
 
-    @Option(help: "Log level of the Kafka clients: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "critical"
+    @Option(help: "Log level of the Kafka clients.")
+    var logLevel: Logger.Level = .critical
 
     func validate() throws {
         guard connectTimeout > 0, connectTimeout <= 3600 else { throw ValidationError("--connect-timeout must be between 0 and 3600 seconds") }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
         // The file, the environment and -X are checked here, so a problem gets this command's usage.
         _ = try resolve()
     }
 
     /// The settings in force, from the file, the environment and the flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClusterSettings {
-        var settings = OrchestratorSettings()
-        if let config { try settings.apply(file: config) }
-        try settings.apply(environment: environment)
-        if let bootstrapServers { settings.bootstrapServers = bootstrapServers.split(separator: ",").map(String.init) }
-        if let topicPrefix { settings.topicPrefix = topicPrefix }
-        try settings.apply(properties: properties)
+        let settings = try sources.settings(environment: environment)
         guard !settings.bootstrapServers.isEmpty else { throw ValidationError("--bootstrap-servers must name at least one host:port") }
         var logger = Logger(label: "saga.cli") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .critical
+        logger.logLevel = logLevel
         return ClusterSettings(
             bootstrapServers: settings.bootstrapServers,
             kafka: settings.kafka,
@@ -83,6 +66,20 @@ struct ClusterSettings: Sendable {
         consumer.fetchWaitMax = .milliseconds(100)
         consumer.additionalProperties = kafka
         return consumer
+    }
+
+    /// Runs `body` with a client on the commands topic and shuts the client down after.
+    /// - Throws: what `body` throws; a Kafka error as the ``OperatorFailure`` it means.
+    func withClient<T>(_ body: (SagaClient) async throws -> T) async throws -> T {
+        let client = try SagaClient(producer: producer, commandsTopic: topics.commands, logger: logger)
+        do {
+            let result = try await body(client)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw (error as? KafkaError).map { failure($0, topic: topics.commands) } ?? error
+        }
     }
 
     /// Asks the cluster for the commands topic's metadata, within `connectTimeout`.

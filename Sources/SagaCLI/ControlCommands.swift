@@ -1,15 +1,35 @@
 import ArgumentParser
 import SagaCore
 
-/// A command that publishes one operator control: it names the control, the rest is shared.
+/// A command that publishes one operator control: it names the action, the rest is shared.
 protocol ControlCommandLine: AsyncParsableCommand {
-    /// The control to publish.
-    var command: ControlCommand { get }
+    /// The action it asks for.
+    static var action: ControlCommand.Action { get }
+    /// The saga and why.
+    var subject: ControlSubject { get }
+    /// The step the control is about, for the controls that name one.
+    var controlledStep: String? { get }
     /// Where to send it and whether to wait.
     var control: ControlOptions { get }
 }
 
+/// The arguments every control command starts with: the saga and why.
+struct ControlSubject: ParsableArguments {
+    @Argument(help: "The saga id.")
+    var id: String
+
+    @Option(help: "Why, for the progress events and the saga's record.")
+    var reason: String?
+}
+
 extension ControlCommandLine {
+    var controlledStep: String? { nil }
+
+    /// The control to publish.
+    var command: ControlCommand {
+        ControlCommand(sagaId: subject.id, action: Self.action, step: controlledStep, reason: subject.reason)
+    }
+
     func validate() throws {
         if let problem = command.validationProblem() { throw ValidationError(problem) }
     }
@@ -27,15 +47,11 @@ struct CancelCommand: ControlCommandLine {
         discussion: "Only a saga still going forward (executing, verifying, approving) can be cancelled; the orchestrator rejects the rest."
     )
 
-    @Argument(help: "The saga id.")
-    var id: String
+    static let action = ControlCommand.Action.cancel
 
-    @Option(help: "Why, for the progress events and the saga's record.")
-    var reason: String?
+    @OptionGroup var subject: ControlSubject
 
     @OptionGroup var control: ControlOptions
-
-    var command: ControlCommand { ControlCommand(sagaId: id, action: .cancel, reason: reason) }
 }
 
 /// `saga pause ID`: send no new commands until resumed.
@@ -45,15 +61,11 @@ struct PauseCommand: ControlCommandLine {
         abstract: "Pause a saga: no new commands are sent until it is resumed; replies are still recorded."
     )
 
-    @Argument(help: "The saga id.")
-    var id: String
+    static let action = ControlCommand.Action.pause
 
-    @Option(help: "Why, for the progress events and the saga's record.")
-    var reason: String?
+    @OptionGroup var subject: ControlSubject
 
     @OptionGroup var control: ControlOptions
-
-    var command: ControlCommand { ControlCommand(sagaId: id, action: .pause, reason: reason) }
 }
 
 /// `saga resume ID`: undo a pause.
@@ -63,15 +75,11 @@ struct ResumeCommand: ControlCommandLine {
         abstract: "Resume a paused saga: what became due while it was paused is sent."
     )
 
-    @Argument(help: "The saga id.")
-    var id: String
+    static let action = ControlCommand.Action.resume
 
-    @Option(help: "Why, for the progress events and the saga's record.")
-    var reason: String?
+    @OptionGroup var subject: ControlSubject
 
     @OptionGroup var control: ControlOptions
-
-    var command: ControlCommand { ControlCommand(sagaId: id, action: .resume, reason: reason) }
 }
 
 /// `saga retry ID STEP`: retry a step now.
@@ -82,18 +90,16 @@ struct RetryCommand: ControlCommandLine {
         discussion: "A step waiting out its backoff is sent at once; a step that refused compensation gets a fresh round of attempts."
     )
 
-    @Argument(help: "The saga id.")
-    var id: String
+    static let action = ControlCommand.Action.retry
+
+    @OptionGroup var subject: ControlSubject
 
     @Argument(help: "The step, as named in the saga definition.")
     var step: String
 
-    @Option(help: "Why, for the progress events and the saga's record.")
-    var reason: String?
-
     @OptionGroup var control: ControlOptions
 
-    var command: ControlCommand { ControlCommand(sagaId: id, action: .retry, step: step, reason: reason) }
+    var controlledStep: String? { step }
 }
 
 /// `saga compensate ID [--step S]`: compensate now, or mark a refused compensation done by hand.
@@ -104,16 +110,14 @@ struct CompensateCommand: ControlCommandLine {
         discussion: "Use --step after undoing the step's effect yourself, when its participant refused compensation for good (the saga is failed)."
     )
 
-    @Argument(help: "The saga id.")
-    var id: String
+    static let action = ControlCommand.Action.compensate
+
+    @OptionGroup var subject: ControlSubject
 
     @Option(help: "The step whose refused compensation was done by hand.")
     var step: String?
 
-    @Option(help: "Why, for the progress events and the saga's record.")
-    var reason: String?
-
     @OptionGroup var control: ControlOptions
 
-    var command: ControlCommand { ControlCommand(sagaId: id, action: .compensate, step: step, reason: reason) }
+    var controlledStep: String? { step }
 }

@@ -1,28 +1,15 @@
 import ArgumentParser
 import Foundation
-import Kafka
 import SagaCore
-import SagaTestKit
 
 /// What every control command shares: where to send, whether to wait, and the sending itself.
 struct ControlOptions: ParsableArguments {
-    @Flag(help: "Wait until the orchestrator applied the control; for cancel and compensate, until the saga settles.")
-    var wait = false
-
-    @Option(help: "With --wait: seconds to wait (default 120).")
-    var timeout: Double?
+    @OptionGroup var waiting: WaitOptions
 
     @Option(help: "Who asks, for the saga's audit trail (default: $USER@host).")
     var requestedBy: String?
 
     @OptionGroup var cluster: ClusterOptions
-
-    func validate() throws {
-        if let timeout {
-            guard wait else { throw ValidationError("--timeout needs --wait") }
-            guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        }
-    }
 
     /// Publishes `control` to the commands topic, keyed by its saga id, says what was sent,
     /// and with `--wait` follows the saga until the orchestrator answered.
@@ -32,27 +19,15 @@ struct ControlOptions: ParsableArguments {
             control.requestedBy = requestedBy ?? "\(ProcessInfo.processInfo.environment["USER"] ?? "operator")@\(ProcessInfo.processInfo.hostName)"
             let cluster = try self.cluster.resolve()
             try await cluster.checkReachable()
-            // Positioned before the control is sent, so the answer to it cannot be missed.
-            let feed = wait ? try await ProgressFeed(cluster: cluster, deadLetters: true, fromBeginning: false) : nil
-            let client = try SagaClient(producer: cluster.producer, commandsTopic: cluster.topics.commands, logger: cluster.logger)
-            do {
-                try await client.control(control)
-                await client.shutdown()
-            } catch {
-                await client.shutdown()
-                throw (error as? KafkaError).map { cluster.failure($0, topic: cluster.topics.commands) } ?? error
-            }
+            let feed = try await waiting.feed(on: cluster)
+            try await cluster.withClient { try await $0.control(control) }
             let step = control.step.map { " step \($0)" } ?? ""
             let reason = control.reason.map { " (reason: \($0))" } ?? ""
             writeLine("sent \(control.action.rawValue)\(step) for saga \(control.sagaId)\(reason) to \(cluster.topics.commands)")
             guard let feed else { return }
-            let printer = ProgressPrinter(feed: feed, style: .forTerminal(), filter: .init(saga: control.sagaId))
-            let outcome = try await SagaFollower(feed: feed, cluster: cluster).follow(
-                control.sagaId, timeout: .milliseconds(Int64((timeout ?? 120) * 1000)),
-                onEvent: printer.print,
-                until: { Self.answers(control.action, $0) }
-            )
-            await feed.close()
+            let outcome = try await waiting.follow(control.sagaId, on: feed, cluster: cluster, printing: true) {
+                Self.answers(control.action, $0)
+            }
             try Self.finish(outcome, action: control.action, sagaID: control.sagaId)
         }
     }

@@ -59,6 +59,32 @@ struct DevCommand: AsyncParsableCommand {
         }
         let store = try await SQLiteSagaStore(path: "\(directory)/saga.sqlite", logger: logger)
         let dedupe = try await SQLiteParticipantDedupeStore(path: "\(directory)/participants.sqlite", logger: logger)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: definitionsDirectory))?.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted() ?? []
+        writeLine(DevDemo.banner(
+            bootstrap: broker.bootstrapServers, definitions: files.map { "\(definitionsDirectory)/\($0)" }, store: "\(directory)/saga.sqlite"
+        ))
+        // The broker goes last: a Kafka client still alive when it stops keeps reconnecting
+        // and logs a refused connection. The clients all live inside `runServices`.
+        do {
+            try await runServices(broker: broker, topics: topics, registry: registry, store: store, dedupe: dedupe, logger: logger)
+        } catch {
+            try? await dedupe.close()
+            try? await store.close()
+            await broker.shutdown()
+            throw error
+        }
+        try await dedupe.close()
+        try await store.close()
+        await broker.shutdown()
+    }
+
+    /// Runs the orchestrator, the example participants, the progress printer and the demo until
+    /// the demo ends (with `--exit-after-demo`) or a signal; every Kafka client they made is
+    /// released when this returns.
+    private func runServices(
+        broker: EmbeddedKafkaBroker, topics: SagaTopics, registry: SagaRegistry, store: any SagaStore,
+        dedupe: any ParticipantDedupeStore, logger: Logger
+    ) async throws {
         var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
         configuration.partitions = 4
         configuration.createTopics = false
@@ -80,11 +106,6 @@ struct DevCommand: AsyncParsableCommand {
         )
         let printer = try ProgressPrinter(consumer: broker.consumerConfiguration(groupID: "dev-watch-\(UInt32.random(in: 0...UInt32.max))"), topic: topics.progress, logger: logger)
         let client = try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: logger)
-
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: definitionsDirectory))?.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted() ?? []
-        writeLine(DevDemo.banner(
-            bootstrap: broker.bootstrapServers, definitions: files.map { "\(definitionsDirectory)/\($0)" }, store: "\(directory)/saga.sqlite"
-        ))
         let demo = DevDemoService(client: client, printer: printer, exitAfterDemo: exitAfterDemo)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: orchestrator)]
@@ -100,15 +121,9 @@ struct DevCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             await client.shutdown()
-            try? await dedupe.close()
-            try? await store.close()
-            await broker.shutdown()
             throw error
         }
         await client.shutdown()
-        try await dedupe.close()
-        try await store.close()
-        await broker.shutdown()
     }
 }
 
@@ -128,21 +143,30 @@ struct DevDemoService: Service {
     let exitAfterDemo: Bool
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await Task.sleep(for: .seconds(1))
-            let ids = try await client.start(DevDemo.sagas)
-            let deadline = ContinuousClock.now + .seconds(60)
-            while printer.finished(ids).count < ids.count && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            let finished = printer.finished(ids)
-            writeLine("\ndemo: \(ids[0].prefix(8)) \(finished[ids[0]]?.rawValue ?? "not finished"), \(ids[1].prefix(8)) \(finished[ids[1]]?.rawValue ?? "not finished")")
-            if !exitAfterDemo {
-                writeLine("running until Ctrl-C; start more sagas with the command above\n")
-                while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
-            } else if finished.count < ids.count {
-                throw ValidationError("the demo sagas did not finish within 60 s")
-            }
+        do {
+            try await cancelWhenGracefulShutdown { try await demo() }
+        } catch is CancellationError {
+            // Ctrl-C before the demo ended: a normal way to stop.
+            return
+        }
+        if !exitAfterDemo {
+            writeLine("running until Ctrl-C; start more sagas with the command above\n")
+            try? await gracefulShutdown()
+        }
+    }
+
+    /// Starts the demo sagas and prints how they ended.
+    private func demo() async throws {
+        try await Task.sleep(for: .seconds(1))
+        let ids = try await client.start(DevDemo.sagas)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while printer.finished(ids).count < ids.count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let finished = printer.finished(ids)
+        writeLine("\ndemo: \(ids[0].prefix(8)) \(finished[ids[0]]?.rawValue ?? "not finished"), \(ids[1].prefix(8)) \(finished[ids[1]]?.rawValue ?? "not finished")")
+        if exitAfterDemo && finished.count < ids.count {
+            throw ValidationError("the demo sagas did not finish within 60 s")
         }
     }
 }

@@ -19,20 +19,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "A YAML configuration file.")
-    var config: String?
-
-    @Option(name: .customLong("bootstrap-servers"), help: "Kafka bootstrap servers, comma-separated (default localhost:9092).")
-    var bootstrapServers: String?
+    @OptionGroup var sources: SettingsOptions
 
     @Option(help: "The saga store: sqlite:PATH (default sqlite:saga.sqlite).")
     var store: String?
 
     @Option(name: .customLong("definitions"), help: "A saga definition file or a directory of them; repeatable.")
     var definitions: [String] = []
-
-    @Option(help: "Prefix of the orchestrator's topic names (default saga.).")
-    var topicPrefix: String?
 
     @Option(help: "Partitions of the commands and replies topics (default 8).")
     var partitions: Int32?
@@ -49,20 +42,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Flag(help: "Publish a commandSent progress event for every participant command (default off).")
     var commandSentEvents = false
 
-    @Option(name: .customShort("X"), help: "A librdkafka property, key=value; repeatable.")
-    var properties: [String] = []
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .info
 
     func settings(environment: [String: String]) throws -> OrchestratorSettings {
-        var settings = OrchestratorSettings()
-        if let config { try settings.apply(file: config) }
-        try settings.apply(environment: environment)
-        if let bootstrapServers { settings.bootstrapServers = bootstrapServers.split(separator: ",").map(String.init) }
+        var settings = try sources.settings(environment: environment)
         if let store { settings.store = store }
         if !definitions.isEmpty { settings.definitions = definitions }
-        if let topicPrefix { settings.topicPrefix = topicPrefix }
         if let partitions {
             guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
             settings.partitions = partitions
@@ -71,7 +57,6 @@ struct OrchestratorCommand: AsyncParsableCommand {
         if let maxActiveSagas { settings.maxActiveSagas = maxActiveSagas }
         if commandSentEvents { settings.commandSentEvents = true }
         if noCreateTopics { settings.createTopics = false }
-        try settings.apply(properties: properties)
         guard !settings.definitions.isEmpty else {
             throw ValidationError("no saga definitions: give --definitions DIR (or SAGA_DEFINITIONS, or 'definitions' in --config)")
         }
@@ -79,12 +64,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "saga.orchestrator")
-        logger.logLevel = level
+        logger.logLevel = logLevel
 
         let settings = try settings(environment: ProcessInfo.processInfo.environment)
         let registry = try DefinitionLoader.registry(from: settings.definitions)

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Kafka
 import SagaCore
-import SagaTestKit
 
 /// `saga start TYPE`: publishes a start command, and with `--wait` follows the saga to its end.
 struct StartCommand: AsyncParsableCommand {
@@ -31,11 +29,7 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "The saga id to use.")
     var sagaID: String?
 
-    @Flag(help: "Follow the saga until it completed, was compensated or failed.")
-    var wait = false
-
-    @Option(help: "With --wait: seconds to wait for the saga to settle (default 120).")
-    var timeout: Double?
+    @OptionGroup var waiting: WaitOptions
 
     @Flag(help: "Print JSON: the saga id, and with --wait the outcome.")
     var json = false
@@ -48,10 +42,6 @@ struct StartCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if let timeout {
-            guard wait else { throw ValidationError("--timeout needs --wait") }
-            guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        }
         if let problem = command.validationProblem() { throw ValidationError(problem) }
     }
 
@@ -59,36 +49,18 @@ struct StartCommand: AsyncParsableCommand {
         try await reportingFailures {
             let cluster = try self.cluster.resolve()
             try await cluster.checkReachable()
-            // Positioned before the start is sent, so none of its events can be missed.
-            let feed = wait ? try await ProgressFeed(cluster: cluster, deadLetters: true, fromBeginning: false) : nil
-            let id = try await Self.send(command, cluster: cluster)
+            let feed = try await waiting.feed(on: cluster)
+            let id = try await cluster.withClient { try await $0.start([command])[0] }
             guard let feed else {
                 if json { try writeJSONLine(StartReport(sagaId: id, sagaType: type, businessKey: businessKey)) } else { writeLine(id) }
                 return
             }
             if !json { writeLine(id) }
-            let printer = ProgressPrinter(feed: feed, style: .forTerminal(), filter: .init(saga: id))
             let began = ContinuousClock.now
-            let outcome = try await SagaFollower(feed: feed, cluster: cluster).follow(
-                id, timeout: .milliseconds(Int64((timeout ?? 120) * 1000)),
-                onEvent: { event, published in if !json { printer.print(event, published: published) } },
-                until: { $0.event == .startRejected || $0.state.isSettled }
-            )
-            await feed.close()
+            let outcome = try await waiting.follow(id, on: feed, cluster: cluster, printing: !json) {
+                $0.event == .startRejected || $0.state.isSettled
+            }
             try finish(StartReport(sagaId: id, sagaType: type, businessKey: businessKey, outcome: outcome, elapsed: ContinuousClock.now - began))
-        }
-    }
-
-    /// Publishes the start command; returns the saga id.
-    private static func send(_ command: StartSagaCommand, cluster: ClusterSettings) async throws -> String {
-        let client = try SagaClient(producer: cluster.producer, commandsTopic: cluster.topics.commands, logger: cluster.logger)
-        do {
-            let id = try await client.start([command])[0]
-            await client.shutdown()
-            return id
-        } catch {
-            await client.shutdown()
-            throw (error as? KafkaError).map { cluster.failure($0, topic: cluster.topics.commands) } ?? error
         }
     }
 

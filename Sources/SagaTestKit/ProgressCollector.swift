@@ -12,7 +12,9 @@ public final class ProgressCollector: Sendable {
         var total = 0
     }
 
-    private let consumer: KafkaConsumer
+    /// Its consumer until ``run()`` ends; released then, so it does not outlive a broker that
+    /// stops after the collector (a client left behind keeps reconnecting and logs errors).
+    private let consumer: Mutex<KafkaConsumer?>
     private let state = Mutex(State())
     private let logger: Logger
     private let keepEvents: Bool
@@ -23,17 +25,22 @@ public final class ProgressCollector: Sendable {
     ///   - keepEvents: whether every event is kept (default), or only each saga's terminal state
     ///     (for benchmarks with many sagas).
     public init(consumer: KafkaConsumerConfiguration, topic: String, keepEvents: Bool = true, logger: Logger = Logger(label: "saga.progress-collector")) throws {
-        self.consumer = try KafkaConsumer(configuration: consumer, logger: logger)
+        let consumer = try KafkaConsumer(configuration: consumer, logger: logger)
+        try consumer.subscribe(topics: [topic])
+        self.consumer = Mutex(consumer)
         self.logger = logger
         self.keepEvents = keepEvents
-        try self.consumer.subscribe(topics: [topic])
     }
 
     /// Whether the group gave this consumer its partitions.
-    public var isReady: Bool { !consumer.assignment.isEmpty }
+    public var isReady: Bool { consumer.withLock { $0.map { !$0.assignment.isEmpty } ?? false } }
 
-    /// Collects until the task is cancelled.
+    /// Collects until the task is cancelled, then leaves the group and releases its consumer:
+    /// it runs once.
+    /// - Throws: a fatal ``KafkaError``, or a shut-down error when it ran before.
     public func run() async throws {
+        guard let consumer = consumer.withLock({ $0 }) else { throw KafkaError.shutDown("the progress collector ran already") }
+        defer { self.consumer.withLock { $0 = nil } }
         while !Task.isCancelled {
             let batch: [KafkaConsumerMessage]
             do {

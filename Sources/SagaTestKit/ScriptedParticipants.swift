@@ -27,8 +27,9 @@ public final class ScriptedParticipants: Sendable {
         var effects: [String: Int] = [:]
     }
 
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
+    /// Its Kafka clients until ``run()`` ends; released then, so none outlives a broker that
+    /// stops after the participants (a client left behind keeps reconnecting and logs errors).
+    private let clients: Mutex<(consumer: KafkaConsumer, producer: KafkaProducer)?>
     private let script: @Sendable (ParticipantCommand) -> ParticipantBehavior
     private let state = Mutex(State())
     private let logger: Logger
@@ -48,15 +49,15 @@ public final class ScriptedParticipants: Sendable {
     ) throws {
         var producerConfiguration = producer
         producerConfiguration.linger = .milliseconds(1)
-        self.consumer = try KafkaConsumer(configuration: consumer, logger: logger)
-        self.producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let consumer = try KafkaConsumer(configuration: consumer, logger: logger)
+        try consumer.subscribe(topics: topics)
+        clients = Mutex((consumer, try KafkaProducer(configuration: producerConfiguration, logger: logger)))
         self.script = script
         self.logger = logger
-        try self.consumer.subscribe(topics: topics)
     }
 
     /// Whether the group gave this consumer its partitions.
-    public var isReady: Bool { !consumer.assignment.isEmpty }
+    public var isReady: Bool { clients.withLock { $0.map { !$0.consumer.assignment.isEmpty } ?? false } }
 
     /// Every command received, in order.
     public var commands: [Received] { state.withLock { $0.received } }
@@ -64,8 +65,12 @@ public final class ScriptedParticipants: Sendable {
     /// How many times each idempotency key's effect was applied (the script ran and succeeded).
     public var effects: [String: Int] { state.withLock { $0.effects } }
 
-    /// Answers commands until the task is cancelled, then leaves the group.
+    /// Answers commands until the task is cancelled, then leaves the group and releases its
+    /// Kafka clients: it runs once.
+    /// - Throws: a fatal ``KafkaError``, or a shut-down error when it ran before.
     public func run() async throws {
+        guard let (consumer, producer) = clients.withLock({ $0 }) else { throw KafkaError.shutDown("the scripted participants ran already") }
+        defer { clients.withLock { $0 = nil } }
         while !Task.isCancelled {
             let batch: [KafkaConsumerMessage]
             do {

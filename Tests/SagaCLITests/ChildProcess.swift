@@ -31,15 +31,9 @@ final class ChildProcess: Sendable {
     /// Waits for the exit up to `timeout`; kills the process and returns `nil` when it is still
     /// running then.
     func waitForExit(timeout: Duration) async throws -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now >= deadline {
-                process.terminate()
-                return nil
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return process.terminationStatus
+        if try await process.exits(within: timeout) { return process.terminationStatus }
+        process.terminate()
+        return nil
     }
 
     /// Everything the process wrote on stdout (call after it exited; output is small).
@@ -103,6 +97,11 @@ final class LoggedChildProcess: Sendable {
     /// Everything the process wrote so far.
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+    /// The lines written so far that contain `text`.
+    func outputLines(containing text: String) -> [Substring] {
+        output.split(separator: "\n").filter { $0.contains(text) }
+    }
+
     /// Waits until the output contains `text`; `false` when the process exited first or `timeout` passed.
     func waitForOutput(containing text: String, timeout: Duration) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
@@ -117,10 +116,30 @@ final class LoggedChildProcess: Sendable {
     /// - Returns: the exit status, or `nil` when it had to be killed.
     func stop(timeout: Duration) async throws -> Int32? {
         process.terminate()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if !process.isRunning { return process.terminationStatus }
+        if try await process.exits(within: timeout) { return process.terminationStatus }
         kill(process.processIdentifier, SIGKILL)
         return nil
+    }
+
+    /// Kills it with SIGKILL (a crash, as its peers see it) and waits up to 10 s until it is gone.
+    func kill9() async throws {
+        kill(process.processIdentifier, SIGKILL)
+        _ = try await process.exits(within: .seconds(10))
+    }
+
+    /// Freezes it (SIGSTOP): a paused, slow or cut-off process as its peers see it.
+    func freeze() { kill(process.processIdentifier, SIGSTOP) }
+
+    /// Lets a frozen process go on (SIGCONT).
+    func thaw() { kill(process.processIdentifier, SIGCONT) }
+}
+
+extension Process {
+    /// Waits, without blocking a thread, until the process exited or `timeout` passed.
+    /// - Returns: whether it exited.
+    func exits(within timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        return !isRunning
     }
 }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("saga dev", .timeLimit(.minutes(2)))
 struct DevCommandTests {
-    @Test("the demo runs the example participants: one saga completes, one is compensated, then it exits 0, again and again")
+    @Test("the demo runs the example participants: one saga completes, one is compensated, then it exits 0 with no errors logged, again and again")
     func demoFinishes() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-dev-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -22,6 +22,9 @@ struct DevCommandTests {
             // and shows how to start more sagas.
             #expect(output.contains("examples/definitions/user-update.yaml") && output.contains("examples/definitions/controllable.yaml"))
             #expect(output.contains("saga start user-update --payload"))
+            // A clean exit logs no errors: every Kafka client is gone before the broker stops.
+            let errors = dev.errorOutput.split(separator: "\n").filter { $0.contains(" error ") || $0.contains(" critical ") || $0.contains("Connection refused") }
+            #expect(errors.isEmpty, "run \(run): \(errors.prefix(5))")
         }
         // The participants' dedupe records are kept beside the orchestrator's store.
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("participants.sqlite").path))

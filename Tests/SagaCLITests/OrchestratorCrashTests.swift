@@ -45,14 +45,14 @@ struct OrchestratorCrashTests {
             kills += 1
             orchestrator = try system.startOrchestrator(store: store, logName: "orchestrator")
             let terminal = await system.progress.waitForTerminal(ids, timeout: .seconds(120))
-            let status = try await orchestrator.terminate()
+            let status = try await orchestrator.stop(timeout: .seconds(30))
             #expect(status == 0, "the orchestrator did not stop cleanly on SIGTERM")
             return (ids, terminal)
         }
 
         #expect(kills == 5)
         // The kills landed mid-flight: some restart took over partitions with sagas still active.
-        let takeovers = orchestrator.logLines(containing: "took partition")
+        let takeovers = orchestrator.outputLines(containing: "took partition")
         let resumed = takeovers.filter { !$0.contains("activeSagas=0 ") }
         #expect(!resumed.isEmpty, "no restart found active sagas to resume: \(takeovers)")
         #expect(ids.count >= count)

@@ -1,6 +1,5 @@
 import Foundation
 import Kafka
-import KafkaTestKit
 import Logging
 import SagaCore
 import SagaTestKit
@@ -33,21 +32,20 @@ struct PythonParticipantTests {
                 dependsOn: [reserve]
 
             """.utf8).write(to: definitions.appendingPathComponent("ticket.yaml"))
-        let orchestrator = try LoggedChildProcess(Products.saga, [
-            "orchestrator", "--bootstrap-servers", run.bootstrap, "--store", "sqlite:\(run.directory.path)/saga.sqlite",
-            "--definitions", definitions.path, "--partitions", "4", "--no-create-topics", "--log-level", "info",
-            "--group-id", "py-orchestrator", "-X", "fetch.wait.max.ms=5",
-        ], log: run.directory.appendingPathComponent("orchestrator.log"))
+        let orchestrator = try LoggedChildProcess(
+            Products.saga, run.broker.orchestratorArguments(store: "sqlite:\(run.directory.path)/saga.sqlite", definitions: definitions, group: "py-orchestrator"),
+            log: run.directory.appendingPathComponent("orchestrator.log")
+        )
         let python = try run.startParticipant(topic: "py.reservations", refuse: "phase=pending,payload.customer=blocked")
 
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
         let participants = try ScriptedParticipants(
-            consumer: run.consumerConfiguration(group: "py-scripted"), producer: run.producerConfiguration,
+            consumer: run.broker.consumerConfiguration(groupID: "py-scripted"), producer: run.broker.producerConfiguration,
             topics: ["ts.payments", "ts.notifications"], logger: quiet
         ) { _ in .succeed() }
-        let progress = try ProgressCollector(consumer: run.consumerConfiguration(group: "py-progress"), topic: "saga.progress", logger: quiet)
-        let client = try SagaClient(producer: run.producerConfiguration, commandsTopic: "saga.commands", logger: quiet)
+        let progress = try ProgressCollector(consumer: run.broker.consumerConfiguration(groupID: "py-progress"), topic: "saga.progress", logger: quiet)
+        let client = try SagaClient(producer: run.broker.producerConfiguration, commandsTopic: "saga.commands", logger: quiet)
 
         let accepted: [JSONValue] = ["alice", "bob", "carol"].map { ["customer": .string($0), "seats": 2] }
         let refused: [JSONValue] = [["customer": "blocked", "seats": 1], ["customer": "blocked", "seats": 5]]
@@ -70,7 +68,7 @@ struct PythonParticipantTests {
         await client.shutdown()
         let pythonStatus = try await python.stop(timeout: .seconds(30))
         #expect(try await orchestrator.stop(timeout: .seconds(30)) == 0)
-        _ = try await run.broker.stop(timeout: .seconds(30))
+        try await run.broker.stop()
         let logs = "python:\n\(python.output.suffix(3000))\norchestrator:\n\(orchestrator.output.suffix(3000))"
 
         for (id, payload) in zip(acceptedIDs, accepted) {
@@ -107,7 +105,7 @@ struct PythonParticipantTests {
 
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
-        let producer = try KafkaProducer(configuration: run.producerConfiguration, logger: quiet)
+        let producer = try KafkaProducer(configuration: run.broker.producerConfiguration, logger: quiet)
         let sagaID = "py-contract-1"
         let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         func command(attempt: Int) -> ParticipantCommand {
@@ -136,7 +134,7 @@ struct PythonParticipantTests {
         for bad in malformed { sent.append(try await send(bad.value)) }
         sent.append(try await send(SagaMessageCodec.encode(command(attempt: 2))))
 
-        let reader = try KafkaConsumer(configuration: run.consumerConfiguration(group: "pyc-reader"), logger: quiet)
+        let reader = try KafkaConsumer(configuration: run.broker.consumerConfiguration(groupID: "pyc-reader"), logger: quiet)
         var start: [KafkaTopicPartition: KafkaOffset] = [:]
         for topic in ["pyc.replies", "saga.dead-letters"] {
             for partition in Int32(0)..<4 { start[KafkaTopicPartition(topic: topic, partition: partition)] = .beginning }
@@ -185,7 +183,7 @@ struct PythonParticipantTests {
         #expect(try await python.stop(timeout: .seconds(30)) == 0, "\(python.output.suffix(2000))")
         let partitions = Set(sent.map(\.partition)).map { KafkaTopicPartition(topic: "pyc.commands", partition: $0) }
         // Asked under the participant's group id (this consumer never joins the group).
-        let groupReader = try KafkaConsumer(configuration: run.consumerConfiguration(group: "pyc-participant"), logger: quiet)
+        let groupReader = try KafkaConsumer(configuration: run.broker.consumerConfiguration(groupID: "pyc-participant"), logger: quiet)
         let groupCommitted = try await groupReader.committedOffsets(for: partitions, timeout: .seconds(10))
         for partition in partitions {
             let last = sent.filter { $0.partition == partition.partition }.map(\.offset).max() ?? -1
@@ -210,7 +208,7 @@ struct PythonParticipantTests {
         try await reader.close()
         try await groupReader.close()
         await producer.shutdown()
-        _ = try await run.broker.stop(timeout: .seconds(30))
+        try await run.broker.stop()
     }
 }
 
@@ -218,8 +216,7 @@ struct PythonParticipantTests {
 /// the Python participant against it.
 private struct PythonRun {
     let directory: URL
-    let broker: LoggedChildProcess
-    let bootstrap: String
+    let broker: BrokerProcess
 
     static let participantScript = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -236,18 +233,7 @@ private struct PythonRun {
             """)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-python-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let bootstrapFile = directory.appendingPathComponent("bootstrap")
-        broker = try LoggedChildProcess(Products.saga, [
-            "broker", "--partitions", "4", "--topics", topics.joined(separator: ","), "--bootstrap-file", bootstrapFile.path,
-        ], log: directory.appendingPathComponent("broker.log"))
-        var bootstrap = ""
-        let deadline = ContinuousClock.now + .seconds(30)
-        while bootstrap.isEmpty && ContinuousClock.now < deadline {
-            bootstrap = (try? String(contentsOf: bootstrapFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            if bootstrap.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        try #require(!bootstrap.isEmpty, "saga broker did not announce its address: \(broker.output)")
-        self.bootstrap = bootstrap
+        broker = try await BrokerProcess(directory: directory, topics: topics)
     }
 
     /// Starts the Python participant on `topic` in group `pyc-participant` (`py-participant` for
@@ -255,7 +241,7 @@ private struct PythonRun {
     func startParticipant(topic: String, refuse: String? = nil, store: URL? = nil) throws -> LoggedChildProcess {
         let group = topic.hasPrefix("pyc.") ? "pyc-participant" : "py-participant"
         var arguments = [
-            "python3", "-u", Self.participantScript.path, "--bootstrap-servers", bootstrap, "--topic", topic,
+            "python3", "-u", Self.participantScript.path, "--bootstrap-servers", broker.bootstrap, "--topic", topic,
             "--group-id", group, "--fetch-wait-max-ms", "5", "--log-level", "info",
             // The mock broker lets a new member in only after the session timeout of one that left.
             "--session-timeout-ms", "6000",
@@ -267,19 +253,6 @@ private struct PythonRun {
 
     /// Deletes the directory with the logs and stores.
     func removeDirectory() { try? FileManager.default.removeItem(at: directory) }
-
-    func consumerConfiguration(group: String) -> KafkaConsumerConfiguration {
-        var consumer = KafkaConsumerConfiguration(bootstrapServers: [bootstrap], groupID: group)
-        consumer.fetchWaitMax = .milliseconds(5)
-        consumer.additionalProperties = EmbeddedKafkaBroker.recommendedClientProperties
-        return consumer
-    }
-
-    var producerConfiguration: KafkaProducerConfiguration {
-        var producer = KafkaProducerConfiguration(bootstrapServers: [bootstrap])
-        producer.additionalProperties = EmbeddedKafkaBroker.recommendedClientProperties.filter { $0.key != "fetch.wait.max.ms" }
-        return producer
-    }
 
     /// The rows of a one-column SQLite query, read with Python's sqlite3 (the participant's own store).
     static func query(_ database: URL, _ sql: String) async throws -> [String] {

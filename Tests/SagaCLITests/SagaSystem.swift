@@ -1,55 +1,9 @@
 import Foundation
 import Kafka
-import KafkaTestKit
 import Logging
 import SagaCore
 import SagaTestKit
 import Testing
-
-/// The orchestrator as a child process whose output goes to a log file (a pipe nobody reads
-/// would fill up and block it).
-final class OrchestratorProcess {
-    let process = Process()
-    let log: URL
-
-    init(arguments: [String], log: URL) throws {
-        self.log = log
-        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        process.executableURL = Products.saga
-        process.arguments = ["orchestrator"] + arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-    }
-
-    /// Kills it with SIGKILL and waits (bounded) until it is gone.
-    func kill9() async throws {
-        kill(process.processIdentifier, SIGKILL)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-    }
-
-    /// Freezes it (SIGSTOP): a paused, slow or cut-off instance as its peers see it.
-    func freeze() { kill(process.processIdentifier, SIGSTOP) }
-
-    /// Lets a frozen instance go on (SIGCONT).
-    func thaw() { kill(process.processIdentifier, SIGCONT) }
-
-    /// Asks it to stop (SIGTERM); its exit status, or `nil` when it is still running after 30 s.
-    func terminate() async throws -> Int32? {
-        process.terminate()
-        let deadline = ContinuousClock.now + .seconds(30)
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        return process.isRunning ? nil : process.terminationStatus
-    }
-
-    /// The log lines so far that contain `text`.
-    func logLines(containing text: String) -> [Substring] {
-        ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(text) }
-    }
-}
 
 /// The store the orchestrators of a ``SagaSystem`` share.
 enum SystemStore: String, CustomTestStringConvertible, Sendable {
@@ -68,66 +22,50 @@ final class SagaSystem {
     static let participantTopics = ["system.inventory", "system.payment", "system.shipping"]
 
     let directory: URL
-    let bootstrap: String
+    let broker: BrokerProcess
     let participants: ScriptedParticipants
     let progress: ProgressCollector
     let client: SagaClient
-    private let broker: ChildProcess
-    private let partitions: Int
 
     /// Starts the broker and the in-process parts.
     /// - Parameters:
     ///   - name: names the temporary directory.
     ///   - partitions: partitions of every topic.
+    ///   - stepTimeout: the timeout of each step, as written in a definition.
     ///   - script: the participants' answers.
-    init(name: String, partitions: Int = 4, script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior) async throws {
-        self.partitions = partitions
+    init(
+        name: String, partitions: Int = 4, stepTimeout: String = "3s",
+        script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior
+    ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let bootstrapFile = directory.appendingPathComponent("bootstrap")
-        broker = try ChildProcess(Products.saga, [
-            "broker", "--partitions", "\(partitions)", "--topics", Self.participantTopics.joined(separator: ","),
-            "--bootstrap-file", bootstrapFile.path,
-        ])
-        var bootstrap = ""
-        let started = ContinuousClock.now
-        while bootstrap.isEmpty && ContinuousClock.now - started < .seconds(30) {
-            bootstrap = (try? String(contentsOf: bootstrapFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            if bootstrap.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        self.bootstrap = bootstrap
-        try #require(!bootstrap.isEmpty, "saga broker did not announce its address")
-
         let definitions = directory.appendingPathComponent("definitions")
         try FileManager.default.createDirectory(at: definitions, withIntermediateDirectories: true)
         let steps = zip(["reserve", "charge", "ship"], Self.participantTopics).enumerated().map { index, step in
-            "  - name: \(step.0)\n    topic: \(step.1)\n    timeout: 3s\n" + (index == 0 ? "" : "    dependsOn: [reserve]\n")
+            "  - name: \(step.0)\n    topic: \(step.1)\n    timeout: \(stepTimeout)\n" + (index == 0 ? "" : "    dependsOn: [reserve]\n")
         }.joined()
         try Data("type: order\nversion: 1\ndeadline: 10m\nsteps:\n\(steps)".utf8).write(to: definitions.appendingPathComponent("order.yaml"))
+        broker = try await BrokerProcess(directory: directory, partitions: partitions, topics: Self.participantTopics)
 
         var quiet = Logger(label: "test")
         quiet.logLevel = .error
-        var consumer = KafkaConsumerConfiguration(bootstrapServers: [bootstrap], groupID: "system-participants")
-        consumer.fetchWaitMax = .milliseconds(5)
-        consumer.additionalProperties = EmbeddedKafkaBroker.recommendedClientProperties
-        var producer = KafkaProducerConfiguration(bootstrapServers: [bootstrap])
-        producer.additionalProperties = EmbeddedKafkaBroker.recommendedClientProperties.filter { $0.key != "fetch.wait.max.ms" }
-        var progressConsumer = consumer
-        progressConsumer.groupID = "system-progress"
-        participants = try ScriptedParticipants(consumer: consumer, producer: producer, topics: Self.participantTopics, logger: quiet, script: script)
-        progress = try ProgressCollector(consumer: progressConsumer, topic: "saga.progress", logger: quiet)
-        client = try SagaClient(producer: producer, commandsTopic: "saga.commands", logger: quiet)
+        participants = try ScriptedParticipants(
+            consumer: broker.consumerConfiguration(groupID: "system-participants"), producer: broker.producerConfiguration,
+            topics: Self.participantTopics, logger: quiet, script: script
+        )
+        progress = try ProgressCollector(consumer: broker.consumerConfiguration(groupID: "system-progress"), topic: "saga.progress", logger: quiet)
+        client = try SagaClient(producer: broker.producerConfiguration, commandsTopic: "saga.commands", logger: quiet)
     }
 
-    /// The arguments of `saga orchestrator` for this system on `store`, in group `group`.
-    /// Short session timeouts, so a dead or frozen instance is noticed within seconds.
-    func orchestratorArguments(store: String, group: String = "system-orchestrator") -> [String] {
-        [
-            "--bootstrap-servers", bootstrap, "--store", store,
-            "--definitions", directory.appendingPathComponent("definitions").path,
-            "--partitions", "\(partitions)", "--no-create-topics", "--log-level", "info", "--group-id", group,
-            "-X", "fetch.wait.max.ms=5", "-X", "session.timeout.ms=3000", "-X", "heartbeat.interval.ms=300",
-        ]
+    /// The directory of the saga definitions.
+    var definitions: URL { directory.appendingPathComponent("definitions") }
+
+    /// Starts an orchestrator process on `store` in group `group`, logging to
+    /// `<directory>/<logName>.log`.
+    func startOrchestrator(store: String, logName: String, group: String = "system-orchestrator") throws -> LoggedChildProcess {
+        try LoggedChildProcess(
+            Products.saga, broker.orchestratorArguments(store: store, definitions: definitions, group: group),
+            log: directory.appendingPathComponent("\(logName).log")
+        )
     }
 
     /// A fresh store of `kind` for this system's orchestrators, as a store URL.
@@ -141,12 +79,8 @@ final class SagaSystem {
         }
     }
 
-    /// Starts an orchestrator process logging to `<directory>/<logName>.log`.
-    func startOrchestrator(store: String, logName: String) throws -> OrchestratorProcess {
-        try OrchestratorProcess(arguments: orchestratorArguments(store: store), log: directory.appendingPathComponent("\(logName).log"))
-    }
-
-    /// Runs the participants and the progress collector around `body`, then stops them.
+    /// Runs the participants and the progress collector around `body`, then stops them (and so
+    /// releases their Kafka clients).
     func running<T>(_ body: () async throws -> T) async throws -> T {
         let (participants, progress) = (participants, progress)
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -181,11 +115,11 @@ final class SagaSystem {
         return problems
     }
 
-    /// Stops the in-process parts and the broker, and removes the directory unless `keep`.
+    /// Stops the client, then the broker (the participants and the progress collector stopped
+    /// when ``running(_:)`` ended), and removes the directory unless `keep`.
     func shutdown(keep: Bool = false) async throws {
         await client.shutdown()
-        broker.signal(SIGTERM)
-        _ = try await broker.waitForExit(timeout: .seconds(30))
+        try await broker.stop()
         if !keep { try? FileManager.default.removeItem(at: directory) }
     }
 }

@@ -25,18 +25,18 @@ struct ScaleOutTests {
             var ids: [String] = []
             // Every instance owns partitions before the kill.
             let joined = ContinuousClock.now + .seconds(60)
-            while orchestrators.contains(where: { $0.logLines(containing: "took partition").isEmpty }) && ContinuousClock.now < joined {
+            while orchestrators.contains(where: { $0.outputLines(containing: "took partition").isEmpty }) && ContinuousClock.now < joined {
                 ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
                 try await Task.sleep(for: .milliseconds(100))
             }
-            let owners = orchestrators.filter { !$0.logLines(containing: "took partition").isEmpty }.count
+            let owners = orchestrators.filter { !$0.outputLines(containing: "took partition").isEmpty }.count
             #expect(owners == instances, "only \(owners) of \(instances) instances were given partitions")
             while ids.count < 150 {
                 ids += try await system.client.start((0..<10).map { _ in StartSagaCommand(sagaType: "order") })
                 try await Task.sleep(for: .milliseconds(50))
             }
             let victim = Int.random(in: 0..<instances)
-            let takenBefore = orchestrators.map { $0.logLines(containing: "took partition").count }
+            let takenBefore = orchestrators.map { $0.outputLines(containing: "took partition").count }
             try await orchestrators[victim].kill9()
             while ids.count < 300 {
                 ids += try await system.client.start((0..<10).map { _ in StartSagaCommand(sagaType: "order") })
@@ -44,11 +44,11 @@ struct ScaleOutTests {
             }
             let terminal = await system.progress.waitForTerminal(ids, timeout: .seconds(120))
             // The survivors took the victim's partitions over.
-            let takenAfter = orchestrators.map { $0.logLines(containing: "took partition").count }
+            let takenAfter = orchestrators.map { $0.outputLines(containing: "took partition").count }
             let survivors = (0..<instances).filter { $0 != victim }
             #expect(survivors.contains { takenAfter[$0] > takenBefore[$0] }, "no survivor took a partition after the kill")
             for index in survivors {
-                let status = try await orchestrators[index].terminate()
+                let status = try await orchestrators[index].stop(timeout: .seconds(30))
                 #expect(status == 0, "instance \(index) did not stop cleanly on SIGTERM")
             }
             return (ids, terminal, victim)
@@ -72,7 +72,7 @@ struct ScaleOutTests {
         let (ids, terminal, fenced) = try await system.running {
             var ids: [String] = []
             let joined = ContinuousClock.now + .seconds(60)
-            while [zombie, peer].contains(where: { $0.logLines(containing: "took partition").isEmpty }) && ContinuousClock.now < joined {
+            while [zombie, peer].contains(where: { $0.outputLines(containing: "took partition").isEmpty }) && ContinuousClock.now < joined {
                 ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -82,22 +82,22 @@ struct ScaleOutTests {
             for _ in 0..<5 where fenced.isEmpty {
                 ids += try await system.client.start((0..<20).map { _ in StartSagaCommand(sagaType: "order") })
                 try await Task.sleep(for: .milliseconds(Int.random(in: 20...200)))
-                let peerTook = peer.logLines(containing: "took partition").count
-                let zombieHeld = Set(zombie.logLines(containing: "took partition").compactMap(Self.partition)).count
+                let peerTook = peer.outputLines(containing: "took partition").count
+                let zombieHeld = Set(zombie.outputLines(containing: "took partition").compactMap(Self.partition)).count
                 zombie.freeze()
                 let deadline = ContinuousClock.now + .seconds(30)
-                while peer.logLines(containing: "took partition").count < peerTook + zombieHeld && ContinuousClock.now < deadline {
+                while peer.outputLines(containing: "took partition").count < peerTook + zombieHeld && ContinuousClock.now < deadline {
                     ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
                     try await Task.sleep(for: .milliseconds(100))
                 }
                 try await Task.sleep(for: .seconds(1))
                 zombie.thaw()
                 try await Task.sleep(for: .seconds(3))
-                fenced = zombie.logLines(containing: "partition fenced")
+                fenced = zombie.outputLines(containing: "partition fenced")
             }
             let terminal = await system.progress.waitForTerminal(ids, timeout: .seconds(120))
             for instance in [zombie, peer] {
-                let status = try await instance.terminate()
+                let status = try await instance.stop(timeout: .seconds(30))
                 #expect(status == 0, "an instance did not stop cleanly on SIGTERM")
             }
             return (ids, terminal, fenced)

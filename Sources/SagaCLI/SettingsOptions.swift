@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// Where the orchestrator's Kafka settings come from, shared by `saga orchestrator` and the
+/// commands that talk to its cluster: `--config`, then the environment (`SAGA_BOOTSTRAP_SERVERS`,
+/// `SAGA_TOPIC_PREFIX`, `SAGA_KAFKA_<PROPERTY>`, ...), then these flags.
+struct SettingsOptions: ParsableArguments {
+    @Option(help: "The orchestrator's YAML configuration file (operator commands use its bootstrapServers, kafka and topicPrefix).")
+    var config: String?
+
+    @Option(name: .customLong("bootstrap-servers"), help: "Kafka bootstrap servers, comma-separated (default: SAGA_BOOTSTRAP_SERVERS, else localhost:9092).")
+    var bootstrapServers: String?
+
+    @Option(help: "Prefix of the orchestrator's topic names (default: SAGA_TOPIC_PREFIX, else saga.).")
+    var topicPrefix: String?
+
+    @Option(name: .customShort("X"), help: "A librdkafka property, key=value; repeatable.")
+    var properties: [String] = []
+
+    /// The settings from the file, then `environment`, then these flags.
+    /// - Throws: `ValidationError` naming the file, variable or flag that is wrong.
+    func settings(environment: [String: String]) throws -> OrchestratorSettings {
+        var settings = OrchestratorSettings()
+        if let config { try settings.apply(file: config) }
+        try settings.apply(environment: environment)
+        if let bootstrapServers { settings.bootstrapServers = bootstrapServers.split(separator: ",").map(String.init) }
+        if let topicPrefix { settings.topicPrefix = topicPrefix }
+        try settings.apply(properties: properties)
+        return settings
+    }
+}
+
+// `--log-level` takes swift-log's level names, and its help lists them.
+extension Logger.Level: @retroactive ExpressibleByArgument {}
