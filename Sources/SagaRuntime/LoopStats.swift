@@ -7,8 +7,14 @@ struct LoopStats {
     private var messages = 0
     private var poll: Duration = .zero
     private var process: Duration = .zero
+    private var commit: Duration = .zero
     private var backlog = 0
     private var since = ContinuousClock.now
+
+    /// Adds the time a store commit took (part of the processing time).
+    mutating func record(commit: Duration) {
+        self.commit += commit
+    }
 
     mutating func record(messages: Int, poll: Duration, process: Duration, backlog: Int) {
         iterations += 1
@@ -24,7 +30,7 @@ struct LoopStats {
         func ms(_ d: Duration) -> String { "\(d.wholeMillisecondsValue)" }
         let summary: Logger.Metadata = [
             "iterations": "\(iterations)", "messages": "\(messages)",
-            "pollMs": "\(ms(poll))", "processMs": "\(ms(process))", "maxRelayBacklog": "\(backlog)",
+            "pollMs": "\(ms(poll))", "processMs": "\(ms(process))", "commitMs": "\(ms(commit))", "maxRelayBacklog": "\(backlog)",
         ]
         self = LoopStats()
         return summary

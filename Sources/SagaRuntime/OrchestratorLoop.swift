@@ -150,7 +150,9 @@ struct OrchestratorLoop {
             )
         }
         do {
+            let committing = ContinuousClock.now
             let results = try await store.commit(all: batches)
+            stats.record(commit: ContinuousClock.now - committing)
             for (entry, result) in zip(applied, results) {
                 partitions[entry.number] = entry.partition
                 count(entry.work)
