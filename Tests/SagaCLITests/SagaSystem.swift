@@ -5,16 +5,6 @@ import SagaCore
 import SagaTestKit
 import Testing
 
-/// The store the orchestrators of a ``SagaSystem`` share.
-enum SystemStore: String, CustomTestStringConvertible, Sendable {
-    /// A SQLite file in the system's directory (several processes on one file, serialized by its lock).
-    case sqlite
-    /// A fresh database on the test run's PostgreSQL server.
-    case postgres
-
-    var testDescription: String { rawValue }
-}
-
 /// A whole system for end-to-end tests: `saga broker` in its own process, a 3-step `order` saga
 /// definition (ship and charge depend on reserve), orchestrator processes started on demand, and
 /// in this process scripted participants, a progress collector and a client.
@@ -68,15 +58,9 @@ final class SagaSystem {
         )
     }
 
-    /// A fresh store of `kind` for this system's orchestrators, as a store URL.
-    func makeStore(_ kind: SystemStore) async throws -> String {
-        switch kind {
-        case .sqlite:
-            return "sqlite:\(directory.appendingPathComponent("saga.sqlite").path)"
-        case .postgres:
-            let server = try await PostgresTestServer.shared()
-            return try await server.makeDatabase()
-        }
+    /// A fresh database on the test run's PostgreSQL server, as a store URL.
+    func makePostgresStore() async throws -> String {
+        try await PostgresTestServer.shared().makeDatabase()
     }
 
     /// Runs the participants and the progress collector around `body`, then stops them (and so
