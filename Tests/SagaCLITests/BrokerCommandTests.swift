@@ -28,7 +28,7 @@ struct BrokerCommandTests {
             "broker", "--partitions", "3", "--bootstrap-file", bootstrapFile.path,
             "--topic-prefix", "test.", "--topics", "orders,payments",
         ])
-        let address = try #require(try await readBootstrap(bootstrapFile, within: .seconds(10)))
+        let address = try #require(try await readBootstrap(bootstrapFile, within: .seconds(60)))
         #expect(address.hasPrefix("127.0.0.1:"))
 
         // Topics exist with the asked partitions (kcat's own metadata listing).
@@ -69,7 +69,7 @@ struct BrokerCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let bootstrapFile = directory.appendingPathComponent("bootstrap")
         let broker = try ChildProcess(Products.saga, ["broker", "--brokers", "3", "--bootstrap-file", bootstrapFile.path])
-        let address = try #require(try await readBootstrap(bootstrapFile, within: .seconds(10)))
+        let address = try #require(try await readBootstrap(bootstrapFile, within: .seconds(60)))
         #expect(address.split(separator: ",").count == 3)
         broker.signal(SIGINT)
         #expect(try await broker.waitForExit(timeout: .seconds(10)) == 0)

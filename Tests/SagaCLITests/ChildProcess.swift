@@ -1,10 +1,11 @@
 import Foundation
+import Synchronization
 
 /// A child process with captured output and bounded waits that never block the cooperative pool.
 final class ChildProcess: Sendable {
     let process: Process
-    private let stdout: Pipe
-    private let stderr: Pipe
+    private let stdout: PipeReader
+    private let stderr: PipeReader
 
     /// Starts `executable` with `arguments`; `input`, when given, is written to its stdin and closed;
     /// `environment` is added to this process's own.
@@ -15,10 +16,11 @@ final class ChildProcess: Sendable {
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }
-        stdout = Pipe()
-        stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        stdout = PipeReader(out)
+        stderr = PipeReader(err)
         let stdin = Pipe()
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
@@ -33,16 +35,39 @@ final class ChildProcess: Sendable {
     func waitForExit(timeout: Duration) async throws -> Int32? {
         if try await process.exits(within: timeout) { return process.terminationStatus }
         process.terminate()
+        if try await !process.exits(within: .seconds(5)) { kill(process.processIdentifier, SIGKILL) }
         return nil
     }
 
     /// Everything the process wrote on stdout (call after it exited; output is small).
-    var output: String { String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+    var output: String { stdout.text }
     /// Everything the process wrote on stderr (call after it exited).
-    var errorOutput: String { String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+    var errorOutput: String { stderr.text }
 
     /// Sends `signal` to the process.
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+}
+
+/// Reads a pipe as data arrives, so a child that writes more than a pipe holds never blocks on it.
+private final class PipeReader: Sendable {
+    private let state = Mutex<(data: Data, ended: Bool)>((Data(), false))
+
+    init(_ pipe: Pipe) {
+        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty { handle.readabilityHandler = nil }
+            state.withLock { state in
+                if chunk.isEmpty { state.ended = true } else { state.data.append(chunk) }
+            }
+        }
+    }
+
+    /// Everything read so far, once the writer closed the pipe (waiting for that at most 5 s).
+    var text: String {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !state.withLock({ $0.ended }) && ContinuousClock.now < deadline { usleep(5_000) }
+        return String(decoding: state.withLock { $0.data }, as: UTF8.self)
+    }
 }
 
 /// Build products: the `saga` executable sits next to the test bundle.

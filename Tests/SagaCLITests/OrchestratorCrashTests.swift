@@ -10,7 +10,10 @@ struct OrchestratorCrashTests {
     @Test("killed with SIGKILL at random moments while hundreds of sagas run: every saga finishes, no input applied twice, no effect twice")
     func sigkillRecovery() async throws {
         // A few refusals so compensation also crosses crashes.
-        let system = try await SagaSystem(name: "crash") { command in
+        // Long step timeouts: recovery must not lean on them (the outbox and the stored offsets carry
+        // every command and reply across a crash), and restarts on a loaded machine must not
+        // turn into compensations.
+        let system = try await SagaSystem(name: "crash", stepTimeout: "30s") { command in
             command.step == "charge" && command.phase == .pending && command.sagaId.hasSuffix("7") ? .reject("declined") : .succeed()
         }
         let storePath = system.directory.appendingPathComponent("saga.sqlite").path

@@ -20,7 +20,7 @@ struct ScaleOutTests {
         arguments: [2, 3]
     )
     func shareAndTakeOver(instances: Int) async throws {
-        let system = try await SagaSystem(name: "scale-\(instances)", partitions: 6, script: Self.script)
+        let system = try await SagaSystem(name: "scale-\(instances)", partitions: 6, stepTimeout: "30s", script: Self.script)
         let store = try await system.makePostgresStore()
         var orchestrators = try (0..<instances).map { try system.startOrchestrator(store: store, logName: "instance-\($0)") }
         let (ids, terminal, victim) = try await system.running {

@@ -52,8 +52,18 @@ final class RebalanceBridge: Sendable {
                 var snapshots: [PartitionSnapshot] = []
                 for partition in request.partitions {
                     let started = clock()
-                    let lease = try await store.takePartition(partition)
-                    let snapshot = try await store.loadPartition(lease)
+                    let snapshot: PartitionSnapshot
+                    do {
+                        snapshot = try await store.loadPartition(try await store.takePartition(partition))
+                    } catch let error as SagaStoreError where error.code == .fenced {
+                        // Another instance took it between our take and our load: a newer
+                        // rebalance is under way (this instance was paused, say). Leave it to that one.
+                        logger.warning("partition taken by another instance while loading it; skipped", metadata: [
+                            "partition": "\(partition)",
+                        ])
+                        continue
+                    }
+                    let lease = snapshot.lease
                     snapshots.append(snapshot)
                     logger.info("took partition", metadata: [
                         "partition": "\(partition)", "epoch": "\(lease.epoch)",
@@ -90,8 +100,12 @@ final class RebalanceBridge: Sendable {
             var offsets: [KafkaTopicPartition: KafkaOffset] = [:]
             let byNumber = Dictionary(uniqueKeysWithValues: snapshots.map { ($0.lease.partition, $0) })
             for topicPartition in partitions {
-                let recorded = byNumber[topicPartition.partition]?.nextOffsets[topicPartition.topic]
-                offsets[topicPartition] = recorded.map { KafkaOffset($0) } ?? .beginning
+                guard let snapshot = byNumber[topicPartition.partition] else {
+                    // Skipped (taken by another instance): its messages are not applied here.
+                    offsets[topicPartition] = .end
+                    continue
+                }
+                offsets[topicPartition] = snapshot.nextOffsets[topicPartition.topic].map { KafkaOffset($0) } ?? .beginning
             }
             events.withLock { $0.append(contentsOf: snapshots.map(Event.assigned)) }
             return offsets
