@@ -52,25 +52,47 @@ struct OrchestratorLoop {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 
+    /// The group commit of the last batch, running while the next batch is polled and applied.
+    private struct InFlightCommit {
+        var entries: [(number: Int32, lease: PartitionLease, work: PartitionWork)]
+        var batches: [CommitBatch]
+        var started: ContinuousClock.Instant
+        /// Sagas this batch finished, so out of memory with their last state not yet in the store.
+        var departed: Set<String>
+    }
+
+    private typealias Commits = ThrowingTaskGroup<[CommitResult], any Error>
+
     mutating func run() async throws {
         lastPurge = Self.wallClock()
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let messages: [KafkaConsumerMessage]
-            let polling = ContinuousClock.now
-            do {
-                messages = try await consumer.nextBatch(maxMessages: configuration.maxBatchMessages, timeout: pollWait())
-            } catch {
-                if error.isFatal { throw OrchestratorError.kafka("the consumer failed", cause: error) }
-                logger.warning("poll failed", metadata: ["error": "\(error)"])
-                continue
+        // One commit at a time runs beside the loop: while the store writes batch N, the loop
+        // polls and applies batch N+1 in memory; N+1's commit starts once N's is settled. With a
+        // store across the network (PostgreSQL) the loop no longer waits out each round trip.
+        try await withThrowingTaskGroup(of: [CommitResult].self) { commits in
+            var inFlight: InFlightCommit?
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let messages: [KafkaConsumerMessage]
+                let polling = ContinuousClock.now
+                do throws(KafkaError) {
+                    // With a commit in flight, take only what has already arrived: when nothing
+                    // has, the loop settles that commit at once instead of waiting for input.
+                    let wait = inFlight == nil ? pollWait() : .zero
+                    messages = try await consumer.nextBatch(maxMessages: configuration.maxBatchMessages, timeout: wait)
+                } catch {
+                    if error.isFatal { throw OrchestratorError.kafka("the consumer failed", cause: error) }
+                    logger.warning("poll failed", metadata: ["error": "\(error)"])
+                    continue
+                }
+                let processing = ContinuousClock.now
+                try await applyRebalanceEvents()
+                try await process(messages, commits: &commits, inFlight: &inFlight)
+                stats.record(messages: messages.count, poll: processing - polling, process: ContinuousClock.now - processing, backlog: relay.backlog)
+                if let summary = stats.summaryIfDue() { logger.debug("loop", metadata: summary) }
+                updateIntake()
+                try await purgeIfDue()
             }
-            let processing = ContinuousClock.now
-            try await applyRebalanceEvents()
-            try await process(messages)
-            stats.record(messages: messages.count, poll: processing - polling, process: ContinuousClock.now - processing, backlog: relay.backlog)
-            if let summary = stats.summaryIfDue() { logger.debug("loop", metadata: summary) }
-            updateIntake()
-            try await purgeIfDue()
+            // Finish the batch in flight before letting go.
+            try await settle(&inFlight, commits: &commits)
         }
     }
 
@@ -110,81 +132,112 @@ struct OrchestratorLoop {
 
     // MARK: - Processing
 
-    private mutating func process(_ messages: [KafkaConsumerMessage]) async throws {
+    private mutating func process(_ messages: [KafkaConsumerMessage], commits: inout Commits, inFlight: inout InFlightCommit?) async throws {
         let now = SagaTime(milliseconds: Self.wallClock())
-        var byPartition: [Int32: [KafkaConsumerMessage]] = [:]
+        var byPartition: [Int32: [DecodedInput]] = [:]
         for message in messages {
-            byPartition[message.partition, default: []].append(message)
+            byPartition[message.partition, default: []].append(decoder.decode(message))
+        }
+        // Inputs that need a read of the store (a saga out of memory, a business key) must see the
+        // batch in flight once it names what they read.
+        if let departed = inFlight?.departed, byPartition.values.contains(where: { needsSettledStore($0, departed: departed) }) {
+            try await settle(&inFlight, commits: &commits)
         }
         // Apply every partition's inputs and due timers in memory...
-        var applied: [(number: Int32, partition: OwnedPartition, work: PartitionWork)] = []
+        var entries: [(number: Int32, lease: PartitionLease, work: PartitionWork)] = []
         for number in Array(partitions.keys).sorted() {
             // Taken out while it changes: a copy left in the dictionary would share its sagas'
             // storage, and the first change would copy every active saga of the partition.
             guard var partition = partitions.removeValue(forKey: number) else { continue }
             var work = PartitionWork()
             if let inputs = byPartition.removeValue(forKey: number) {
-                let decoded = inputs.map(decoder.decode)
-                let lookups = try await lookups(for: decoded, in: partition)
-                applier.apply(decoded, to: &partition, lookups: lookups, work: &work, now: now)
+                let lookups = try await lookups(for: inputs, in: partition)
+                applier.apply(inputs, to: &partition, lookups: lookups, work: &work, now: now)
             }
             applier.fireTimers(of: &partition, work: &work, now: now)
-            if work.isEmpty {
-                partitions[number] = partition
-            } else {
-                applied.append((number, partition, work))
-            }
+            if !work.isEmpty { entries.append((number, partition.lease, work)) }
+            partitions[number] = partition
         }
         for (number, skipped) in byPartition {
             logger.debug("skipped messages of a partition not owned", metadata: ["partition": "\(number)", "count": "\(skipped.count)"])
         }
-        guard !applied.isEmpty else { return }
-        // ...then write them all in one transaction (group commit).
-        let batches = applied.map { entry in
+        guard !entries.isEmpty else {
+            try await settle(&inFlight, commits: &commits)
+            return
+        }
+        let batches = entries.map { entry in
             CommitBatch(
-                lease: entry.partition.lease,
+                lease: entry.lease,
                 sagas: entry.work.records(partition: entry.number, now: now.milliseconds, encoder: encoder),
                 nextOffsets: entry.work.nextOffsets,
                 outbox: entry.work.outbox,
                 startKeys: entry.work.startKeys
             )
         }
+        // ...then, once the last batch is written, write them all in one transaction (group commit).
+        try await settle(&inFlight, commits: &commits)
+        // A partition the last commit found fenced is gone: its share of this batch was applied on
+        // top of a batch that was not written, and goes with it.
+        let kept = entries.indices.filter { partitions[entries[$0].number]?.lease == entries[$0].lease }
+        guard !kept.isEmpty else { return }
+        let departed = kept.reduce(into: Set<String>()) { ids, index in
+            for (id, state) in entries[index].work.touched where state.status.isTerminal { ids.insert(id) }
+        }
+        let next = InFlightCommit(entries: kept.map { entries[$0] }, batches: kept.map { batches[$0] }, started: .now, departed: departed)
+        let store = self.store
+        commits.addTask { try await store.commit(all: next.batches) }
+        inFlight = next
+    }
+
+    /// Waits for the commit in flight, then relays what it wrote; when a partition was fenced,
+    /// each partition's batch is committed alone to keep the others.
+    private mutating func settle(_ inFlight: inout InFlightCommit?, commits: inout Commits) async throws {
+        guard let commit = inFlight else { return }
+        inFlight = nil
         do {
-            let committing = ContinuousClock.now
-            let results = try await store.commit(all: batches)
-            stats.record(commit: ContinuousClock.now - committing)
-            for (entry, result) in zip(applied, results) {
-                partitions[entry.number] = entry.partition
+            let results = try await commits.next() ?? []
+            stats.record(commit: ContinuousClock.now - commit.started)
+            for (entry, result) in zip(commit.entries, results) {
                 count(entry.work)
                 await relay.enqueue(result.outbox)
             }
         } catch let error as SagaStoreError where error.code == .fenced {
-            // Some partition moved to another instance: commit one by one to keep the others.
-            for (entry, batch) in zip(applied, batches) {
-                try await commitAlone(entry.number, entry.partition, entry.work, batch)
+            for (entry, batch) in zip(commit.entries, commit.batches) {
+                try await commitAlone(entry.number, entry.lease, entry.work, batch)
             }
         } catch {
             throw OrchestratorError.store("committing a batch failed", cause: error)
         }
     }
 
-    private mutating func commitAlone(_ number: Int32, _ partition: OwnedPartition, _ work: PartitionWork, _ batch: CommitBatch) async throws {
+    private mutating func commitAlone(_ number: Int32, _ lease: PartitionLease, _ work: PartitionWork, _ batch: CommitBatch) async throws {
         do {
             let result = try await store.commit(batch)
-            partitions[number] = partition
             count(work)
             await relay.enqueue(result.outbox)
         } catch let error as SagaStoreError where error.code == .fenced {
             // Another instance took the partition: nothing of this batch was written. Stop
-            // working on it; the consumer group hands it over.
-            partitions[number] = nil
+            // working on it (unless it was taken again since, under a new lease); the consumer
+            // group hands it over.
+            if partitions[number]?.lease == lease { partitions[number] = nil }
             metrics.update { $0.fenced += 1 }
             logger.error("partition fenced: another instance owns it now; the batch was not written", metadata: [
-                "partition": "\(number)", "epoch": "\(partition.lease.epoch)",
+                "partition": "\(number)", "epoch": "\(lease.epoch)",
                 "sagas": "\(batch.sagas.count)", "outbox": "\(batch.outbox.count)",
             ])
         } catch {
             throw OrchestratorError.store("committing a batch of partition \(number) failed", cause: error)
+        }
+    }
+
+    /// Whether a store read for `inputs` (see ``lookups(for:in:)``) could miss what the batch in
+    /// flight writes: an input for a saga that batch finished, or a start with a business key
+    /// (that batch may register the same key).
+    private func needsSettledStore(_ inputs: [DecodedInput], departed: Set<String>) -> Bool {
+        inputs.contains { input in
+            if let id = input.sagaID, departed.contains(id) { return true }
+            if case .start(let start, _, _) = input.kind, start.businessKey != nil { return true }
+            return false
         }
     }
 
