@@ -95,7 +95,13 @@ struct OrchestratorFlowTests {
     func retriesAndTimeouts() async throws {
         try await withHarness { harness in
             let store = try await harness.openStore()
-            let definition = harness.orderDefinition(timeout: .milliseconds(400))
+            // Only ship's verify is left unanswered, so only ship has a short timeout: a loaded
+            // machine (the whole suite on two cores) has been seen to take over 1.2 s to answer a
+            // first command, which turned 400 ms timeouts on every step into a compensation.
+            let definition = harness.orderDefinition(
+                shipTimeout: .milliseconds(1_500),
+                retry: RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(20), multiplier: 2, maxBackoff: .milliseconds(200), jitter: 0.2)
+            )
             let orchestrator = try harness.orchestrator(store, [definition])
             let participants = try harness.participants { command in
                 switch (command.step, command.phase, command.attempt) {

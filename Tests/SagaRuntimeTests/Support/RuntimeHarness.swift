@@ -89,6 +89,7 @@ struct RuntimeHarness {
     func orderDefinition(
         version: Int = 1,
         timeout: SagaDuration = .seconds(5),
+        shipTimeout: SagaDuration? = nil,
         retry: RetryPolicy = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), multiplier: 2, maxBackoff: .milliseconds(200), jitter: 0.2),
         deadline: SagaDuration = .minutes(5)
     ) -> SagaDefinition {
@@ -99,7 +100,7 @@ struct RuntimeHarness {
             steps: [
                 StepDefinition(name: "reserve", topic: participantTopics[0], timeout: timeout, retry: retry, compensationRetry: compensation),
                 StepDefinition(name: "charge", topic: participantTopics[1], dependsOn: ["reserve"], timeout: timeout, retry: retry, compensationRetry: compensation),
-                StepDefinition(name: "ship", topic: participantTopics[2], dependsOn: ["reserve"], timeout: timeout, retry: retry, compensationRetry: compensation),
+                StepDefinition(name: "ship", topic: participantTopics[2], dependsOn: ["reserve"], timeout: shipTimeout ?? timeout, retry: retry, compensationRetry: compensation),
             ],
             deadline: deadline
         )
