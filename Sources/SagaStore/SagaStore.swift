@@ -34,12 +34,14 @@ public protocol SagaStore: Sendable {
     @discardableResult
     func commit(all batches: [CommitBatch]) async throws -> [CommitResult]
 
-    /// Marks outbox rows as published. Unknown or already-sent ids are ignored.
+    /// Marks outbox rows as published: every message of each row. Unknown, repeated or
+    /// already-sent ids are ignored. Mark a row only once all the records that carry its id are
+    /// published (the records of one ``CommitResult`` share an id).
     ///
     /// Not fenced: it only records that a message reached Kafka, which is true whoever says it;
     /// a new owner that loaded a row before it was marked publishes it again (at least once).
     /// - Parameters:
-    ///   - ids: The ids of ``OutboxRecord``s.
+    ///   - ids: The ids of ``OutboxRecord``s (each id once or more).
     ///   - sentAt: When they were published.
     func markSent(_ ids: [Int64], sentAt: Int64) async throws
 

@@ -43,7 +43,9 @@ final class OutboxRelay: Sendable {
     /// Rows committed and not yet acknowledged by Kafka (waiting or being sent).
     var backlog: Int { state.withLock { $0.pending.count + $0.sending } }
 
-    /// Queues rows for publishing, after every row queued before them.
+    /// Queues records for publishing, after every record queued before them. The records that
+    /// share an id (one stored row) must come in one call: the row is marked sent once its last
+    /// record is published.
     func enqueue(_ records: [OutboxRecord]) async {
         guard !records.isEmpty else { return }
         while state.withLock({ $0.pending.count }) > maxPending && !Task.isCancelled {
@@ -123,24 +125,20 @@ final class OutboxRelay: Sendable {
                 )
             }
             let results = await producer.send(messages)
-            var sent: [Int64] = []
+            var sent = 0
             var failed: [OutboxRecord] = []
             var firstError: KafkaError?
             for (record, result) in zip(remaining, results) {
                 switch result {
                 case .success:
-                    sent.append(record.id)
+                    sent += 1
                 case .failure(let error):
                     if error.isFatal { throw OrchestratorError.kafka("the producer failed", cause: error) }
                     firstError = firstError ?? error
                     failed.append(record)
                 }
             }
-            if !sent.isEmpty {
-                state.withLock { $0.toMark.append(contentsOf: sent) }
-                markRing.yield()
-                metrics.update { $0.published += sent.count }
-            }
+            if sent > 0 { metrics.update { $0.published += sent } }
             remaining = failed
             if let firstError {
                 attempt += 1
@@ -150,5 +148,11 @@ final class OutboxRelay: Sendable {
                 try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
             }
         }
+        // Every record is published now. The records of one stored row (one commit's messages of
+        // a partition) are always queued together, so all of a row's records were in this batch.
+        var ids: [Int64] = []
+        for record in batch where ids.last != record.id { ids.append(record.id) }
+        state.withLock { $0.toMark.append(contentsOf: ids) }
+        markRing.yield()
     }
 }

@@ -45,10 +45,14 @@ public struct OutboxHeader: Sendable, Hashable {
     }
 }
 
-/// An outbox message as stored: with its id (increasing in write order, never reused) and the
-/// saga partition that wrote it.
+/// An outbox message as stored: with the id of the row that holds it and the saga partition that
+/// wrote it.
+///
+/// A store keeps the messages one commit writes for one partition in one row, so the records of
+/// a ``CommitResult`` share an id. Ids increase in write order and are never reused.
 public struct OutboxRecord: Sendable, Hashable {
-    /// The row id; pass it to ``SagaStore/markSent(_:sentAt:)`` once published.
+    /// The id of the row holding the message; pass it to ``SagaStore/markSent(_:sentAt:)`` once
+    /// every record that carries it is published.
     public var id: Int64
     /// The saga partition number that wrote the row (not the target partition).
     public var sagaPartition: Int32

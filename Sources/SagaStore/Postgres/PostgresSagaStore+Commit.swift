@@ -30,15 +30,13 @@ extension PostgresSagaStore {
         guard ids.count == rows.outboxCount else {
             throw SagaStoreError(.database, "the outbox insert returned \(ids.count) ids for \(rows.outboxCount) rows")
         }
-        // Identities are drawn in insertion order, which is the arrays' order; `ids` is sorted.
+        // One row per batch with messages. Identities are drawn in insertion order, which is the
+        // arrays' order; `ids` is sorted.
         var remaining = ids[...]
         return batches.map { batch in
-            let batchIDs = remaining.prefix(batch.outbox.count)
-            remaining = remaining.dropFirst(batch.outbox.count)
+            guard !batch.outbox.isEmpty, let id = remaining.popFirst() else { return CommitResult(outbox: []) }
             return CommitResult(
-                outbox: zip(batchIDs, batch.outbox).map { id, message in
-                    OutboxRecord(id: id, sagaPartition: batch.lease.partition, message: message)
-                }
+                outbox: batch.outbox.map { OutboxRecord(id: id, sagaPartition: batch.lease.partition, message: $0) }
             )
         }
     }
@@ -65,10 +63,9 @@ extension PostgresSagaStore {
                 SELECT * FROM unnest(\(rows.offsetPartitions)::int4[], \(rows.offsetTopics)::text[], \(rows.offsets)::int8[])
                 ON CONFLICT (partition, topic) DO UPDATE SET next_offset = excluded.next_offset
             ), outbox_rows AS (
-                INSERT INTO outbox (partition, topic, target_partition, key, value, headers, created_at)
+                INSERT INTO outbox_batches (partition, message_count, messages, created_at)
                 SELECT * FROM unnest(
-                    \(rows.outboxPartitions)::int4[], \(rows.outboxTopics)::text[], \(rows.outboxTargetPartitions)::int4[],
-                    \(rows.outboxKeys)::bytea[], \(rows.outboxValues)::bytea[], \(rows.outboxHeaders)::bytea[],
+                    \(rows.outboxPartitions)::int4[], \(rows.outboxMessageCounts)::int4[], \(rows.outboxMessages)::bytea[],
                     \(rows.outboxCreatedAt)::int8[])
                 RETURNING id
             )
@@ -160,15 +157,13 @@ struct CommitRows: Sendable {
     var offsetTopics = PostgresArray(.text)
     var offsets = PostgresArray(.int8)
 
+    /// One outbox row per batch with messages (``OutboxBatchCodec``).
     var outboxPartitions = PostgresArray(.int4)
-    var outboxTopics = PostgresArray(.text)
-    var outboxTargetPartitions = PostgresArray(.int4)
-    var outboxKeys = PostgresArray(.bytea)
-    var outboxValues = PostgresArray(.bytea)
-    var outboxHeaders = PostgresArray(.bytea)
+    var outboxMessageCounts = PostgresArray(.int4)
+    var outboxMessages = PostgresArray(.bytea)
     var outboxCreatedAt = PostgresArray(.int8)
 
-    var outboxCount: Int { outboxTopics.count }
+    var outboxCount: Int { outboxPartitions.count }
 
     init(_ batches: [CommitBatch]) {
         for saga in Self.mergedSagas(batches) {
@@ -190,14 +185,11 @@ struct CommitRows: Sendable {
                 offsetTopics.append(topic)
                 offsets.append(offset)
             }
-            for message in batch.outbox {
+            if !batch.outbox.isEmpty {
                 outboxPartitions.append(batch.lease.partition)
-                outboxTopics.append(message.topic)
-                outboxTargetPartitions.append(message.partition)
-                outboxKeys.append(message.key)
-                outboxValues.append(message.value)
-                outboxHeaders.append(OutboxHeaderCodec.encode(message.headers))
-                outboxCreatedAt.append(message.createdAt)
+                outboxMessageCounts.append(Int32(batch.outbox.count))
+                outboxMessages.append(OutboxBatchCodec.encode(batch.outbox))
+                outboxCreatedAt.append(batch.outbox.map(\.createdAt).max() ?? 0)
             }
         }
     }

@@ -3,11 +3,24 @@ import PostgresNIO
 extension PostgresSagaStore {
     public func markSent(_ ids: [Int64], sentAt: Int64) async throws {
         guard !ids.isEmpty else { return }
-        try await pool.withConnection(doing: "marking \(ids.count) outbox rows sent") { connection in
-            try await connection.query(
-                "UPDATE outbox SET sent_at = \(sentAt) WHERE id = ANY(\(PostgresArray(ids))::int8[]) AND sent_at IS NULL",
-                logger: logger
-            )
+        // Each id once (the records of one batch all carry it); a negative id is a row of the
+        // per-message outbox of schema version 1.
+        let unique = Set(ids)
+        let batchIDs = unique.filter { $0 > 0 }.sorted()
+        let legacyIDs = unique.filter { $0 < 0 }.map { -$0 }.sorted()
+        try await pool.withConnection(doing: "marking \(unique.count) outbox rows sent") { connection in
+            if !batchIDs.isEmpty {
+                try await connection.query(
+                    "UPDATE outbox_batches SET sent_at = \(sentAt) WHERE id = ANY(\(PostgresArray(batchIDs))::int8[]) AND sent_at IS NULL",
+                    logger: logger
+                )
+            }
+            if !legacyIDs.isEmpty {
+                try await connection.query(
+                    "UPDATE outbox SET sent_at = \(sentAt) WHERE id = ANY(\(PostgresArray(legacyIDs))::int8[]) AND sent_at IS NULL",
+                    logger: logger
+                )
+            }
         }
     }
 
@@ -25,9 +38,11 @@ extension PostgresSagaStore {
                     RETURNING 1
                 ), deleted_rows AS (
                     DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < \(sentOutboxBefore) RETURNING 1
+                ), deleted_batches AS (
+                    DELETE FROM outbox_batches WHERE sent_at IS NOT NULL AND sent_at < \(sentOutboxBefore) RETURNING 1
                 )
                 SELECT (SELECT count(*) FROM deleted_sagas), (SELECT count(*) FROM deleted_keys),
-                    (SELECT count(*) FROM deleted_rows)
+                    (SELECT count(*) FROM deleted_rows) + (SELECT count(*) FROM deleted_batches)
                 """,
                 logger: logger
             )

@@ -41,10 +41,20 @@ extension PostgresSagaStore {
                     logger: logger
                 )
             )
-            let outbox = try await Self.outbox(
+            // Rows of the per-message outbox (schema version 1) are older than any batch row.
+            var outbox = try await Self.outbox(
                 from: try await connection.query(
                     """
                     SELECT \(unescaped: Self.outboxColumns) FROM outbox
+                    WHERE partition = \(lease.partition) AND sent_at IS NULL ORDER BY id
+                    """,
+                    logger: logger
+                )
+            )
+            outbox += try await Self.outboxBatches(
+                from: try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.outboxBatchColumns) FROM outbox_batches
                     WHERE partition = \(lease.partition) AND sent_at IS NULL ORDER BY id
                     """,
                     logger: logger

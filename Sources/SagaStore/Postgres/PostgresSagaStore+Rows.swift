@@ -22,13 +22,15 @@ extension PostgresSagaStore {
 
     static let outboxColumns = "id, partition, topic, target_partition, key, value, headers, created_at"
 
+    /// Rows of the per-message outbox of schema version 1; a record's id is the row id negated,
+    /// which tells ``markSent(_:sentAt:)`` the table.
     static func outbox(from rows: PostgresRowSequence) async throws -> [OutboxRecord] {
         var records: [OutboxRecord] = []
         let columns = (Int64, Int32, String, Int32?, ByteBuffer?, ByteBuffer?, ByteBuffer, Int64).self
         for try await row in rows.decode(columns) {
             records.append(
                 OutboxRecord(
-                    id: row.0,
+                    id: -row.0,
                     sagaPartition: row.1,
                     message: OutboxMessage(
                         topic: row.2, partition: row.3, key: row.4?.bytes, value: row.5?.bytes,
@@ -36,6 +38,18 @@ extension PostgresSagaStore {
                     )
                 )
             )
+        }
+        return records
+    }
+
+    static let outboxBatchColumns = "id, partition, message_count, messages"
+
+    static func outboxBatches(from rows: PostgresRowSequence) async throws -> [OutboxRecord] {
+        var records: [OutboxRecord] = []
+        for try await (id, partition, count, messages) in rows.decode((Int64, Int32, Int32, ByteBuffer).self) {
+            records += try OutboxBatchCodec.decode(messages.bytes, expectedCount: Int(count)).map {
+                OutboxRecord(id: id, sagaPartition: partition, message: $0)
+            }
         }
         return records
     }

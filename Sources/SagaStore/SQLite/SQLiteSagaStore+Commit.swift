@@ -117,31 +117,21 @@ extension SQLiteSagaStore {
         }
     }
 
+    /// Writes a batch's outbox messages as one row; every record returned carries its id.
     private static func append(
         _ messages: [OutboxMessage], partition: Int32, on connection: SQLiteConnection
     ) throws -> [OutboxRecord] {
         guard !messages.isEmpty else { return [] }
-        var records: [OutboxRecord] = []
-        records.reserveCapacity(messages.count)
-        try connection.withStatement(
-            """
-            INSERT INTO outbox (partition, topic, target_partition, key, value, headers, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """
+        let id = try connection.withStatement(
+            "INSERT INTO outbox_batches (partition, message_count, messages, created_at) VALUES (?, ?, ?, ?)"
         ) { insert in
-            for message in messages {
-                insert.reset()
-                try insert.bind(partition, at: 1)
-                try insert.bind(message.topic, at: 2)
-                try insert.bind(message.partition, at: 3)
-                try insert.bind(message.key, at: 4)
-                try insert.bind(message.value, at: 5)
-                try insert.bind(OutboxHeaderCodec.encode(message.headers), at: 6)
-                try insert.bind(message.createdAt, at: 7)
-                try insert.run()
-                records.append(OutboxRecord(id: connection.lastInsertRowID, sagaPartition: partition, message: message))
-            }
+            try insert.bind(partition, at: 1)
+            try insert.bind(Int64(messages.count), at: 2)
+            try insert.bind(OutboxBatchCodec.encode(messages), at: 3)
+            try insert.bind(messages.map(\.createdAt).max() ?? 0, at: 4)
+            try insert.run()
+            return connection.lastInsertRowID
         }
-        return records
+        return messages.map { OutboxRecord(id: id, sagaPartition: partition, message: $0) }
     }
 }

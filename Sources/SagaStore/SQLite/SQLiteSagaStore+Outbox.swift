@@ -3,11 +3,12 @@ extension SQLiteSagaStore {
         guard !ids.isEmpty else { return }
         try await worker.run { connection in
             try connection.transaction(immediate: true) {
-                try connection.withStatement("UPDATE outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL") { update in
-                    for id in ids {
-                        update.reset()
+                // Each id once: the records of one batch all carry it.
+                for id in Set(ids) {
+                    let (table, rowID) = id < 0 ? ("outbox", -id) : ("outbox_batches", id)
+                    try connection.withStatement("UPDATE \(table) SET sent_at = ? WHERE id = ? AND sent_at IS NULL") { update in
                         try update.bind(sentAt, at: 1)
-                        try update.bind(id, at: 2)
+                        try update.bind(rowID, at: 2)
                         try update.run()
                     }
                 }
@@ -38,11 +39,15 @@ extension SQLiteSagaStore {
                     "DELETE FROM start_keys WHERE NOT EXISTS (SELECT 1 FROM sagas WHERE sagas.id = start_keys.saga_id)"
                 ) { try $0.run() }
                 startKeys += connection.changes
-                try connection.withStatement("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?") {
-                    try $0.bind(sentOutboxBefore, at: 1)
-                    try $0.run()
+                var outboxRows = 0
+                for table in ["outbox", "outbox_batches"] {
+                    try connection.withStatement("DELETE FROM \(table) WHERE sent_at IS NOT NULL AND sent_at < ?") {
+                        try $0.bind(sentOutboxBefore, at: 1)
+                        try $0.run()
+                    }
+                    outboxRows += connection.changes
                 }
-                return PurgeResult(sagas: sagas, startKeys: startKeys, outboxRows: connection.changes)
+                return PurgeResult(sagas: sagas, startKeys: startKeys, outboxRows: outboxRows)
             }
         }
     }

@@ -36,12 +36,19 @@ extension SQLiteSagaStore {
                     try $0.bind(lease.partition, at: 1)
                     while try $0.step() { sagas.append(Self.saga(from: $0)) }
                 }
+                // Rows of the per-message table (schema version 1) are older than any batch row.
                 var outbox: [OutboxRecord] = []
                 try connection.withStatement(
                     "SELECT \(Self.outboxColumns) FROM outbox WHERE partition = ? AND sent_at IS NULL ORDER BY id"
                 ) {
                     try $0.bind(lease.partition, at: 1)
                     while try $0.step() { outbox.append(try Self.outbox(from: $0)) }
+                }
+                try connection.withStatement(
+                    "SELECT \(Self.outboxBatchColumns) FROM outbox_batches WHERE partition = ? AND sent_at IS NULL ORDER BY id"
+                ) {
+                    try $0.bind(lease.partition, at: 1)
+                    while try $0.step() { outbox += try Self.outboxBatch(from: $0) }
                 }
                 return PartitionSnapshot(lease: lease, nextOffsets: offsets, activeSagas: sagas, unsentOutbox: outbox)
             }

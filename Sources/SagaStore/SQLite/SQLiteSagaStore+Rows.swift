@@ -21,9 +21,11 @@ extension SQLiteSagaStore {
 
     static let outboxColumns = "id, partition, topic, target_partition, key, value, headers, created_at"
 
+    /// A row of the per-message outbox of schema version 1; its record's id is the row id negated,
+    /// which tells ``markSent(_:sentAt:)`` the table.
     static func outbox(from row: SQLiteStatement) throws -> OutboxRecord {
         OutboxRecord(
-            id: row.int64(0),
+            id: -row.int64(0),
             sagaPartition: Int32(truncatingIfNeeded: row.int64(1)),
             message: OutboxMessage(
                 topic: row.string(2),
@@ -34,6 +36,16 @@ extension SQLiteSagaStore {
                 createdAt: row.int64(7)
             )
         )
+    }
+
+    static let outboxBatchColumns = "id, partition, message_count, messages"
+
+    static func outboxBatch(from row: SQLiteStatement) throws -> [OutboxRecord] {
+        let id = row.int64(0)
+        let partition = Int32(truncatingIfNeeded: row.int64(1))
+        return try OutboxBatchCodec.decode(row.bytes(3), expectedCount: Int(row.int64(2))).map {
+            OutboxRecord(id: id, sagaPartition: partition, message: $0)
+        }
     }
 
     /// The partition's current epoch, or `nil` if it was never taken.

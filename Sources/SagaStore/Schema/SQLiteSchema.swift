@@ -57,7 +57,26 @@ public enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 CREATE INDEX start_keys_saga ON start_keys (saga_id);
                 """
-        )
+        ),
+        SchemaMigration(
+            version: 2,
+            name: "outbox rows per commit and partition",
+            sql: """
+                -- One row per commit and partition, its messages packed in one blob: a commit of
+                -- thousands of messages inserts a handful of rows, and marking them sent updates
+                -- as few. Rows of version 1's outbox still unsent are loaded and marked as before.
+                CREATE TABLE outbox_batches (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    partition INTEGER NOT NULL,
+                    message_count INTEGER NOT NULL,
+                    messages BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    sent_at INTEGER
+                );
+                CREATE INDEX outbox_batches_unsent ON outbox_batches (partition, id) WHERE sent_at IS NULL;
+                CREATE INDEX outbox_batches_sent ON outbox_batches (sent_at) WHERE sent_at IS NOT NULL;
+                """
+        ),
     ]
 
     /// The participant dedupe store's migrations.

@@ -9,7 +9,7 @@ extension SagaStoreContract {
                 let oldKey = StartKey(sagaType: "order", businessKey: "old")
                 let recentKey = StartKey(sagaType: "order", businessKey: "recent")
                 let activeKey = StartKey(sagaType: "order", businessKey: "active")
-                let written = try await store.commit(
+                var written = try await store.commit(
                     CommitBatch(
                         lease: lease,
                         sagas: [
@@ -17,7 +17,7 @@ extension SagaStoreContract {
                             Fixture.saga("recent", status: "compensated", isTerminal: true, updatedAt: 5_000),
                             Fixture.saga("active", status: "running", updatedAt: 100),
                         ],
-                        outbox: [Fixture.message("old-sent"), Fixture.message("recent-sent"), Fixture.message("unsent")],
+                        outbox: [Fixture.message("old-sent")],
                         startKeys: [
                             StartKeyRegistration(key: oldKey, sagaID: "old"),
                             StartKeyRegistration(key: recentKey, sagaID: "recent"),
@@ -25,6 +25,8 @@ extension SagaStoreContract {
                         ]
                     )
                 ).outbox
+                written += try await store.commit(CommitBatch(lease: lease, outbox: [Fixture.message("recent-sent")])).outbox
+                written += try await store.commit(CommitBatch(lease: lease, outbox: [Fixture.message("unsent")])).outbox
                 try await store.markSent([written[0].id], sentAt: 100)
                 try await store.markSent([written[1].id], sentAt: 5_000)
 

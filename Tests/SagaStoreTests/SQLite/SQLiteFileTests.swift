@@ -72,6 +72,35 @@ struct SQLiteFileTests {
         }
     }
 
+    @Test func unsentRowsOfTheVersionOneOutboxAreLoadedFirstAndMarkedSent() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("store.sqlite")
+            // What a version-1 store left unsent when it was upgraded: rows of the per-message table.
+            try await SQLiteSagaStore(path: path, logger: Fixture.logger().0).close()
+            try RawSQLite(path: path).execute(
+                """
+                INSERT INTO outbox (partition, topic, target_partition, key, value, headers, created_at, sent_at) VALUES
+                    (0, 'participant.payments', NULL, X'6B', X'6F6C64', X'', 1, NULL),
+                    (0, 'participant.payments', 2, NULL, X'73656E74', X'', 2, 5),
+                    (1, 'participant.payments', NULL, NULL, X'6F74686572', X'', 3, NULL);
+                """
+            )
+            let store = try await SQLiteSagaStore(path: path, logger: Fixture.logger().0)
+            let lease = try await store.takePartition(0)
+            let new = try await store.commit(CommitBatch(lease: lease, outbox: [Fixture.message("new")])).outbox
+            let unsent = try await store.loadPartition(lease).unsentOutbox
+            #expect(unsent.map(\.message.value) == [Array("old".utf8), Array("new".utf8)])
+            #expect(unsent[0].message.key == Array("k".utf8) && unsent[0].message.topic == "participant.payments")
+            #expect(unsent[0].id != new[0].id)
+            try await store.markSent([unsent[0].id], sentAt: 10)
+            #expect(try await store.loadPartition(lease).unsentOutbox == new)
+            try await store.markSent(new.map(\.id), sentAt: 11)
+            #expect(try await store.loadPartition(lease).unsentOutbox.isEmpty)
+            #expect(try await store.purge(finishedBefore: 0, sentOutboxBefore: 100).outboxRows == 3)
+            try await store.close()
+        }
+    }
+
     @Test func aDatabaseFromANewerVersionIsRefused() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("store.sqlite")
