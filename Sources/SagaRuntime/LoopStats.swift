@@ -8,12 +8,15 @@ struct LoopStats {
     private var poll: Duration = .zero
     private var process: Duration = .zero
     private var commit: Duration = .zero
+    private var maxCommit: Duration = .zero
+    private var maxProcess: Duration = .zero
     private var backlog = 0
     private var since = ContinuousClock.now
 
     /// Adds the time a store commit took (part of the processing time).
     mutating func record(commit: Duration) {
         self.commit += commit
+        maxCommit = max(maxCommit, commit)
     }
 
     mutating func record(messages: Int, poll: Duration, process: Duration, backlog: Int) {
@@ -21,6 +24,7 @@ struct LoopStats {
         self.messages += messages
         self.poll += poll
         self.process += process
+        maxProcess = max(maxProcess, process)
         self.backlog = max(self.backlog, backlog)
     }
 
@@ -30,7 +34,7 @@ struct LoopStats {
         func ms(_ d: Duration) -> String { "\(d.wholeMillisecondsValue)" }
         let summary: Logger.Metadata = [
             "iterations": "\(iterations)", "messages": "\(messages)",
-            "pollMs": "\(ms(poll))", "processMs": "\(ms(process))", "commitMs": "\(ms(commit))", "maxRelayBacklog": "\(backlog)",
+            "pollMs": "\(ms(poll))", "processMs": "\(ms(process))", "commitMs": "\(ms(commit))", "maxCommitMs": "\(ms(maxCommit))", "maxProcessMs": "\(ms(maxProcess))", "maxRelayBacklog": "\(backlog)",
         ]
         self = LoopStats()
         return summary

@@ -52,7 +52,10 @@ final class SQLiteConnection {
             // A 64 MiB page cache keeps the hot rows of active sagas and the outbox in memory.
             try connection.execute("PRAGMA cache_size = -65536")
             // Checkpoint every ~40 MiB of WAL instead of every 4 MiB: hot pages (active sagas,
-            // the outbox tail) are copied to the database file ten times less often.
+            // the outbox tail) are copied to the database file ten times less often. With a
+            // background checkpointer (``SQLiteCheckpointer``) most of that WAL is already copied
+            // and synced, so this checkpoint, in the commit, is short; it is what lets the WAL
+            // start over (a checkpoint running beside the writer never quite catches up).
             try connection.execute("PRAGMA wal_autocheckpoint = 10000")
         } catch let error as SagaStoreError where error.databaseResultCode.map({ $0 & 0xFF }) == SQLITE_NOTADB {
             throw SagaStoreError(

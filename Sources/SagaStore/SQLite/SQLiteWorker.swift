@@ -26,6 +26,8 @@ final class SQLiteWorker: Sendable {
     private let wakeup = DispatchSemaphore(value: 0)
     /// The thread's name, for errors.
     private let name: String
+    /// Checkpoints the WAL off this thread, when the configuration asks for it.
+    private let checkpointer = Mutex<SQLiteCheckpointer?>(nil)
 
     private init(name: String) {
         self.name = name
@@ -68,11 +70,20 @@ final class SQLiteWorker: Sendable {
                 continuation.resume()
             }
         }
+        stopCheckpointer()
     }
 
     /// Like ``stop()`` without waiting, for `deinit`.
     func stopWithoutWaiting() {
         _ = submit(.stop({}), stopping: true)
+        stopCheckpointer()
+    }
+
+    private func stopCheckpointer() {
+        checkpointer.withLock { checkpointer in
+            defer { checkpointer = nil }
+            return checkpointer
+        }?.stop()
     }
 
     private func submit(_ item: Item, stopping: Bool = false) -> Bool {
@@ -117,10 +128,16 @@ extension SQLiteWorker {
     static func open(
         path: String, configuration: SQLiteConfiguration, schema: SchemaComponent, name: String, logger: Logger
     ) async throws -> SQLiteWorker {
-        try await start(name: name) {
+        let worker = try await start(name: name) {
             let connection = try SQLiteConnection.open(path: path, configuration: configuration, logger: logger)
             try connection.migrate(schema, now: currentMilliseconds(), logger: logger)
             return connection
         }
+        if let interval = configuration.checkpointInterval, path != ":memory:", !path.isEmpty {
+            worker.checkpointer.withLock {
+                $0 = SQLiteCheckpointer(path: path, interval: interval, busyTimeout: configuration.busyTimeout, logger: logger)
+            }
+        }
+        return worker
     }
 }

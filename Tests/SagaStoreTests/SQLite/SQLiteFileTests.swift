@@ -101,6 +101,40 @@ struct SQLiteFileTests {
         }
     }
 
+    @Test(arguments: [true, false])
+    func theWALIsCheckpointedInTheBackgroundUnlessTurnedOff(background: Bool) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("store.sqlite")
+            let configuration = SQLiteConfiguration(checkpointInterval: background ? .milliseconds(50) : nil)
+            let store = try await SQLiteSagaStore(path: path, configuration: configuration, logger: Fixture.logger().0)
+            let lease = try await store.takePartition(0)
+            func fileSize() throws -> Int {
+                try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+            }
+            let before = try fileSize()
+            // About 2 MiB: far below the commit's own checkpoint threshold (about 40 MiB), so
+            // only a background checkpoint copies it into the database file.
+            let state = [UInt8](repeating: 7, count: 2_000)
+            for round in 0..<10 {
+                try await store.commit(CommitBatch(
+                    lease: lease, sagas: (0..<100).map { Fixture.saga("s\(round)-\($0)", state: state) }
+                ))
+            }
+            if background {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while try fileSize() < before + 2_000_000 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(try fileSize() >= before + 2_000_000)
+            } else {
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try fileSize() == before)
+            }
+            #expect(try await store.saga(id: "s9-99")?.state == state)
+            try await store.close()
+        }
+    }
+
     @Test func aDatabaseFromANewerVersionIsRefused() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("store.sqlite")
