@@ -82,8 +82,14 @@ public final class ScriptedParticipants: Sendable {
             if batch.isEmpty { continue }
             let replies = batch.compactMap(answer)
             if !replies.isEmpty {
-                for case .failure(let error) in await producer.send(replies) {
-                    logger.warning("a reply was not delivered", metadata: ["error": "\(error)"])
+                // Polls again while the replies are on their way: a participant that waited for
+                // each batch's acknowledgements would add a broker round trip to every hop.
+                let delivery = await producer.enqueue(replies)
+                let logger = self.logger
+                Task {
+                    for case .failure(let error) in await delivery.reports() {
+                        logger.warning("a reply was not delivered", metadata: ["error": "\(error)"])
+                    }
                 }
             }
         }

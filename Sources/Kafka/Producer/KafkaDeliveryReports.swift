@@ -30,3 +30,18 @@ public struct KafkaDeliveryReports: RandomAccessCollection, Sendable {
         return nil
     }
 }
+
+/// A batch handed to librdkafka by ``KafkaProducer/enqueue(_:)`` whose outcomes are still coming.
+public struct KafkaPendingDelivery: Sendable {
+    let batch: DeliveryBatch
+    let messages: [KafkaProducerMessage]
+
+    /// The number of messages in the batch.
+    public var count: Int { messages.count }
+
+    /// Waits until every message has an outcome and returns them, in the batch's order.
+    public func reports() async -> KafkaDeliveryReports {
+        await batch.waitForAll()
+        return KafkaDeliveryReports(batch: batch, messages: messages)
+    }
+}

@@ -74,14 +74,22 @@ public final class KafkaProducer: Sendable {
     /// - Parameter messages: the messages.
     /// - Returns: one result per message, in the same order.
     public func send(_ messages: [KafkaProducerMessage]) async -> KafkaDeliveryReports {
+        await enqueue(messages).reports()
+    }
+
+    /// Hands a batch to librdkafka and returns at once, before any outcome: the messages are
+    /// queued after those of every earlier call that returned, so a caller can keep several
+    /// batches in flight and still have them produced in call order.
+    /// - Parameter messages: the messages.
+    /// - Returns: the batch in flight; ``KafkaPendingDelivery/reports()`` waits for its outcomes.
+    public func enqueue(_ messages: [KafkaProducerMessage]) async -> KafkaPendingDelivery {
         await warmUp(topicsOf: messages)
         let batch = DeliveryBatch(count: messages.count)
         let accepted = thread.submit { [self] in
             enqueue(messages, into: batch)
         }
         if !accepted { batch.failAll(from: 0, with: .shutDown("the producer is shut down")) }
-        await batch.waitForAll()
-        return KafkaDeliveryReports(batch: batch, messages: messages)
+        return KafkaPendingDelivery(batch: batch, messages: messages)
     }
 
     /// Waits until every queued message has an outcome, or `timeout` passes.

@@ -12,7 +12,9 @@ import Synchronization
 final class OutboxRelay: Sendable {
     private struct State {
         var pending: [OutboxRecord] = []
+        /// Records handed to the producer and not yet acknowledged.
         var sending = 0
+        var batchesInFlight = 0
         var finished = false
         /// Published rows not yet marked sent in the store.
         var toMark: [Int64] = []
@@ -58,15 +60,34 @@ final class OutboxRelay: Sendable {
     /// Publishes until ``finish()`` was called and everything queued is published.
     /// - Throws: ``OrchestratorError`` when the producer fails for good or the store cannot mark rows.
     func run() async throws {
-        // Marking rows sent is a store write: it runs beside publishing, so the next batch goes
-        // out while the last one is being marked.
+        // Three steps, each beside the others: handing batches to the producer, waiting for
+        // their acknowledgements (in order), and marking rows sent in the store. A batch is
+        // handed over while the ones before it are still on their way, so the relay does not
+        // wait out a broker round trip between batches.
+        let (acknowledgements, acknowledge) = AsyncStream.makeStream(of: InFlight.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.markSentRows() }
-            try await publishRows()
-            markRing.finish()
-            try await group.waitForAll()
+            group.addTask {
+                defer { self.markRing.finish() }
+                try await self.confirm(acknowledgements)
+            }
+            group.addTask {
+                defer { acknowledge.finish() }
+                try await self.publishRows(to: acknowledge)
+            }
+            // The first failure ends the others (leaving the group cancels them).
+            for try await _ in group {}
         }
     }
+
+    /// A batch handed to the producer, waiting for its acknowledgements.
+    private struct InFlight: Sendable {
+        var records: [OutboxRecord]
+        var delivery: KafkaPendingDelivery
+    }
+
+    /// At most this many batches are handed over and not yet acknowledged.
+    private static let maxBatchesInFlight = 16
 
     private func markSentRows() async throws {
         for await _ in markBell {
@@ -85,21 +106,80 @@ final class OutboxRelay: Sendable {
         }
     }
 
-    private func publishRows() async throws {
+    private func publishRows(to acknowledge: AsyncStream<InFlight>.Continuation) async throws {
         for await _ in doorbell {
             while true {
+                while state.withLock({ $0.batchesInFlight }) >= Self.maxBatchesInFlight && !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(1))
+                }
                 let batch = state.withLock { state -> [OutboxRecord] in
                     let batch = state.pending
                     state.pending.removeAll(keepingCapacity: true)
-                    state.sending = batch.count
+                    state.sending += batch.count
+                    if !batch.isEmpty { state.batchesInFlight += 1 }
                     return batch
                 }
                 if batch.isEmpty { break }
-                try await publish(batch)
-                state.withLock { $0.sending = 0 }
+                let delivery = await producer.enqueue(batch.map(Self.message))
+                acknowledge.yield(InFlight(records: batch, delivery: delivery))
             }
             if state.withLock({ $0.finished && $0.pending.isEmpty }) { return }
         }
+    }
+
+    /// Waits for each batch's acknowledgements in the order they were handed over; sends what
+    /// failed again until it is published, then has the batch's rows marked sent.
+    private func confirm(_ acknowledgements: AsyncStream<InFlight>) async throws {
+        for await inFlight in acknowledgements {
+            var remaining = inFlight.records
+            var results = await inFlight.delivery.reports()
+            var attempt = 0
+            while true {
+                var sent = 0
+                var failed: [OutboxRecord] = []
+                var firstError: KafkaError?
+                for (record, result) in zip(remaining, results) {
+                    switch result {
+                    case .success:
+                        sent += 1
+                    case .failure(let error):
+                        if error.isFatal { throw OrchestratorError.kafka("the producer failed", cause: error) }
+                        firstError = firstError ?? error
+                        failed.append(record)
+                    }
+                }
+                if sent > 0 { metrics.update { $0.published += sent } }
+                guard let firstError else { break }
+                attempt += 1
+                logger.warning("outbox messages not published; retrying", metadata: [
+                    "failed": "\(failed.count)", "attempt": "\(attempt)", "error": "\(firstError)",
+                ])
+                try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
+                remaining = failed
+                results = await producer.send(remaining.map(Self.message))
+            }
+            // Every record of the batch is published. The records of one stored row (one
+            // commit's messages of a partition) are always queued together, so all of a row's
+            // records were in this batch.
+            var ids: [Int64] = []
+            for record in inFlight.records where ids.last != record.id { ids.append(record.id) }
+            state.withLock {
+                $0.toMark.append(contentsOf: ids)
+                $0.sending -= inFlight.records.count
+                $0.batchesInFlight -= 1
+            }
+            markRing.yield()
+        }
+    }
+
+    private static func message(_ record: OutboxRecord) -> KafkaProducerMessage {
+        KafkaProducerMessage(
+            topic: record.message.topic,
+            partition: record.message.partition,
+            key: record.message.key,
+            value: record.message.value,
+            headers: record.message.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+        )
     }
 
     /// Lets ``run()`` return once everything queued is published.
@@ -107,52 +187,5 @@ final class OutboxRelay: Sendable {
         state.withLock { $0.finished = true }
         ring.yield()
         ring.finish()
-    }
-
-    // MARK: - Private
-
-    private func publish(_ batch: [OutboxRecord]) async throws {
-        var remaining = batch
-        var attempt = 0
-        while !remaining.isEmpty {
-            let messages = remaining.map { record in
-                KafkaProducerMessage(
-                    topic: record.message.topic,
-                    partition: record.message.partition,
-                    key: record.message.key,
-                    value: record.message.value,
-                    headers: record.message.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
-                )
-            }
-            let results = await producer.send(messages)
-            var sent = 0
-            var failed: [OutboxRecord] = []
-            var firstError: KafkaError?
-            for (record, result) in zip(remaining, results) {
-                switch result {
-                case .success:
-                    sent += 1
-                case .failure(let error):
-                    if error.isFatal { throw OrchestratorError.kafka("the producer failed", cause: error) }
-                    firstError = firstError ?? error
-                    failed.append(record)
-                }
-            }
-            if sent > 0 { metrics.update { $0.published += sent } }
-            remaining = failed
-            if let firstError {
-                attempt += 1
-                logger.warning("outbox messages not published; retrying", metadata: [
-                    "failed": "\(failed.count)", "attempt": "\(attempt)", "error": "\(firstError)",
-                ])
-                try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
-            }
-        }
-        // Every record is published now. The records of one stored row (one commit's messages of
-        // a partition) are always queued together, so all of a row's records were in this batch.
-        var ids: [Int64] = []
-        for record in batch where ids.last != record.id { ids.append(record.id) }
-        state.withLock { $0.toMark.append(contentsOf: ids) }
-        markRing.yield()
     }
 }
