@@ -1,6 +1,7 @@
 import Logging
 import InMemoryLogging
 import SagaStore
+import Testing
 
 /// Small builders for test data.
 enum Fixture {
@@ -39,5 +40,22 @@ enum Fixture {
     static func logger() -> (Logger, InMemoryLogHandler) {
         let handler = InMemoryLogHandler()
         return (Logger(label: "test", factory: { _ in handler }), handler)
+    }
+
+    /// Checks what a store does with rows a version-1 store left unsent in its per-message
+    /// outbox: on partition 0, an unsent "old" (key "k"), a sent one; on partition 1, an unsent
+    /// one. They are loaded before newer rows, marked sent by their own ids, and purged.
+    static func expectVersionOneOutboxRowsRelayed(by store: any SagaStore) async throws {
+        let lease = try await store.takePartition(0)
+        let new = try await store.commit(CommitBatch(lease: lease, outbox: [message("new")])).outbox
+        let unsent = try await store.loadPartition(lease).unsentOutbox
+        #expect(unsent.map(\.message.value) == [Array("old".utf8), Array("new".utf8)])
+        #expect(unsent[0].message.key == Array("k".utf8) && unsent[0].message.topic == "participant.payments")
+        #expect(unsent[0].id != new[0].id)
+        try await store.markSent([unsent[0].id], sentAt: 10)
+        #expect(try await store.loadPartition(lease).unsentOutbox == new)
+        try await store.markSent(new.map(\.id), sentAt: 11)
+        #expect(try await store.loadPartition(lease).unsentOutbox.isEmpty)
+        #expect(try await store.purge(finishedBefore: 0, sentOutboxBefore: 100).outboxRows == 3)
     }
 }
