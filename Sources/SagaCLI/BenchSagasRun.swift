@@ -79,15 +79,18 @@ final class BenchSagasRun {
         }
         var consumer = broker.consumerConfiguration(groupID: "bench-participants")
         consumer.fetchWaitMax = .milliseconds(5)
+        // Every client on the saga path has the settings the floor was measured with.
+        var producer = broker.producerConfiguration()
+        producer.linger = .milliseconds(1)
         let participants = try ScriptedParticipants(
-            consumer: consumer, producer: broker.producerConfiguration(), topics: participantTopics, logger: logger
+            consumer: consumer, producer: producer, topics: participantTopics, logger: logger
         ) { command in
             command.phase == .verify && command.payload.objectValue?["hold"] != nil ? .silent : .succeed()
         }
         let collector = try ProgressCollector(
             consumer: broker.consumerConfiguration(groupID: "bench-progress"), topic: topics.progress, keepEvents: false, logger: logger
         )
-        let client = try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: logger)
+        let client = try SagaClient(producer: producer, commandsTopic: topics.commands, logger: logger)
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await participants.run() }
