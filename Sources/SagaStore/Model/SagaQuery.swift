@@ -27,4 +27,16 @@ public struct SagaQuery: Sendable, Hashable {
         self.limit = limit
         self.order = order
     }
+
+    /// Stores list active and finished sagas with one bounded query each (each through its own
+    /// partial index; no index covers the update time of all sagas, so that a transition changes
+    /// no indexed column). This merges the two parts into the query's order and limit.
+    func merged(_ active: [SagaRecord], _ finished: [SagaRecord]) -> [SagaRecord] {
+        let newestFirst = order.isNewestFirst
+        let all = (active + finished).sorted { a, b in
+            if a.updatedAt != b.updatedAt { return newestFirst ? a.updatedAt > b.updatedAt : a.updatedAt < b.updatedAt }
+            return newestFirst ? a.id > b.id : a.id < b.id
+        }
+        return Array(all.prefix(limit))
+    }
 }

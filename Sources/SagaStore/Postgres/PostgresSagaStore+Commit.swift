@@ -47,17 +47,17 @@ extension PostgresSagaStore {
         let result = try await connection.query(
             """
             WITH saga_rows AS (
-                INSERT INTO sagas (\(unescaped: sagaColumns))
+                INSERT INTO sagas (\(unescaped: sagaColumns), finished_at)
                 SELECT * FROM unnest(
                     \(rows.sagaIDs)::text[], \(rows.sagaTypes)::text[], \(rows.sagaVersions)::int8[],
                     \(rows.sagaPartitions)::int4[], \(rows.sagaStatuses)::text[], \(rows.sagaIsTerminal)::bool[],
                     \(rows.sagaBusinessKeys)::text[], \(rows.sagaNextDeadlines)::int8[], \(rows.sagaCreatedAt)::int8[],
-                    \(rows.sagaUpdatedAt)::int8[], \(rows.sagaStates)::bytea[])
+                    \(rows.sagaUpdatedAt)::int8[], \(rows.sagaStates)::bytea[], \(rows.sagaFinishedAt)::int8[])
                 ON CONFLICT (id) DO UPDATE SET
                     type = excluded.type, version = excluded.version, partition = excluded.partition,
                     status = excluded.status, is_terminal = excluded.is_terminal,
                     business_key = excluded.business_key, next_deadline = excluded.next_deadline,
-                    updated_at = excluded.updated_at, state = excluded.state
+                    updated_at = excluded.updated_at, state = excluded.state, finished_at = excluded.finished_at
             ), offset_rows AS (
                 INSERT INTO input_offsets (partition, topic, next_offset)
                 SELECT * FROM unnest(\(rows.offsetPartitions)::int4[], \(rows.offsetTopics)::text[], \(rows.offsets)::int8[])
@@ -152,6 +152,7 @@ struct CommitRows: Sendable {
     var sagaCreatedAt = PostgresArray(.int8)
     var sagaUpdatedAt = PostgresArray(.int8)
     var sagaStates = PostgresArray(.bytea)
+    var sagaFinishedAt = PostgresArray(.int8)
 
     var offsetPartitions = PostgresArray(.int4)
     var offsetTopics = PostgresArray(.text)
@@ -178,6 +179,7 @@ struct CommitRows: Sendable {
             sagaCreatedAt.append(saga.createdAt)
             sagaUpdatedAt.append(saga.updatedAt)
             sagaStates.append(saga.state)
+            sagaFinishedAt.append(saga.isTerminal ? saga.updatedAt : nil)
         }
         for batch in batches {
             for (topic, offset) in batch.nextOffsets {

@@ -31,7 +31,7 @@ extension PostgresSagaStore {
             let rows = try await connection.query(
                 """
                 WITH deleted_sagas AS (
-                    DELETE FROM sagas WHERE is_terminal AND updated_at < \(finishedBefore) RETURNING id
+                    DELETE FROM sagas WHERE finished_at < \(finishedBefore) RETURNING id
                 ), deleted_keys AS (
                     DELETE FROM start_keys WHERE saga_id IN (SELECT id FROM deleted_sagas)
                         OR NOT EXISTS (SELECT 1 FROM sagas WHERE sagas.id = start_keys.saga_id)

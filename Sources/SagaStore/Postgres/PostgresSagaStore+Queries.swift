@@ -15,12 +15,17 @@ extension PostgresSagaStore {
         guard query.limit > 0 else { return [] }
         let direction = query.order.isNewestFirst ? "DESC" : "ASC"
         let statuses = query.statuses.sorted()
-        return try await pool.withConnection(doing: "listing sagas") { connection in
-            try await Self.sagas(
+        // Active sagas through sagas_active, finished ones through sagas_finished (where
+        // finished_at is the update time), read in one snapshot, then merged.
+        let found = try await pool.transaction(
+            doing: "listing sagas", begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+        ) { connection in
+            let active = try await Self.sagas(
                 from: try await connection.query(
                     """
                     SELECT \(unescaped: Self.sagaColumns) FROM sagas
-                    WHERE (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
+                    WHERE NOT is_terminal
+                        AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
                         AND (\(query.type)::text IS NULL OR type = \(query.type)::text)
                     ORDER BY updated_at \(unescaped: direction), id \(unescaped: direction)
                     LIMIT \(query.limit)
@@ -28,7 +33,22 @@ extension PostgresSagaStore {
                     logger: logger
                 )
             )
+            let finished = try await Self.sagas(
+                from: try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.sagaColumns) FROM sagas
+                    WHERE finished_at IS NOT NULL
+                        AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
+                        AND (\(query.type)::text IS NULL OR type = \(query.type)::text)
+                    ORDER BY finished_at \(unescaped: direction), id \(unescaped: direction)
+                    LIMIT \(query.limit)
+                    """,
+                    logger: logger
+                )
+            )
+            return (active, finished)
         }
+        return query.merged(found.0, found.1)
     }
 
     public func countSagasByStatus() async throws -> [String: Int] {

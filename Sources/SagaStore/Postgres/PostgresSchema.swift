@@ -84,6 +84,22 @@ public enum PostgresSchema {
                 ALTER TABLE outbox_batches ALTER COLUMN messages SET STORAGE EXTERNAL;
                 """
         ),
+        SchemaMigration(
+            version: 3,
+            name: "saga indexes a transition leaves alone",
+            sql: """
+                -- An active saga's transitions change its status and update time. With neither in
+                -- an index, a transition is a heap-only update: the row is rewritten in its page
+                -- and no index entry is added. Finished sagas are found by finished_at, set once.
+                ALTER TABLE sagas ADD COLUMN finished_at BIGINT;
+                UPDATE sagas SET finished_at = updated_at WHERE is_terminal;
+                DROP INDEX sagas_finished;
+                DROP INDEX sagas_status_updated;
+                CREATE INDEX sagas_finished ON sagas (finished_at) WHERE finished_at IS NOT NULL;
+                -- Room in each page for the next version of its rows.
+                ALTER TABLE sagas SET (fillfactor = 80);
+                """
+        ),
     ]
 
     /// The participant dedupe store's migrations.

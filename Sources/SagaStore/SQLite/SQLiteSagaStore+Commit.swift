@@ -40,12 +40,12 @@ extension SQLiteSagaStore {
         guard !sagas.isEmpty else { return }
         try connection.withStatement(
             """
-            INSERT INTO sagas (\(sagaColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO sagas (\(sagaColumns), finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
                 type = excluded.type, version = excluded.version, partition = excluded.partition,
                 status = excluded.status, is_terminal = excluded.is_terminal,
                 business_key = excluded.business_key, next_deadline = excluded.next_deadline,
-                updated_at = excluded.updated_at, state = excluded.state
+                updated_at = excluded.updated_at, state = excluded.state, finished_at = excluded.finished_at
             """
         ) { upsert in
             for saga in sagas {
@@ -61,6 +61,7 @@ extension SQLiteSagaStore {
                 try upsert.bind(saga.createdAt, at: 9)
                 try upsert.bind(saga.updatedAt, at: 10)
                 try upsert.bind(saga.state, at: 11)
+                try upsert.bind(saga.isTerminal ? saga.updatedAt : nil, at: 12)
                 try upsert.run()
             }
         }

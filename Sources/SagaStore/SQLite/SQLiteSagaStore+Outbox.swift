@@ -23,14 +23,14 @@ extension SQLiteSagaStore {
                 try connection.withStatement(
                     """
                     DELETE FROM start_keys WHERE saga_id IN (
-                        SELECT id FROM sagas WHERE is_terminal = 1 AND updated_at < ?)
+                        SELECT id FROM sagas WHERE finished_at < ?)
                     """
                 ) {
                     try $0.bind(finishedBefore, at: 1)
                     try $0.run()
                 }
                 var startKeys = connection.changes
-                try connection.withStatement("DELETE FROM sagas WHERE is_terminal = 1 AND updated_at < ?") {
+                try connection.withStatement("DELETE FROM sagas WHERE finished_at < ?") {
                     try $0.bind(finishedBefore, at: 1)
                     try $0.run()
                 }

@@ -17,28 +17,37 @@ extension SQLiteSagaStore {
         }
         if query.type != nil { conditions.append("type = ?") }
         let direction = query.order.isNewestFirst ? "DESC" : "ASC"
-        let sql = """
-            SELECT \(Self.sagaColumns) FROM sagas
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY updated_at \(direction), id \(direction) LIMIT ?
+        // Active sagas through sagas_active, finished ones through sagas_finished (where
+        // finished_at is the update time), then merged.
+        func sql(_ part: String, orderedBy column: String) -> String {
             """
-        return try await worker.run { connection in
-            try connection.withStatement(sql) { select in
-                var index: Int32 = 1
-                for status in statuses {
-                    try select.bind(status, at: index)
-                    index += 1
+            SELECT \(Self.sagaColumns) FROM sagas WHERE \(([part] + conditions).joined(separator: " AND "))
+            ORDER BY \(column) \(direction), id \(direction) LIMIT ?
+            """
+        }
+        let parts = [sql("is_terminal = 0", orderedBy: "updated_at"), sql("finished_at IS NOT NULL", orderedBy: "finished_at")]
+        let found = try await worker.run { connection in
+            try connection.transaction(immediate: false) {
+                try parts.map { sql in
+                    try connection.withStatement(sql) { select in
+                        var index: Int32 = 1
+                        for status in statuses {
+                            try select.bind(status, at: index)
+                            index += 1
+                        }
+                        if let type = query.type {
+                            try select.bind(type, at: index)
+                            index += 1
+                        }
+                        try select.bind(Int64(query.limit), at: index)
+                        var sagas: [SagaRecord] = []
+                        while try select.step() { sagas.append(Self.saga(from: select)) }
+                        return sagas
+                    }
                 }
-                if let type = query.type {
-                    try select.bind(type, at: index)
-                    index += 1
-                }
-                try select.bind(Int64(query.limit), at: index)
-                var sagas: [SagaRecord] = []
-                while try select.step() { sagas.append(Self.saga(from: select)) }
-                return sagas
             }
         }
+        return query.merged(found[0], found[1])
     }
 
     public func countSagasByStatus() async throws -> [String: Int] {

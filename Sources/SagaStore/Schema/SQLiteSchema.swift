@@ -77,6 +77,20 @@ public enum SQLiteSchema {
                 CREATE INDEX outbox_batches_sent ON outbox_batches (sent_at) WHERE sent_at IS NOT NULL;
                 """
         ),
+        SchemaMigration(
+            version: 3,
+            name: "saga indexes a transition leaves alone",
+            sql: """
+                -- An active saga's transitions change its status and update time. With neither in
+                -- an index, a transition writes the saga's row and no index entry (PostgreSQL can
+                -- update it in place). Finished sagas are found by finished_at, set once.
+                ALTER TABLE sagas ADD COLUMN finished_at INTEGER;
+                UPDATE sagas SET finished_at = updated_at WHERE is_terminal = 1;
+                DROP INDEX sagas_finished;
+                DROP INDEX sagas_status_updated;
+                CREATE INDEX sagas_finished ON sagas (finished_at) WHERE finished_at IS NOT NULL;
+                """
+        ),
     ]
 
     /// The participant dedupe store's migrations.

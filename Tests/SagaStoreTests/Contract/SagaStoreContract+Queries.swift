@@ -39,6 +39,28 @@ extension SagaStoreContract {
                 let counts = try await store.countSagasByStatus()
                 #expect(counts == ["running": 3, "completed": 1, "paused": 1])
             }
-        }
+        },
+        ContractCase(name: "a saga that finishes and runs again moves between the active and finished listings") { harness in
+            try await harness.withStore { store in
+                let lease = try await store.takePartition(0)
+                try await store.commit(CommitBatch(lease: lease, sagas: [
+                    Fixture.saga("f", status: "failed", isTerminal: true, updatedAt: 50),
+                    Fixture.saga("a", status: "running", updatedAt: 40),
+                ]))
+                #expect(try await store.listSagas(SagaQuery(statuses: ["failed"])).map(\.id) == ["f"])
+                // An operator retries the failed saga: it is active again, and newest.
+                try await store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("f", status: "compensating", updatedAt: 60)]))
+                #expect(try await store.listSagas(SagaQuery(statuses: ["failed"])).isEmpty)
+                #expect(try await store.listSagas(SagaQuery(limit: 1)).map(\.id) == ["f"])
+                // Not purged while active, however old its first finish.
+                #expect(try await store.purge(finishedBefore: 1_000, sentOutboxBefore: 0).sagas == 0)
+                try await store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("f", status: "compensated", isTerminal: true, updatedAt: 70)]))
+                #expect(try await store.listSagas(SagaQuery(order: .oldestFirst)).map(\.id) == ["a", "f"])
+                #expect(try await store.purge(finishedBefore: 70, sentOutboxBefore: 0).sagas == 0)
+                #expect(try await store.purge(finishedBefore: 71, sentOutboxBefore: 0).sagas == 1)
+                #expect(try await store.saga(id: "f") == nil)
+                #expect(try await store.saga(id: "a") != nil)
+            }
+        },
     ]
 }
