@@ -17,27 +17,25 @@ import Synchronization
 final class SQLiteCheckpointer: Sendable {
     private let stopped = Mutex(false)
     private let wakeup = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
 
     /// Starts the thread; it opens its connection lazily, on its first checkpoint.
     init(path: String, interval: Duration, busyTimeout: Duration, logger: Logger) {
         let thread = Thread { [self] in
             run(path: path, interval: interval, busyTimeout: busyTimeout, logger: logger)
-            finished.signal()
         }
         thread.name = "saga-sqlite-checkpoint"
         thread.start()
     }
 
-    /// Ends the thread after the checkpoint in progress, if any, and waits for it.
+    /// Tells the thread to end after the checkpoint in progress, if any, and close its connection.
+    /// Does not wait: a checkpoint's disk sync can take seconds on a busy disk, and the caller may
+    /// be on Swift's cooperative pool (waiting there once stalled a whole test run for 40 s).
     func stop() {
         let first = stopped.withLock { stopped in
             defer { stopped = true }
             return !stopped
         }
-        guard first else { return }
-        wakeup.signal()
-        finished.wait()
+        if first { wakeup.signal() }
     }
 
     private func run(path: String, interval: Duration, busyTimeout: Duration, logger: Logger) {

@@ -111,7 +111,8 @@ struct SQLiteFileTests {
                 ))
             }
             if background {
-                let deadline = ContinuousClock.now + .seconds(10)
+                // A checkpoint syncs the disk: on a busy disk that can take seconds.
+                let deadline = ContinuousClock.now + .seconds(30)
                 while try fileSize() < before + 2_000_000 && ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(50))
                 }
