@@ -143,6 +143,7 @@ struct OrchestratorLoop {
         if let departed = inFlight?.departed, byPartition.values.contains(where: { needsSettledStore($0, departed: departed) }) {
             try await settle(&inFlight, commits: &commits)
         }
+        let lookups = try await lookups(for: byPartition)
         // Apply every partition's inputs and due timers in memory...
         var entries: [(number: Int32, lease: PartitionLease, work: PartitionWork)] = []
         for number in Array(partitions.keys).sorted() {
@@ -151,7 +152,6 @@ struct OrchestratorLoop {
             guard var partition = partitions.removeValue(forKey: number) else { continue }
             var work = PartitionWork()
             if let inputs = byPartition.removeValue(forKey: number) {
-                let lookups = try await lookups(for: inputs, in: partition)
                 applier.apply(inputs, to: &partition, lookups: lookups, work: &work, now: now)
             }
             applier.fireTimers(of: &partition, work: &work, now: now)
@@ -243,21 +243,24 @@ struct OrchestratorLoop {
 
     /// Reads from the store the sagas that inputs name but that are not in memory (finished ones),
     /// and the owners of start keys.
-    private func lookups(for inputs: [DecodedInput], in partition: OwnedPartition) async throws -> BatchApplier.Lookups {
+    private func lookups(for inputs: [Int32: [DecodedInput]]) async throws -> BatchApplier.Lookups {
         var lookups = BatchApplier.Lookups()
         var missing = Set<String>()
         var keys = Set<StartKey>()
-        for input in inputs {
-            if let id = input.sagaID, partition.sagas[id] == nil { missing.insert(id) }
-            if case .start(let start, _, _) = input.kind, let businessKey = start.businessKey {
-                keys.insert(StartKey(sagaType: start.sagaType, businessKey: businessKey))
+        for (number, inputs) in inputs {
+            guard let partition = partitions[number] else { continue }
+            for input in inputs {
+                if let id = input.sagaID, partition.sagas[id] == nil { missing.insert(id) }
+                if case .start(let start, _, _) = input.kind, let businessKey = start.businessKey {
+                    keys.insert(StartKey(sagaType: start.sagaType, businessKey: businessKey))
+                }
             }
         }
         do {
-            for id in missing {
-                if let record = try await store.saga(id: id) {
-                    lookups.sagas[id] = try encoder.decode(record.state)
-                }
+            // One read for the whole batch: a read per id was a round trip to the store's thread
+            // (or server) per start, each behind the commit in flight.
+            for (id, record) in try await store.sagas(ids: Array(missing)) {
+                lookups.sagas[id] = try encoder.decode(record.state)
             }
             if !keys.isEmpty {
                 lookups.startKeyOwners = try await store.sagaIDs(forStartKeys: Array(keys))

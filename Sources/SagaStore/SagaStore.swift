@@ -52,6 +52,11 @@ public protocol SagaStore: Sendable {
     /// Returns a saga by id, terminal or not, or `nil` if there is none (or it was purged).
     func saga(id: String) async throws -> SagaRecord?
 
+    /// Returns the sagas of some ids, terminal or not, in one read; an id with no saga (or a
+    /// purged one) is absent. The runtime reads the sagas a batch names that are not in memory
+    /// (finished ones, or new ones a start names) with one call per batch.
+    func sagas(ids: [String]) async throws -> [String: SagaRecord]
+
     /// Lists sagas by status and type, ordered by update time.
     func listSagas(_ query: SagaQuery) async throws -> [SagaRecord]
 

@@ -11,6 +11,18 @@ extension PostgresSagaStore {
         }
     }
 
+    public func sagas(ids: [String]) async throws -> [String: SagaRecord] {
+        guard !ids.isEmpty else { return [:] }
+        return try await pool.withConnection(doing: "reading \(ids.count) sagas") { connection in
+            let rows = try await Self.sagas(
+                from: try await connection.query(
+                    "SELECT \(unescaped: Self.sagaColumns) FROM sagas WHERE id = ANY(\(ids)::text[])", logger: logger
+                )
+            )
+            return Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     public func listSagas(_ query: SagaQuery) async throws -> [SagaRecord] {
         guard query.limit > 0 else { return [] }
         let direction = query.order.isNewestFirst ? "DESC" : "ASC"

@@ -8,6 +8,23 @@ extension SQLiteSagaStore {
         }
     }
 
+    public func sagas(ids: [String]) async throws -> [String: SagaRecord] {
+        guard !ids.isEmpty else { return [:] }
+        return try await worker.run { connection in
+            try connection.transaction(immediate: false) {
+                try connection.withStatement("SELECT \(Self.sagaColumns) FROM sagas WHERE id = ?") { select in
+                    var found: [String: SagaRecord] = [:]
+                    for id in ids {
+                        select.reset()
+                        try select.bind(id, at: 1)
+                        if try select.step() { found[id] = Self.saga(from: select) }
+                    }
+                    return found
+                }
+            }
+        }
+    }
+
     public func listSagas(_ query: SagaQuery) async throws -> [SagaRecord] {
         guard query.limit > 0 else { return [] }
         let statuses = query.statuses.sorted()

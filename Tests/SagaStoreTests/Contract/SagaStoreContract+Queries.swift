@@ -40,6 +40,21 @@ extension SagaStoreContract {
                 #expect(counts == ["running": 3, "completed": 1, "paused": 1])
             }
         },
+        ContractCase(name: "sagas are read by ids in one call, finished or not; unknown ids are absent") { harness in
+            try await harness.withStore { store in
+                let zero = try await store.takePartition(0)
+                let one = try await store.takePartition(1)
+                try await store.commit(CommitBatch(lease: zero, sagas: [
+                    Fixture.saga("a", status: "running"), Fixture.saga("done", status: "completed", isTerminal: true),
+                ]))
+                try await store.commit(CommitBatch(lease: one, sagas: [Fixture.saga("b", partition: 1)]))
+                let found = try await store.sagas(ids: ["a", "done", "b", "missing", "a"])
+                #expect(Set(found.keys) == ["a", "done", "b"])
+                #expect(found["done"]?.isTerminal == true && found["b"]?.partition == 1)
+                #expect(found["a"] == (try await store.saga(id: "a")))
+                #expect(try await store.sagas(ids: []).isEmpty)
+            }
+        },
         ContractCase(name: "a saga that finishes and runs again moves between the active and finished listings") { harness in
             try await harness.withStore { store in
                 let lease = try await store.takePartition(0)
