@@ -15,27 +15,51 @@ import Synchronization
 /// The writer's checkpoint stays: a checkpoint beside a busy writer never copies the very last
 /// frames, and only a complete one lets the WAL start over instead of growing.
 final class SQLiteCheckpointer: Sendable {
-    private let stopped = Mutex(false)
+    private struct State {
+        var stopping = false
+        var ended = false
+        /// Callers of ``stop()`` waiting for the thread to close its connection.
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
     private let wakeup = DispatchSemaphore(value: 0)
 
     /// Starts the thread; it opens its connection lazily, on its first checkpoint.
     init(path: String, interval: Duration, busyTimeout: Duration, logger: Logger) {
         let thread = Thread { [self] in
             run(path: path, interval: interval, busyTimeout: busyTimeout, logger: logger)
+            let waiters = state.withLock { state in
+                state.ended = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
         }
         thread.name = "saga-sqlite-checkpoint"
         thread.start()
     }
 
-    /// Tells the thread to end after the checkpoint in progress, if any, and close its connection.
-    /// Does not wait: a checkpoint's disk sync can take seconds on a busy disk, and the caller may
-    /// be on Swift's cooperative pool (waiting there once stalled a whole test run for 40 s).
-    func stop() {
-        let first = stopped.withLock { stopped in
-            defer { stopped = true }
-            return !stopped
+    /// Ends the thread after the checkpoint in progress, if any, and returns once it closed its
+    /// connection, so the file is no longer held. It suspends, never blocks: a checkpoint's disk
+    /// sync can take seconds on a busy disk, and blocking one of Swift's cooperative threads
+    /// for that once stalled a whole test run.
+    func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ended = state.withLock { state in
+                state.stopping = true
+                if !state.ended { state.waiters.append(continuation) }
+                return state.ended
+            }
+            wakeup.signal()
+            if ended { continuation.resume() }
         }
-        if first { wakeup.signal() }
+    }
+
+    /// Tells the thread to end without waiting for it, for `deinit`.
+    func stopWithoutWaiting() {
+        state.withLock { $0.stopping = true }
+        wakeup.signal()
     }
 
     private func run(path: String, interval: Duration, busyTimeout: Duration, logger: Logger) {
@@ -44,7 +68,7 @@ final class SQLiteCheckpointer: Sendable {
         let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
         while true {
             _ = wakeup.wait(timeout: .now() + .nanoseconds(nanoseconds))
-            if stopped.withLock({ $0 }) { return }
+            if state.withLock({ $0.stopping }) { return }
             if handle == nil {
                 let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
                 guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let opened = handle else {

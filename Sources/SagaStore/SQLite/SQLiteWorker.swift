@@ -70,20 +70,20 @@ final class SQLiteWorker: Sendable {
                 continuation.resume()
             }
         }
-        stopCheckpointer()
+        await takeCheckpointer()?.stop()
     }
 
     /// Like ``stop()`` without waiting, for `deinit`.
     func stopWithoutWaiting() {
         _ = submit(.stop({}), stopping: true)
-        stopCheckpointer()
+        takeCheckpointer()?.stopWithoutWaiting()
     }
 
-    private func stopCheckpointer() {
+    private func takeCheckpointer() -> SQLiteCheckpointer? {
         checkpointer.withLock { checkpointer in
             defer { checkpointer = nil }
             return checkpointer
-        }?.stop()
+        }
     }
 
     private func submit(_ item: Item, stopping: Bool = false) -> Bool {
