@@ -10,8 +10,9 @@ import Synchronization
 /// WAL is copied back into the database (a checkpoint). SQLite runs that checkpoint inside the
 /// commit that crosses the WAL size threshold, and on a virtual disk its two syncs took 110 to
 /// 140 ms: a stall every few seconds for every saga in flight. Here a passive checkpoint runs
-/// every interval, beside the writer and without blocking it, so when the writer's own
-/// checkpoint comes it has only the last interval's pages to copy and sync (about 30 ms there).
+/// every interval once the WAL holds about 4 MiB, beside the writer and without blocking it, so
+/// when the writer's own checkpoint comes (at about 40 MiB, ``SQLiteWALFrames``) it has only the
+/// last interval's pages to copy and sync (about 30 ms there).
 /// The writer's checkpoint stays: a checkpoint beside a busy writer never copies the very last
 /// frames, and only a complete one lets the WAL start over instead of growing.
 final class SQLiteCheckpointer: Sendable {
@@ -26,9 +27,9 @@ final class SQLiteCheckpointer: Sendable {
     private let wakeup = DispatchSemaphore(value: 0)
 
     /// Starts the thread; it opens its connection lazily, on its first checkpoint.
-    init(path: String, interval: Duration, busyTimeout: Duration, logger: Logger) {
+    init(path: String, interval: Duration, busyTimeout: Duration, walFrames: SQLiteWALFrames, logger: Logger) {
         let thread = Thread { [self] in
-            run(path: path, interval: interval, busyTimeout: busyTimeout, logger: logger)
+            run(path: path, interval: interval, busyTimeout: busyTimeout, walFrames: walFrames, logger: logger)
             let waiters = state.withLock { state in
                 state.ended = true
                 defer { state.waiters = [] }
@@ -62,13 +63,14 @@ final class SQLiteCheckpointer: Sendable {
         wakeup.signal()
     }
 
-    private func run(path: String, interval: Duration, busyTimeout: Duration, logger: Logger) {
+    private func run(path: String, interval: Duration, busyTimeout: Duration, walFrames: SQLiteWALFrames, logger: Logger) {
         var handle: OpaquePointer?
         defer { sqlite3_close_v2(handle) }
         let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
         while true {
             _ = wakeup.wait(timeout: .now() + .nanoseconds(nanoseconds))
             if state.withLock({ $0.stopping }) { return }
+            guard walFrames.count >= SQLiteWALFrames.backgroundThreshold else { continue }
             if handle == nil {
                 let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
                 guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let opened = handle else {
@@ -94,5 +96,36 @@ final class SQLiteCheckpointer: Sendable {
                 ])
             }
         }
+    }
+}
+
+/// The number of frames in a database's WAL after the writer's last commit, shared between the
+/// writer's connection (which reports it) and its ``SQLiteCheckpointer`` (which reads it).
+final class SQLiteWALFrames: Sendable {
+    /// A background checkpoint runs only once the WAL holds this many frames (about 4 MiB):
+    /// each one syncs the disk, and a store writing a little now and then should not sync
+    /// several times a second.
+    static let backgroundThreshold = 1_000
+    /// The writer checkpoints in its commit from this many frames (about 40 MiB); by then the
+    /// background has copied and synced most of them.
+    static let commitThreshold = 10_000
+
+    private let frames = Atomic<Int>(0)
+
+    var count: Int { frames.load(ordering: .relaxed) }
+
+    /// Replaces SQLite's automatic checkpoint on `handle` (the writer) with one that records the
+    /// WAL's size and checkpoints from ``commitThreshold`` frames. `self` must outlive the
+    /// connection.
+    func install(on handle: OpaquePointer) {
+        sqlite3_wal_hook(handle, { context, database, name, frames in
+            guard let context else { return SQLITE_OK }
+            let counter = Unmanaged<SQLiteWALFrames>.fromOpaque(context).takeUnretainedValue()
+            counter.frames.store(Int(frames), ordering: .relaxed)
+            if Int(frames) >= SQLiteWALFrames.commitThreshold {
+                sqlite3_wal_checkpoint_v2(database, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
     }
 }

@@ -7,6 +7,8 @@ import Logging
 /// no locking (opened with `SQLITE_OPEN_NOMUTEX`).
 final class SQLiteConnection {
     private var handle: OpaquePointer?
+    /// The WAL hook's context, kept as long as the connection is open.
+    private var walHook: SQLiteWALFrames?
     private var statements: [String: SQLiteStatement] = [:]
     let path: String
 
@@ -67,12 +69,21 @@ final class SQLiteConnection {
         return connection
     }
 
+    /// Has `walFrames` record the WAL's size after each commit, in place of SQLite's automatic
+    /// checkpoint (``SQLiteWALFrames/install(on:)``); `walFrames` must outlive the connection.
+    func installWALHook(_ walFrames: SQLiteWALFrames) {
+        guard let handle else { return }
+        walHook = walFrames
+        walFrames.install(on: handle)
+    }
+
     /// Finalizes every statement, then closes the connection; safe to call twice.
     func close() {
         statements.removeAll()
         if let handle {
             sqlite3_close_v2(handle)
             self.handle = nil
+            walHook = nil
         }
     }
 

@@ -128,14 +128,19 @@ extension SQLiteWorker {
     static func open(
         path: String, configuration: SQLiteConfiguration, schema: SchemaComponent, name: String, logger: Logger
     ) async throws -> SQLiteWorker {
+        let background = configuration.checkpointInterval.flatMap { path != ":memory:" && !path.isEmpty ? $0 : nil }
+        let walFrames = SQLiteWALFrames()
         let worker = try await start(name: name) {
             let connection = try SQLiteConnection.open(path: path, configuration: configuration, logger: logger)
             try connection.migrate(schema, now: currentMilliseconds(), logger: logger)
+            if background != nil { connection.installWALHook(walFrames) }
             return connection
         }
-        if let interval = configuration.checkpointInterval, path != ":memory:", !path.isEmpty {
+        if let background {
             worker.checkpointer.withLock {
-                $0 = SQLiteCheckpointer(path: path, interval: interval, busyTimeout: configuration.busyTimeout, logger: logger)
+                $0 = SQLiteCheckpointer(
+                    path: path, interval: background, busyTimeout: configuration.busyTimeout, walFrames: walFrames, logger: logger
+                )
             }
         }
         return worker

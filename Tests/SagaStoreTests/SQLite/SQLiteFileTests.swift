@@ -102,10 +102,11 @@ struct SQLiteFileTests {
                 try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
             }
             let before = try fileSize()
-            // About 2 MiB: far below the commit's own checkpoint threshold (about 40 MiB), so
-            // only a background checkpoint copies it into the database file.
+            // About 6 MiB: above the background checkpoint's threshold (about 4 MiB) and far
+            // below the commit's own (about 40 MiB), so only a background checkpoint copies it
+            // into the database file.
             let state = [UInt8](repeating: 7, count: 2_000)
-            for round in 0..<10 {
+            for round in 0..<30 {
                 try await store.commit(CommitBatch(
                     lease: lease, sagas: (0..<100).map { Fixture.saga("s\(round)-\($0)", state: state) }
                 ))
@@ -113,15 +114,15 @@ struct SQLiteFileTests {
             if background {
                 // A checkpoint syncs the disk: on a busy disk that can take seconds.
                 let deadline = ContinuousClock.now + .seconds(30)
-                while try fileSize() < before + 2_000_000 && ContinuousClock.now < deadline {
+                while try fileSize() < before + 5_000_000 && ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(50))
                 }
-                #expect(try fileSize() >= before + 2_000_000)
+                #expect(try fileSize() >= before + 5_000_000)
             } else {
                 try await Task.sleep(for: .milliseconds(500))
                 #expect(try fileSize() == before)
             }
-            #expect(try await store.saga(id: "s9-99")?.state == state)
+            #expect(try await store.saga(id: "s29-99")?.state == state)
             try await store.close()
         }
     }
