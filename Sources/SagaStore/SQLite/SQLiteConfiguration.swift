@@ -21,8 +21,8 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     /// How long a statement waits for another connection's lock before failing. Default 5 seconds.
     public var busyTimeout: Duration
     /// How often a thread of the store's own checkpoints the WAL (copies it back into the
-    /// database file, which is when the disk is synced), so the checkpoint a commit runs now and
-    /// then has little left to do. Default 250 ms. `nil`: commits do all checkpointing, as in
+    /// database file, which is when the disk is synced) once it holds about 4 MiB, so the
+    /// checkpoint a commit runs at about 40 MiB has little left to do. Default 250 ms. `nil`: commits do all checkpointing, as in
     /// SQLite's default. (Without it, a commit on a slow virtual disk stalled for 110 to 180 ms
     /// every few seconds; with it, about 30 ms.) A file store only; an in-memory one has no WAL.
     public var checkpointInterval: Duration?
