@@ -11,8 +11,8 @@ enum OutboxBatchCodec {
 
     static func encode(_ messages: [OutboxMessage]) -> [UInt8] {
         let estimate = messages.reduce(5) { size, message in
-            size + 32 + message.topic.utf8.count + (message.key?.count ?? 0) + (message.value?.count ?? 0)
-                + message.headers.reduce(0) { $0 + 8 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+            size + 29 + message.topic.utf8.count + (message.key?.count ?? 0) + (message.value?.count ?? 0)
+                + OutboxHeaderCodec.encodedSize(message.headers)
         }
         var writer = StoreBytesWriter(capacity: estimate)
         writer.append(format)

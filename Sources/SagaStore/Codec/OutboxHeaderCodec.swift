@@ -5,9 +5,14 @@
 enum OutboxHeaderCodec {
     static func encode(_ headers: [OutboxHeader]) -> [UInt8] {
         guard !headers.isEmpty else { return [] }
-        var writer = StoreBytesWriter(capacity: 4 + headers.reduce(0) { $0 + 8 + $1.name.utf8.count + ($1.value?.count ?? 0) })
+        var writer = StoreBytesWriter(capacity: encodedSize(headers))
         encode(headers, into: &writer)
         return writer.bytes
+    }
+
+    /// The bytes ``encode(_:into:)`` writes for `headers`.
+    static func encodedSize(_ headers: [OutboxHeader]) -> Int {
+        headers.reduce(4) { $0 + 8 + $1.name.utf8.count + ($1.value?.count ?? 0) }
     }
 
     static func encode(_ headers: [OutboxHeader], into writer: inout StoreBytesWriter) {

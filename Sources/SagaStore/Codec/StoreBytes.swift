@@ -7,10 +7,6 @@ struct StoreBytesWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func append(_ value: UInt8) {
-        bytes.append(value)
-    }
-
     mutating func append<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }

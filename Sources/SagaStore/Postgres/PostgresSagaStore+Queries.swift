@@ -29,36 +29,28 @@ extension PostgresSagaStore {
         let statuses = query.statuses.sorted()
         // Active sagas through sagas_active, finished ones through sagas_finished (where
         // finished_at is the update time), read in one snapshot, then merged.
+        func part(_ condition: String, orderedBy column: String, on connection: PostgresConnection) async throws -> [SagaRecord] {
+            try await Self.sagas(
+                from: try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.sagaColumns) FROM sagas
+                    WHERE \(unescaped: condition)
+                        AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
+                        AND (\(query.type)::text IS NULL OR type = \(query.type)::text)
+                    ORDER BY \(unescaped: column) \(unescaped: direction), id \(unescaped: direction)
+                    LIMIT \(query.limit)
+                    """,
+                    logger: logger
+                )
+            )
+        }
         let found = try await pool.transaction(
             doing: "listing sagas", begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
         ) { connection in
-            let active = try await Self.sagas(
-                from: try await connection.query(
-                    """
-                    SELECT \(unescaped: Self.sagaColumns) FROM sagas
-                    WHERE NOT is_terminal
-                        AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
-                        AND (\(query.type)::text IS NULL OR type = \(query.type)::text)
-                    ORDER BY updated_at \(unescaped: direction), id \(unescaped: direction)
-                    LIMIT \(query.limit)
-                    """,
-                    logger: logger
-                )
+            (
+                try await part("NOT is_terminal", orderedBy: "updated_at", on: connection),
+                try await part("finished_at IS NOT NULL", orderedBy: "finished_at", on: connection)
             )
-            let finished = try await Self.sagas(
-                from: try await connection.query(
-                    """
-                    SELECT \(unescaped: Self.sagaColumns) FROM sagas
-                    WHERE finished_at IS NOT NULL
-                        AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
-                        AND (\(query.type)::text IS NULL OR type = \(query.type)::text)
-                    ORDER BY finished_at \(unescaped: direction), id \(unescaped: direction)
-                    LIMIT \(query.limit)
-                    """,
-                    logger: logger
-                )
-            )
-            return (active, finished)
         }
         return query.merged(found.0, found.1)
     }
