@@ -66,11 +66,18 @@ struct ScaleOutTests {
         "an instance frozen (SIGSTOP) past its session timeout is fenced when it wakes: nothing it commits lands"
     )
     func frozenInstanceIsFenced() async throws {
-        let system = try await SagaSystem(name: "fence", partitions: 6, script: Self.script)
+        // Half the sagas get no answer to ship's first attempt: they wait out its 3 s timeout and
+        // the retry succeeds. So whenever the zombie freezes it has sagas waiting on a timer, which
+        // is due when it wakes (it stays frozen past the 3 s session timeout). Without this, sagas
+        // finish in tens of milliseconds and a freeze could find nothing in flight to commit.
+        let system = try await SagaSystem(name: "fence", partitions: 6, stepTimeout: "3s") { command in
+            command.step == "ship" && command.phase == .pending && command.attempt == 1 && "02468ace".contains(command.sagaId.last ?? "-")
+                ? .silent : Self.script(command)
+        }
         let store = try await system.makePostgresStore()
         let zombie = try system.startOrchestrator(store: store, logName: "zombie")
         let peer = try system.startOrchestrator(store: store, logName: "peer")
-        let (ids, terminal, fenced) = try await system.running {
+        let (ids, terminal, fenced, rounds) = try await system.running {
             var ids: [String] = []
             let joined = ContinuousClock.now + .seconds(60)
             while [zombie, peer].contains(where: { $0.outputLines(containing: "took partition").isEmpty }) && ContinuousClock.now < joined {
@@ -79,23 +86,40 @@ struct ScaleOutTests {
             }
             // Freeze the zombie while it has sagas in flight, until its peer took all its partitions;
             // when it wakes, its step timers are due and it commits for partitions it no longer owns.
+            // Waking, it also learns at once that its session timed out, and drops the partitions
+            // if that news reaches its loop first: then it has nothing to commit, and the round is
+            // tried again. A burst of starts just before the freeze keeps its loop busy, so the
+            // freeze mostly lands mid-batch and the commit goes out before the news.
             var fenced: [Substring] = []
             var tookBeforeThaw = 0
-            for _ in 0..<5 where fenced.isEmpty {
-                ids += try await system.client.start((0..<20).map { _ in StartSagaCommand(sagaType: "order") })
-                try await Task.sleep(for: .milliseconds(Int.random(in: 20...200)))
+            var rounds = 0
+            for _ in 0..<12 where fenced.isEmpty {
+                rounds += 1
+                let rejoined = ContinuousClock.now + .seconds(60)
+                while Self.held(by: zombie).isEmpty && ContinuousClock.now < rejoined {
+                    ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                ids += try await system.client.start((0..<100).map { _ in StartSagaCommand(sagaType: "order") })
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...60)))
                 let peerTook = peer.outputLines(containing: "took partition").count
-                let zombieHeld = Set(zombie.outputLines(containing: "took partition").compactMap(Self.partition)).count
+                let zombieHeld = Self.held(by: zombie).count
                 zombie.freeze()
                 let deadline = ContinuousClock.now + .seconds(30)
                 while peer.outputLines(containing: "took partition").count < peerTook + zombieHeld && ContinuousClock.now < deadline {
                     ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
                     try await Task.sleep(for: .milliseconds(100))
                 }
-                try await Task.sleep(for: .seconds(1))
+                try await Task.sleep(for: .milliseconds(500))
                 tookBeforeThaw = zombie.outputLines(containing: "took partition").count
                 zombie.thaw()
-                try await Task.sleep(for: .seconds(3))
+                // It releases the partitions within moments of waking; a commit it started first
+                // settles (fenced) right after.
+                let woken = ContinuousClock.now + .seconds(10)
+                while !Self.held(by: zombie).isEmpty && ContinuousClock.now < woken {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Task.sleep(for: .seconds(1))
                 fenced = zombie.outputLines(containing: "partition fenced")
             }
             // Back in the group, the woken instance is given partitions again: the handover works
@@ -111,9 +135,9 @@ struct ScaleOutTests {
                 let status = try await instance.stop(timeout: .seconds(30))
                 #expect(status == 0, "an instance did not stop cleanly on SIGTERM")
             }
-            return (ids, terminal, fenced)
+            return (ids, terminal, fenced, rounds)
         }
-        #expect(!fenced.isEmpty, "the woken instance never tried to commit for a partition it lost")
+        #expect(!fenced.isEmpty, "the woken instance never tried to commit for a partition it lost, in \(rounds) rounds")
         // A fenced commit that landed would show as two different events under one sequence
         // number, or a saga applying an input twice; neither may happen.
         let problems = system.problems(ids: ids, terminal: terminal, expected: Self.expected)
@@ -136,7 +160,18 @@ struct ScaleOutTests {
         #expect(saga?["status"] as? String == "compensated", "\(status.output.prefix(500))")
     }
 
-    /// The partition number in a "took partition" log line.
+    /// The partitions an instance holds by its log: taken and not released or fenced since.
+    private static func held(by instance: LoggedChildProcess) -> Set<Int> {
+        var held = Set<Int>()
+        for line in instance.outputLines(containing: "partition") {
+            guard let number = partition(line) else { continue }
+            if line.contains("took partition") { held.insert(number) }
+            if line.contains("released partition") || line.contains("partition fenced") { held.remove(number) }
+        }
+        return held
+    }
+
+    /// The partition number in a log line.
     private static func partition(_ line: Substring) -> Int? {
         guard let range = line.range(of: "partition=") else { return nil }
         return Int(line[range.upperBound...].prefix { $0.isNumber })
