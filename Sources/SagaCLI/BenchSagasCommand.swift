@@ -50,6 +50,13 @@ struct BenchSagasCommand: AsyncParsableCommand {
         """)
     var store: String?
 
+    @Option(help: """
+        fetch.wait.max.ms of every consumer on the saga path and of the one-hop measurement. The \
+        embedded broker answers an empty fetch only when this wait ends, even if a message arrives \
+        meanwhile, so it bounds each hop's latency (a real broker answers as soon as data arrives).
+        """)
+    var fetchWaitMs: Int = 5
+
     @Flag(help: "Measure the time another instance takes to take over partitions with the held sagas active.")
     var takeover = false
 
@@ -60,11 +67,12 @@ struct BenchSagasCommand: AsyncParsableCommand {
         guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
         guard payloadBytes >= 0, hold >= 0, hopSamples > 0 else { throw ValidationError("--payload-bytes, --hold and --hop-samples must not be negative") }
         guard instances > 0 else { throw ValidationError("--instances must be positive") }
+        guard (1...500).contains(fetchWaitMs) else { throw ValidationError("--fetch-wait-ms must be 1 to 500") }
         if takeover && hold == 0 { throw ValidationError("--takeover needs held sagas: give --hold a positive count") }
     }
 
     func run() async throws {
-        let bench = try await BenchSagasRun(partitions: partitions, payloadBytes: payloadBytes, store: store)
+        let bench = try await BenchSagasRun(partitions: partitions, payloadBytes: payloadBytes, store: store, fetchWait: .milliseconds(fetchWaitMs))
         do {
             try await bench.execute(
                 sagas: sagas, concurrency: concurrency, rate: rate, hold: hold, hopSamples: hopSamples,

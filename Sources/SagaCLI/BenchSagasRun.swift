@@ -25,9 +25,12 @@ final class BenchSagasRun {
     /// The PostgreSQL server this run started for `--store postgres`.
     private let postgres: PostgresTestServer?
     private let logger: Logger
+    /// fetch.wait.max.ms of every consumer on the saga path.
+    private let fetchWait: Duration
     private var children: [BenchSagasChild] = []
 
-    init(partitions: Int32, payloadBytes: Int, store: String?) async throws {
+    init(partitions: Int32, payloadBytes: Int, store: String?, fetchWait: Duration) async throws {
+        self.fetchWait = fetchWait
         var logger = Logger(label: "saga.bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .error
         self.logger = logger
@@ -68,8 +71,8 @@ final class BenchSagasRun {
               + (rate.map { "open loop at \($0) sagas/s" } ?? "closed loop, \(concurrency) in flight")
               + ", \(instances) orchestrator\(instances == 1 ? "" : "s") on \((try? SagaStoreURL(store)).map(\.description) ?? "an invalid store URL")")
         try await broker.createTopic("bench.hop", partitions: 1)
-        // The saga path's settings: linger 1 ms, fetch.wait.max.ms 5.
-        let hop = try await BenchKafkaLatency(broker: broker, logger: logger, linger: .milliseconds(1), fetchWaitMax: .milliseconds(5))
+        // The saga path's settings: linger 1 ms and the fetch wait.
+        let hop = try await BenchKafkaLatency(broker: broker, logger: logger, linger: .milliseconds(1), fetchWaitMax: fetchWait)
             .run(topic: "bench.hop", samples: hopSamples)
         print(String(format: "one hop produce→consumed: p50 %.2f ms, p99 %.2f ms; floor %.2f ms (%d hops)", hop.p50, hop.p99, hop.p50 * Double(Self.hops), Self.hops))
 
@@ -78,7 +81,7 @@ final class BenchSagasRun {
             children.append(try BenchSagasChild(arguments: orchestratorArguments(hold: hold, logLevel: logLevel)))
         }
         var consumer = broker.consumerConfiguration(groupID: "bench-participants")
-        consumer.fetchWaitMax = .milliseconds(5)
+        consumer.fetchWaitMax = fetchWait
         // Every client on the saga path has the settings the floor was measured with.
         var producer = broker.producerConfiguration()
         producer.linger = .milliseconds(1)
@@ -87,8 +90,10 @@ final class BenchSagasRun {
         ) { command in
             command.phase == .verify && command.payload.objectValue?["hold"] != nil ? .silent : .succeed()
         }
+        var progressConsumer = broker.consumerConfiguration(groupID: "bench-progress")
+        progressConsumer.fetchWaitMax = fetchWait
         let collector = try ProgressCollector(
-            consumer: broker.consumerConfiguration(groupID: "bench-progress"), topic: topics.progress, keepEvents: false, logger: logger
+            consumer: progressConsumer, topic: topics.progress, keepEvents: false, logger: logger
         )
         let client = try SagaClient(producer: producer, commandsTopic: topics.commands, logger: logger)
 
@@ -176,7 +181,7 @@ final class BenchSagasRun {
             "--store", store, "--definitions", directory.path,
             "--partitions", "\(partitions)", "--no-create-topics", "--log-level", logLevel,
             "--max-active-sagas", "\(max(100_000, hold * 2))", "--group-id", "bench-orchestrator",
-            "-X", "fetch.wait.max.ms=5",
+            "-X", "fetch.wait.max.ms=\(fetchWait.wholeMilliseconds)",
         ]
     }
 

@@ -23,6 +23,8 @@ struct OrchestratorLoop {
     private var intakePaused = false
     private var lastPurge: Int64 = 0
     private var stats = LoopStats()
+    /// When the last poll returned.
+    private var polled = ContinuousClock.now
     private let encoder = SagaStateEncoder()
     private let decoder: InputDecoder
     private let applier: BatchApplier
@@ -57,18 +59,21 @@ struct OrchestratorLoop {
         var entries: [(number: Int32, lease: PartitionLease, work: PartitionWork)]
         var batches: [CommitBatch]
         var started: ContinuousClock.Instant
+        /// When the poll that brought the batch's inputs returned.
+        var polled: ContinuousClock.Instant
         /// Sagas this batch finished, so out of memory with their last state not yet in the store.
         var departed: Set<String>
     }
 
-    private typealias Commits = ThrowingTaskGroup<[CommitResult], any Error>
+    /// A commit's results and when the store returned them.
+    private typealias Commits = ThrowingTaskGroup<([CommitResult], ContinuousClock.Instant), any Error>
 
     mutating func run() async throws {
         lastPurge = Self.wallClock()
         // One commit at a time runs beside the loop: while the store writes batch N, the loop
         // polls and applies batch N+1 in memory; N+1's commit starts once N's is settled. With a
         // store across the network (PostgreSQL) the loop no longer waits out each round trip.
-        try await withThrowingTaskGroup(of: [CommitResult].self) { commits in
+        try await withThrowingTaskGroup(of: ([CommitResult], ContinuousClock.Instant).self) { commits in
             var inFlight: InFlightCommit?
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let messages: [KafkaConsumerMessage]
@@ -84,10 +89,17 @@ struct OrchestratorLoop {
                     continue
                 }
                 let processing = ContinuousClock.now
+                polled = processing
+                let wallNow = Self.wallClock()
+                for message in messages {
+                    if let timestamp = message.timestamp, timestamp.kind == .createTime {
+                        stats.record(inputAge: max(0, wallNow - timestamp.millisecondsSinceEpoch))
+                    }
+                }
                 try await applyRebalanceEvents()
                 try await process(messages, commits: &commits, inFlight: &inFlight)
                 stats.record(messages: messages.count, poll: processing - polling, process: ContinuousClock.now - processing, backlog: relay.backlog)
-                if let summary = stats.summaryIfDue() { logger.debug("loop", metadata: summary) }
+                if let summary = stats.summaryIfDue(relay: relay) { logger.debug("loop", metadata: summary) }
                 updateIntake()
                 try await purgeIfDue()
             }
@@ -183,9 +195,9 @@ struct OrchestratorLoop {
         let departed = kept.reduce(into: Set<String>()) { ids, index in
             for (id, state) in entries[index].work.touched where state.status.isTerminal { ids.insert(id) }
         }
-        let next = InFlightCommit(entries: kept.map { entries[$0] }, batches: kept.map { batches[$0] }, started: .now, departed: departed)
+        let next = InFlightCommit(entries: kept.map { entries[$0] }, batches: kept.map { batches[$0] }, started: .now, polled: polled, departed: departed)
         let store = self.store
-        commits.addTask { try await store.commit(all: next.batches) }
+        commits.addTask { (try await store.commit(all: next.batches), ContinuousClock.now) }
         inFlight = next
     }
 
@@ -195,12 +207,12 @@ struct OrchestratorLoop {
         guard let commit = inFlight else { return }
         inFlight = nil
         do {
-            let results = try await commits.next() ?? []
-            stats.record(commit: ContinuousClock.now - commit.started)
+            let (results, committed) = try await commits.next() ?? ([], .now)
             for (entry, result) in zip(commit.entries, results) {
                 count(entry.work)
                 await relay.enqueue(result.outbox)
             }
+            stats.record(commitFrom: commit.polled, started: commit.started, committed: committed, relayed: .now)
         } catch let error as SagaStoreError where error.code == .fenced {
             for (entry, batch) in zip(commit.entries, commit.batches) {
                 try await commitAlone(entry.number, entry.lease, entry.work, batch)

@@ -18,6 +18,28 @@ final class OutboxRelay: Sendable {
         var finished = false
         /// Published rows not yet marked sent in the store.
         var toMark: [Int64] = []
+        /// When the oldest record in `pending` was queued.
+        var pendingSince: ContinuousClock.Instant?
+        var timing = Timing()
+    }
+
+    /// Where a relayed batch spends its time, summed since the last ``takeTiming()``.
+    struct Timing: Sendable {
+        /// Batches handed to the producer.
+        var batches = 0
+        /// From the oldest record queued to the batch handed to the producer.
+        var queued: Duration = .zero
+        /// From handed over to its last acknowledgement.
+        var acknowledged: Duration = .zero
+        var maxAcknowledged: Duration = .zero
+    }
+
+    /// The timing summed since the last call, then starts over.
+    func takeTiming() -> Timing {
+        state.withLock { state in
+            defer { state.timing = Timing() }
+            return state.timing
+        }
     }
 
     private let state = Mutex(State())
@@ -53,7 +75,10 @@ final class OutboxRelay: Sendable {
         while state.withLock({ $0.pending.count }) > maxPending && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(1))
         }
-        state.withLock { $0.pending.append(contentsOf: records) }
+        state.withLock { state in
+            if state.pending.isEmpty { state.pendingSince = .now }
+            state.pending.append(contentsOf: records)
+        }
         ring.yield()
     }
 
@@ -84,6 +109,7 @@ final class OutboxRelay: Sendable {
     private struct InFlight: Sendable {
         var records: [OutboxRecord]
         var delivery: KafkaPendingDelivery
+        var handed: ContinuousClock.Instant
     }
 
     /// At most this many batches are handed over and not yet acknowledged.
@@ -116,12 +142,18 @@ final class OutboxRelay: Sendable {
                     let batch = state.pending
                     state.pending.removeAll(keepingCapacity: true)
                     state.sending += batch.count
-                    if !batch.isEmpty { state.batchesInFlight += 1 }
+                    if !batch.isEmpty {
+                        state.batchesInFlight += 1
+                        state.timing.batches += 1
+                        state.timing.queued += state.pendingSince.map { .now - $0 } ?? .zero
+                    }
+                    state.pendingSince = nil
                     return batch
                 }
                 if batch.isEmpty { break }
+                let handed = ContinuousClock.now
                 let delivery = await producer.enqueue(batch.map(Self.message))
-                acknowledge.yield(InFlight(records: batch, delivery: delivery))
+                acknowledge.yield(InFlight(records: batch, delivery: delivery, handed: handed))
             }
             if state.withLock({ $0.finished && $0.pending.isEmpty }) { return }
         }
@@ -133,6 +165,11 @@ final class OutboxRelay: Sendable {
         for await inFlight in acknowledgements {
             var remaining = inFlight.records
             var results = await inFlight.delivery.reports()
+            let acknowledged = ContinuousClock.now - inFlight.handed
+            state.withLock { state in
+                state.timing.acknowledged += acknowledged
+                state.timing.maxAcknowledged = max(state.timing.maxAcknowledged, acknowledged)
+            }
             var attempt = 0
             while true {
                 var sent = 0
