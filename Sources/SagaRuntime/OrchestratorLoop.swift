@@ -340,10 +340,7 @@ struct OrchestratorLoop {
         guard now - lastPurge >= configuration.purgeInterval.wholeMillisecondsValue else { return }
         lastPurge = now
         do {
-            let result = try await store.purge(
-                finishedBefore: now - configuration.retention.wholeMillisecondsValue,
-                sentOutboxBefore: now - 3_600_000
-            )
+            let result = try await store.purge(finishedBefore: now - configuration.retention.wholeMillisecondsValue)
             logger.info("purged", metadata: ["result": "\(result)"])
         } catch {
             logger.warning("purging the store failed", metadata: ["error": "\(error)"])

@@ -34,16 +34,16 @@ public protocol SagaStore: Sendable {
     @discardableResult
     func commit(all batches: [CommitBatch]) async throws -> [CommitResult]
 
-    /// Marks outbox rows as published: every message of each row. Unknown, repeated or
-    /// already-sent ids are ignored. Mark a row only once all the records that carry its id are
-    /// published (the records of one ``CommitResult`` share an id).
+    /// Marks outbox rows as published, every message of each row, by deleting them: from then
+    /// on Kafka holds the messages, and a store keeps only what is still to send (at thousands
+    /// of messages a second, keeping sent rows would grow the store by gigabytes an hour).
+    /// Unknown or repeated ids are ignored. Mark a row only once all the records that carry its
+    /// id are published (the records of one ``CommitResult`` share an id).
     ///
     /// Not fenced: it only records that a message reached Kafka, which is true whoever says it;
     /// a new owner that loaded a row before it was marked publishes it again (at least once).
-    /// - Parameters:
-    ///   - ids: The ids of ``OutboxRecord``s (each id once or more).
-    ///   - sentAt: When they were published.
-    func markSent(_ ids: [Int64], sentAt: Int64) async throws
+    /// - Parameter ids: The ids of ``OutboxRecord``s (each id once or more).
+    func markSent(_ ids: [Int64]) async throws
 
     /// Looks up which sagas hold some start keys; a key no saga holds is absent from the result.
     /// The runtime asks before committing a start; the unique key in ``commit(_:)`` is the safety net.
@@ -63,13 +63,12 @@ public protocol SagaStore: Sendable {
     /// Counts sagas per status; statuses with no saga are absent.
     func countSagasByStatus() async throws -> [String: Int]
 
-    /// Deletes terminal sagas last updated before a cutoff with their start keys, and sent outbox
-    /// rows sent before another cutoff. Active sagas and unsent rows are never deleted. A finished
-    /// saga's start key lives as long as the saga, so a duplicate start is recognised until then.
-    /// - Parameters:
-    ///   - finishedBefore: Delete terminal sagas with `updatedAt` before this (now minus the retention).
-    ///   - sentOutboxBefore: Delete outbox rows marked sent before this.
-    func purge(finishedBefore: Int64, sentOutboxBefore: Int64) async throws -> PurgeResult
+    /// Deletes terminal sagas that finished before a cutoff, with their start keys, and outbox
+    /// rows an instance of an older version marked sent instead of deleting. Active sagas and
+    /// unsent rows are never deleted. A finished saga's start key lives as long as the saga, so
+    /// a duplicate start is recognised until then.
+    /// - Parameter finishedBefore: Delete terminal sagas that finished before this (now minus the retention).
+    func purge(finishedBefore: Int64) async throws -> PurgeResult
 
     /// The version of the newest schema migration applied to the database.
     func schemaVersion() async throws -> Int

@@ -124,7 +124,7 @@ final class OutboxRelay: Sendable {
                 }
                 if ids.isEmpty { break }
                 do {
-                    try await store.markSent(ids, sentAt: OrchestratorLoop.wallClock())
+                    try await store.markSent(ids)
                 } catch {
                     throw OrchestratorError.store("marking outbox rows sent failed", cause: error)
                 }

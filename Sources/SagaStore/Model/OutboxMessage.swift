@@ -51,7 +51,7 @@ public struct OutboxHeader: Sendable, Hashable {
 /// A store keeps the messages one commit writes for one partition in one row, so the records of
 /// a ``CommitResult`` share an id. Ids increase in write order and are never reused.
 public struct OutboxRecord: Sendable, Hashable {
-    /// The id of the row holding the message; pass it to ``SagaStore/markSent(_:sentAt:)`` once
+    /// The id of the row holding the message; pass it to ``SagaStore/markSent(_:)`` once
     /// every record that carries it is published.
     public var id: Int64
     /// The saga partition number that wrote the row (not the target partition).

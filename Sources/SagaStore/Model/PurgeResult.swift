@@ -1,10 +1,10 @@
-/// What ``SagaStore/purge(finishedBefore:sentOutboxBefore:)`` deleted.
+/// What ``SagaStore/purge(finishedBefore:)`` deleted.
 public struct PurgeResult: Sendable, Hashable {
     /// Terminal sagas deleted.
     public var sagas: Int
     /// Start keys deleted (those of the deleted sagas, and any whose saga no longer exists).
     public var startKeys: Int
-    /// Sent outbox rows deleted.
+    /// Outbox rows deleted that an instance of an older version had marked sent.
     public var outboxRows: Int
 
     /// Makes a result; normally only stores do.

@@ -1,7 +1,7 @@
 import PostgresNIO
 
 extension PostgresSagaStore {
-    public func markSent(_ ids: [Int64], sentAt: Int64) async throws {
+    public func markSent(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
         // Each id once (the records of one batch all carry it); a negative id is a row of the
         // per-message outbox of schema version 1.
@@ -11,20 +11,20 @@ extension PostgresSagaStore {
         try await pool.withConnection(doing: "marking \(unique.count) outbox rows sent") { connection in
             if !batchIDs.isEmpty {
                 try await connection.query(
-                    "UPDATE outbox_batches SET sent_at = \(sentAt) WHERE id = ANY(\(PostgresArray(batchIDs))::int8[]) AND sent_at IS NULL",
+                    "DELETE FROM outbox_batches WHERE id = ANY(\(PostgresArray(batchIDs))::int8[])",
                     logger: logger
                 )
             }
             if !legacyIDs.isEmpty {
                 try await connection.query(
-                    "UPDATE outbox SET sent_at = \(sentAt) WHERE id = ANY(\(PostgresArray(legacyIDs))::int8[]) AND sent_at IS NULL",
+                    "DELETE FROM outbox WHERE id = ANY(\(PostgresArray(legacyIDs))::int8[])",
                     logger: logger
                 )
             }
         }
     }
 
-    public func purge(finishedBefore: Int64, sentOutboxBefore: Int64) async throws -> PurgeResult {
+    public func purge(finishedBefore: Int64) async throws -> PurgeResult {
         try await pool.withConnection(doing: "purging") { connection in
             // One statement, so one transaction. Its parts share a snapshot: a key goes if its saga
             // is deleted here, or if no saga of its id existed before.
@@ -37,9 +37,9 @@ extension PostgresSagaStore {
                         OR NOT EXISTS (SELECT 1 FROM sagas WHERE sagas.id = start_keys.saga_id)
                     RETURNING 1
                 ), deleted_rows AS (
-                    DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < \(sentOutboxBefore) RETURNING 1
+                    DELETE FROM outbox WHERE sent_at IS NOT NULL RETURNING 1
                 ), deleted_batches AS (
-                    DELETE FROM outbox_batches WHERE sent_at IS NOT NULL AND sent_at < \(sentOutboxBefore) RETURNING 1
+                    DELETE FROM outbox_batches WHERE sent_at IS NOT NULL RETURNING 1
                 )
                 SELECT (SELECT count(*) FROM deleted_sagas), (SELECT count(*) FROM deleted_keys),
                     (SELECT count(*) FROM deleted_rows) + (SELECT count(*) FROM deleted_batches)

@@ -23,7 +23,7 @@ extension PostgresSagaStore {
     static let outboxColumns = "id, partition, topic, target_partition, key, value, headers, created_at"
 
     /// Rows of the per-message outbox of schema version 1; a record's id is the row id negated,
-    /// which tells ``markSent(_:sentAt:)`` the table.
+    /// which tells ``markSent(_:)`` the table.
     static func outbox(from rows: PostgresRowSequence) async throws -> [OutboxRecord] {
         var records: [OutboxRecord] = []
         let columns = (Int64, Int32, String, Int32?, ByteBuffer?, ByteBuffer?, ByteBuffer, Int64).self

@@ -100,6 +100,19 @@ public enum PostgresSchema {
                 ALTER TABLE sagas SET (fillfactor = 80);
                 """
         ),
+        SchemaMigration(
+            version: 4,
+            name: "published outbox rows are deleted",
+            sql: """
+                -- Marking a row sent deletes it: Kafka holds its messages from then on. Rows kept
+                -- after sending were written once more (a new row version and an index entry)
+                -- and filled the table at gigabytes an hour at full speed, until a purge.
+                DELETE FROM outbox WHERE sent_at IS NOT NULL;
+                DELETE FROM outbox_batches WHERE sent_at IS NOT NULL;
+                DROP INDEX outbox_sent;
+                DROP INDEX outbox_batches_sent;
+                """
+        ),
     ]
 
     /// The participant dedupe store's migrations.

@@ -1,22 +1,21 @@
 extension SQLiteSagaStore {
-    public func markSent(_ ids: [Int64], sentAt: Int64) async throws {
+    public func markSent(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
         try await worker.run { connection in
             try connection.transaction(immediate: true) {
                 // Each id once: the records of one batch all carry it.
                 for id in Set(ids) {
                     let (table, rowID) = id < 0 ? ("outbox", -id) : ("outbox_batches", id)
-                    try connection.withStatement("UPDATE \(table) SET sent_at = ? WHERE id = ? AND sent_at IS NULL") { update in
-                        try update.bind(sentAt, at: 1)
-                        try update.bind(rowID, at: 2)
-                        try update.run()
+                    try connection.withStatement("DELETE FROM \(table) WHERE id = ?") { delete in
+                        try delete.bind(rowID, at: 1)
+                        try delete.run()
                     }
                 }
             }
         }
     }
 
-    public func purge(finishedBefore: Int64, sentOutboxBefore: Int64) async throws -> PurgeResult {
+    public func purge(finishedBefore: Int64) async throws -> PurgeResult {
         try await worker.run { connection in
             try connection.transaction(immediate: true) {
                 // Keys first, while their sagas still tell which ones go.
@@ -41,10 +40,7 @@ extension SQLiteSagaStore {
                 startKeys += connection.changes
                 var outboxRows = 0
                 for table in ["outbox", "outbox_batches"] {
-                    try connection.withStatement("DELETE FROM \(table) WHERE sent_at IS NOT NULL AND sent_at < ?") {
-                        try $0.bind(sentOutboxBefore, at: 1)
-                        try $0.run()
-                    }
+                    try connection.withStatement("DELETE FROM \(table) WHERE sent_at IS NOT NULL") { try $0.run() }
                     outboxRows += connection.changes
                 }
                 return PurgeResult(sagas: sagas, startKeys: startKeys, outboxRows: outboxRows)

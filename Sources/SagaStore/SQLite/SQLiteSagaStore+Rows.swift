@@ -22,7 +22,7 @@ extension SQLiteSagaStore {
     static let outboxColumns = "id, partition, topic, target_partition, key, value, headers, created_at"
 
     /// A row of the per-message outbox of schema version 1; its record's id is the row id negated,
-    /// which tells ``markSent(_:sentAt:)`` the table.
+    /// which tells ``markSent(_:)`` the table.
     static func outbox(from row: SQLiteStatement) throws -> OutboxRecord {
         OutboxRecord(
             id: -row.int64(0),

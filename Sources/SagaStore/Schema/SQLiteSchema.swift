@@ -91,6 +91,19 @@ public enum SQLiteSchema {
                 CREATE INDEX sagas_finished ON sagas (finished_at) WHERE finished_at IS NOT NULL;
                 """
         ),
+        SchemaMigration(
+            version: 4,
+            name: "published outbox rows are deleted",
+            sql: """
+                -- Marking a row sent deletes it: Kafka holds its messages from then on. Rows kept
+                -- after sending were rewritten once more and grew the file by gigabytes an hour
+                -- at full speed, until a purge an hour later.
+                DELETE FROM outbox WHERE sent_at IS NOT NULL;
+                DELETE FROM outbox_batches WHERE sent_at IS NOT NULL;
+                DROP INDEX outbox_sent;
+                DROP INDEX outbox_batches_sent;
+                """
+        ),
     ]
 
     /// The participant dedupe store's migrations.

@@ -28,7 +28,7 @@ extension SagaStoreContract {
                 #expect(try await store.loadPartition(lease).unsentOutbox == written)
             }
         },
-        ContractCase(name: "marked-sent rows are no longer loaded; unknown and repeated ids are ignored") { harness in
+        ContractCase(name: "marked-sent rows are deleted, so no longer loaded; unknown and repeated ids are ignored") { harness in
             try await harness.withStore { store in
                 let lease = try await store.takePartition(0)
                 var commits: [[OutboxRecord]] = []
@@ -38,11 +38,11 @@ extension SagaStoreContract {
                     ).outbox)
                 }
                 // Marking an id marks every message of its commit; ids may repeat.
-                try await store.markSent(commits[0].map(\.id) + [commits[2][0].id, 999_999], sentAt: 10)
-                try await store.markSent([commits[0][0].id], sentAt: 11)
-                try await store.markSent([], sentAt: 12)
+                try await store.markSent(commits[0].map(\.id) + [commits[2][0].id, 999_999])
+                try await store.markSent([commits[0][0].id])
+                try await store.markSent([])
                 #expect(try await store.loadPartition(lease).unsentOutbox == commits[1] + commits[3])
-                try await store.markSent(commits.flatMap { $0.map(\.id) }, sentAt: 13)
+                try await store.markSent(commits.flatMap { $0.map(\.id) })
                 #expect(try await store.loadPartition(lease).unsentOutbox.isEmpty)
             }
         },
@@ -60,7 +60,7 @@ extension SagaStoreContract {
                 #expect(Set(results[0].outbox.map(\.id)).count == 1)
                 #expect(results[0].outbox[0].id != results[2].outbox[0].id)
                 #expect(results[2].outbox.map(\.sagaPartition) == [2])
-                try await store.markSent([results[0].outbox[0].id], sentAt: 10)
+                try await store.markSent([results[0].outbox[0].id])
                 #expect(try await store.loadPartition(zero).unsentOutbox.isEmpty)
                 #expect(try await store.loadPartition(two).unsentOutbox == results[2].outbox)
             }

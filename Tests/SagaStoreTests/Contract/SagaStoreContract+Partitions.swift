@@ -124,7 +124,7 @@ extension SagaStoreContract {
                         outbox: [Fixture.message("o1")]
                     )
                 )
-                try await store.markSent([written.outbox[0].id], sentAt: 5_000)
+                try await store.markSent([written.outbox[0].id])
                 let zeroSnapshot = try await store.loadPartition(zero)
                 #expect(zeroSnapshot.lease == zero)
                 #expect(zeroSnapshot.activeSagas.map(\.id) == ["a", "b"])

@@ -68,11 +68,11 @@ extension SagaStoreContract {
                 #expect(try await store.listSagas(SagaQuery(statuses: ["failed"])).isEmpty)
                 #expect(try await store.listSagas(SagaQuery(limit: 1)).map(\.id) == ["f"])
                 // Not purged while active, however old its first finish.
-                #expect(try await store.purge(finishedBefore: 1_000, sentOutboxBefore: 0).sagas == 0)
+                #expect(try await store.purge(finishedBefore: 1_000).sagas == 0)
                 try await store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("f", status: "compensated", isTerminal: true, updatedAt: 70)]))
                 #expect(try await store.listSagas(SagaQuery(order: .oldestFirst)).map(\.id) == ["a", "f"])
-                #expect(try await store.purge(finishedBefore: 70, sentOutboxBefore: 0).sagas == 0)
-                #expect(try await store.purge(finishedBefore: 71, sentOutboxBefore: 0).sagas == 1)
+                #expect(try await store.purge(finishedBefore: 70).sagas == 0)
+                #expect(try await store.purge(finishedBefore: 71).sagas == 1)
                 #expect(try await store.saga(id: "f") == nil)
                 #expect(try await store.saga(id: "a") != nil)
             }

@@ -61,7 +61,7 @@ struct PostgresCommitBenchmarkTests {
             var results: [CommitResult] = []
             let commit = try await clock.measure { results = try await store.commit(all: roundBatches) }
             let ids = results.flatMap { $0.outbox.map(\.id) }
-            let mark = try await clock.measure { try await store.markSent(ids, sentAt: Int64(round)) }
+            let mark = try await clock.measure { try await store.markSent(ids) }
             if round >= 4 {  // warm-up rounds
                 commits.append(commit)
                 marks.append(mark)
