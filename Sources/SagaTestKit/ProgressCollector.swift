@@ -50,12 +50,21 @@ public final class ProgressCollector: Sendable {
                 continue
             }
             let now = ContinuousClock.now
+            let keepEvents = self.keepEvents
+            var skipped = 0
             let events = batch.compactMap { message -> ProgressEvent? in
                 guard let value = message.value else { return nil }
+                // Without events to keep, only terminal ones matter: the status header tells
+                // which without parsing the value.
+                if !keepEvents, let status = message.header(SagaHeaders.sagaStatus)?.value,
+                   SagaStatus(rawValue: String(decoding: status, as: UTF8.self))?.isTerminal == false {
+                    skipped += 1
+                    return nil
+                }
                 return try? SagaMessageCodec.decode(ProgressEvent.self, from: value).get()
             }
-            let keepEvents = self.keepEvents
             state.withLock { state in
+                state.total += skipped
                 for event in events {
                     if keepEvents { state.events[event.sagaId, default: []].append(event) }
                     state.total += 1

@@ -48,6 +48,15 @@ struct OrchestratorFlowTests {
             let sequences = Set(progress.events(of: id).map(\.sequence)).sorted()
             #expect(sequences == Array(1...Int64(sequences.count)))
             #expect(orchestrator.metrics.snapshot.completed == 1)
+
+            // Each progress event names the saga's status in a header, as its value does.
+            let raw = try await harness.read(topic: harness.topics.progress, count: progress.events(of: id).count, timeout: .seconds(20))
+            #expect(raw.count == progress.events(of: id).count)
+            for message in raw {
+                let event = try #require(message.value.flatMap { try? SagaMessageCodec.decode(ProgressEvent.self, from: $0).get() })
+                #expect(message.header(SagaHeaders.sagaStatus)?.value == Array(event.state.rawValue.utf8))
+            }
+            #expect(raw.last?.header(SagaHeaders.sagaStatus)?.value == Array("completed".utf8))
             await client.shutdown()
             try await store.close()
         }

@@ -4,6 +4,9 @@ public enum SagaHeaders {
     public static let messageType = "saga-message-type"
     /// The saga id, so a consumer can route without parsing the value.
     public static let sagaID = "saga-id"
+    /// On progress events: the saga's status after the event (`running`, `completed`, ...), so a
+    /// consumer that wants, say, only finished sagas skips the others without parsing their value.
+    public static let sagaStatus = "saga-status"
     /// The W3C trace context header, copied from the input that caused the message.
     public static let traceparent = "traceparent"
     /// The content type; always ``jsonContentType``.

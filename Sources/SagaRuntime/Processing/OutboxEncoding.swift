@@ -32,11 +32,13 @@ enum OutboxEncoding {
             ))
         }
         for event in effects.events {
+            var headers = headers(messageType: ProgressEvent.messageType, sagaID: event.sagaId, traceparent: traceparent)
+            headers.append(OutboxHeader(name: SagaHeaders.sagaStatus, value: Array(event.state.rawValue.utf8)))
             work.outbox.append(OutboxMessage(
                 topic: topics.progress,
                 key: Array(event.sagaId.utf8),
                 value: SagaMessageCodec.encode(event),
-                headers: headers(messageType: ProgressEvent.messageType, sagaID: event.sagaId, traceparent: traceparent),
+                headers: headers,
                 createdAt: now
             ))
         }
