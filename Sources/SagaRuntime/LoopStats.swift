@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import Logging
 
 /// Where the orchestrator's loop spends its time, summed over a few seconds and logged at debug
@@ -38,11 +39,15 @@ struct LoopStats {
         maxResidence = max(maxResidence, total)
     }
 
-    /// Adds how long an input took from its producer to a poll here (the broker hop, then the wait
-    /// in the consumer's queue).
-    mutating func record(inputAge milliseconds: Int64) {
-        inputAge += milliseconds
-        maxInputAge = max(maxInputAge, milliseconds)
+    /// Adds how long each polled input took from its producer to the poll (the broker hop, then
+    /// the wait in the consumer's queue), for inputs stamped with their creation time.
+    mutating func recordAges(of messages: [KafkaConsumerMessage], now: Int64) {
+        for message in messages {
+            guard let timestamp = message.timestamp, timestamp.kind == .createTime else { continue }
+            let age = max(0, now - timestamp.millisecondsSinceEpoch)
+            inputAge += age
+            maxInputAge = max(maxInputAge, age)
+        }
     }
 
     mutating func record(messages: Int, poll: Duration, process: Duration, backlog: Int) {

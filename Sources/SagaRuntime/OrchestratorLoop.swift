@@ -90,12 +90,7 @@ struct OrchestratorLoop {
                 }
                 let processing = ContinuousClock.now
                 polled = processing
-                let wallNow = Self.wallClock()
-                for message in messages {
-                    if let timestamp = message.timestamp, timestamp.kind == .createTime {
-                        stats.record(inputAge: max(0, wallNow - timestamp.millisecondsSinceEpoch))
-                    }
-                }
+                stats.recordAges(of: messages, now: Self.wallClock())
                 try await applyRebalanceEvents()
                 try await process(messages, commits: &commits, inFlight: &inFlight)
                 stats.record(messages: messages.count, poll: processing - polling, process: ContinuousClock.now - processing, backlog: relay.backlog)
