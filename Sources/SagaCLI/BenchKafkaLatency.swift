@@ -19,7 +19,19 @@ struct BenchKafkaLatency {
     var linger: Duration = .zero
     var fetchWaitMax: Duration = .milliseconds(1)
 
+    /// Measures `samples` hops one after the other, after a few that warm the connections up.
     func run(topic: String, samples: Int) async throws -> Result {
+        try await measure(topic: topic, warmUp: 20, samples: samples, pause: .zero)
+    }
+
+    /// Measures one hop every `interval` until the task is cancelled, then returns what it saw:
+    /// the hop's latency while the rest of the system is under load.
+    func probe(topic: String, every interval: Duration) async throws -> Result {
+        try await measure(topic: topic, warmUp: 5, samples: nil, pause: interval)
+    }
+
+    /// - Parameter samples: how many to measure; `nil`: until the task is cancelled.
+    private func measure(topic: String, warmUp: Int, samples: Int?, pause: Duration) async throws -> Result {
         var producerConfiguration = broker.producerConfiguration()
         producerConfiguration.linger = linger
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
@@ -30,9 +42,8 @@ struct BenchKafkaLatency {
 
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000)
         let value = BenchKafkaPayload.value(size: 100)
-        // The first few warm the connections up and are not counted.
-        let warmUp = 20
-        for i in 0..<(samples + warmUp) {
+        var i = 0
+        while samples.map({ i < $0 + warmUp }) ?? !Task.isCancelled {
             let message = KafkaProducerMessage(topic: topic, key: Array("k\(i)".utf8), value: value)
             let start = ContinuousClock.now
             async let report = producer.send(message)
@@ -48,6 +59,8 @@ struct BenchKafkaLatency {
                 let (s, atto) = elapsed.components
                 _ = histogram.record(UInt64(s) * 1_000_000 + UInt64(atto / 1_000_000_000_000))
             }
+            i += 1
+            if pause > .zero { try? await Task.sleep(for: pause) }
         }
         try await consumer.close()
         await producer.shutdown()

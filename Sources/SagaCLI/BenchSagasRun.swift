@@ -71,6 +71,7 @@ final class BenchSagasRun {
               + (rate.map { "open loop at \($0) sagas/s" } ?? "closed loop, \(concurrency) in flight")
               + ", \(instances) orchestrator\(instances == 1 ? "" : "s") on \((try? SagaStoreURL(store)).map(\.description) ?? "an invalid store URL")")
         try await broker.createTopic("bench.hop", partitions: 1)
+        try await broker.createTopic("bench.hop.loaded", partitions: 1)
         // The saga path's settings: linger 1 ms and the fetch wait.
         let hop = try await BenchKafkaLatency(broker: broker, logger: logger, linger: .milliseconds(1), fetchWaitMax: fetchWait)
             .run(topic: "bench.hop", samples: hopSamples)
@@ -195,6 +196,14 @@ final class BenchSagasRun {
         starts.reserveCapacity(sagas)
         let baseline = collector.terminalCount
         let cpuBefore = children.reduce(0) { $0 + $1.cpuSeconds() }
+        // The same hop measured beside the run, every 10 ms: how far the load itself (a busy
+        // broker and CPU) stretches each hop, apart from what the orchestrator adds.
+        let (broker, logger, fetchWait) = (self.broker, self.logger, self.fetchWait)
+        let probe = Task {
+            try await BenchKafkaLatency(broker: broker, logger: logger, linger: .milliseconds(1), fetchWaitMax: fetchWait)
+                .probe(topic: "bench.hop.loaded", every: .milliseconds(10))
+        }
+        defer { probe.cancel() }
         let began = ContinuousClock.now
         let deadline = began + .seconds(600)
         var credit = 0.0
@@ -222,6 +231,8 @@ final class BenchSagasRun {
             }
         }
         let cpu = children.reduce(0) { $0 + $1.cpuSeconds() } - cpuBefore
+        probe.cancel()
+        let loaded = try await probe.value
         let terminal = collector.terminal
         var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000)
         var last = began
@@ -240,5 +251,8 @@ final class BenchSagasRun {
         print(String(format: "start→terminal latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (p50 = %.2f× the floor)",
                      ms(histogram.valueAtPercentile(50)), ms(histogram.valueAtPercentile(99)), ms(histogram.max),
                      ms(histogram.valueAtPercentile(50)) / (hop.p50 * Double(Self.hops))))
+        print(String(format: "one hop during the run: p50 %.2f ms, p99 %.2f ms; %d hops %.2f ms (p50 = %.2f× that)",
+                     loaded.p50, loaded.p99, Self.hops, loaded.p50 * Double(Self.hops),
+                     ms(histogram.valueAtPercentile(50)) / (loaded.p50 * Double(Self.hops))))
     }
 }
