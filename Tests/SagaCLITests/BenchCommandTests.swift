@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+/// `saga bench sagas` end to end, small: it runs every saga to its end and prints each figure it
+/// promises. Figures themselves are for reading, not for asserting (see the README).
+@Suite("saga bench", .timeLimit(.minutes(3)))
+struct BenchCommandTests {
+    @Test("a small run finishes every saga and prints throughput, latency, both hop measurements, CPU and memory")
+    func smallRunPrintsItsFigures() async throws {
+        let bench = try ChildProcess(Products.saga, [
+            "bench", "sagas", "--sagas", "60", "--rate", "30", "--hold", "40", "--hop-samples", "20",
+        ])
+        let status = try await bench.waitForExit(timeout: .seconds(150))
+        #expect(status == 0, "\(bench.errorOutput.suffix(2000))")
+        let lines = bench.output.split(separator: "\n")
+        func line(_ prefix: String) -> Substring? { lines.first { $0.hasPrefix(prefix) } }
+        #expect(line("sagas: 60 finished (60 completed)") != nil, "\(bench.output)")
+        for prefix in [
+            "one hop produce→consumed: p50", "start→terminal latency: p50", "one hop during the run: p50",
+            "orchestrator CPU:", "memory per active saga:", "orchestrator peak memory (VmHWM):",
+        ] {
+            #expect(line(prefix) != nil, "no line starting '\(prefix)' in:\n\(bench.output)")
+        }
+    }
+
+    @Test("a bad argument gets a usage message and a non-zero exit")
+    func badArgument() async throws {
+        let bench = try ChildProcess(Products.saga, ["bench", "sagas", "--fetch-wait-ms", "0"])
+        let status = try await bench.waitForExit(timeout: .seconds(30))
+        #expect(status != 0)
+        #expect(bench.errorOutput.contains("--fetch-wait-ms must be 1 to 500"), "\(bench.errorOutput)")
+        #expect(bench.errorOutput.contains("Usage:"), "\(bench.errorOutput)")
+    }
+}
