@@ -13,8 +13,9 @@ struct BenchSagasCommand: AsyncParsableCommand {
             store) and fast in-process participants, runs sagas of the 3-participant, 3-phase \
             shape, and prints sagas/s, latency p50/p99/max, the broker's one-hop \
             produce→consume latency (the floor: from a start to its terminal event \
-            seen by the bench, a saga of three parallel steps needs 8 hops in sequence), and the \
-            orchestrators' peak memory and memory per active saga. With --takeover, another \
+            seen by the bench, a saga of three parallel steps needs 8 hops in sequence), the same \
+            hop measured beside the run under its load, and the orchestrators' peak memory and \
+            memory per active saga. With --takeover, another \
             instance joins while the held sagas are active and the time it took to take over \
             each partition is printed.
             """
