@@ -36,9 +36,6 @@ public struct KafkaPendingDelivery: Sendable {
     let batch: DeliveryBatch
     let messages: [KafkaProducerMessage]
 
-    /// The number of messages in the batch.
-    public var count: Int { messages.count }
-
     /// Waits until every message has an outcome and returns them, in the batch's order.
     public func reports() async -> KafkaDeliveryReports {
         await batch.waitForAll()
