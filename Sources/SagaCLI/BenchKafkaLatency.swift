@@ -8,10 +8,14 @@ import Logging
 /// (linger 0, `fetch.wait.max.ms=1`); `saga bench` measures with the saga path's settings.
 struct BenchKafkaLatency {
     struct Result {
-        /// Milliseconds.
+        /// One hop, in milliseconds.
         var p50: Double
         var p99: Double
         var max: Double
+        /// A chain of hops in sequence (see ``probe(topic:every:chain:)``), in milliseconds;
+        /// equal to the hop's figures for a chain of one.
+        var chainP50: Double
+        var chainP99: Double
     }
 
     let broker: EmbeddedKafkaBroker
@@ -24,14 +28,16 @@ struct BenchKafkaLatency {
         try await measure(topic: topic, warmUp: 20, samples: samples, pause: .zero)
     }
 
-    /// Measures one hop every `interval` until the task is cancelled, then returns what it saw:
-    /// the hop's latency while the rest of the system is under load.
-    func probe(topic: String, every interval: Duration) async throws -> Result {
-        try await measure(topic: topic, warmUp: 5, samples: nil, pause: interval)
+    /// Measures `chain` hops in sequence, each sent once the one before came out of the
+    /// consumer, then waits `interval`, until the task is cancelled; then returns what it saw:
+    /// a hop's latency, and a chain's, while the rest of the system is under load. A chain of as
+    /// many hops as a saga needs is that saga's floor under the same load, with no orchestrator.
+    func probe(topic: String, every interval: Duration, chain: Int) async throws -> Result {
+        try await measure(topic: topic, warmUp: 5, samples: nil, pause: interval, chain: chain)
     }
 
     /// - Parameter samples: how many to measure; `nil`: until the task is cancelled.
-    private func measure(topic: String, warmUp: Int, samples: Int?, pause: Duration) async throws -> Result {
+    private func measure(topic: String, warmUp: Int, samples: Int?, pause: Duration, chain: Int = 1) async throws -> Result {
         var producerConfiguration = broker.producerConfiguration()
         producerConfiguration.linger = linger
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
@@ -40,34 +46,40 @@ struct BenchKafkaLatency {
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         try await consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning])
 
-        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000)
+        var hops = Histogram<UInt64>(highestTrackableValue: 60_000_000)
+        var chains = Histogram<UInt64>(highestTrackableValue: 600_000_000)
+        func microseconds(_ duration: Duration) -> UInt64 {
+            let (s, atto) = duration.components
+            return UInt64(s) * 1_000_000 + UInt64(atto / 1_000_000_000_000)
+        }
         let value = BenchKafkaPayload.value(size: 100)
         var i = 0
         while samples.map({ i < $0 + warmUp }) ?? !Task.isCancelled {
-            let message = KafkaProducerMessage(topic: topic, key: Array("k\(i)".utf8), value: value)
-            let start = ContinuousClock.now
-            async let report = producer.send(message)
-            var got = false
-            let deadline = start + .seconds(10)
-            while !got {
-                guard ContinuousClock.now < deadline else { throw BenchError("latency: message \(i) not consumed within 10 s") }
-                got = try await !consumer.nextBatch(maxMessages: 1, timeout: .milliseconds(100)).isEmpty
+            let chainStart = ContinuousClock.now
+            for hop in 0..<chain {
+                let message = KafkaProducerMessage(topic: topic, key: Array("k\(i)-\(hop)".utf8), value: value)
+                let start = ContinuousClock.now
+                async let report = producer.send(message)
+                var got = false
+                let deadline = start + .seconds(10)
+                while !got {
+                    guard ContinuousClock.now < deadline else { throw BenchError("latency: message \(i) not consumed within 10 s") }
+                    got = try await !consumer.nextBatch(maxMessages: 1, timeout: .milliseconds(100)).isEmpty
+                }
+                let elapsed = ContinuousClock.now - start
+                _ = try await report
+                if i >= warmUp { _ = hops.record(microseconds(elapsed)) }
             }
-            let elapsed = ContinuousClock.now - start
-            _ = try await report
-            if i >= warmUp {
-                let (s, atto) = elapsed.components
-                _ = histogram.record(UInt64(s) * 1_000_000 + UInt64(atto / 1_000_000_000_000))
-            }
+            if i >= warmUp { _ = chains.record(microseconds(ContinuousClock.now - chainStart)) }
             i += 1
             if pause > .zero { try? await Task.sleep(for: pause) }
         }
         try await consumer.close()
         await producer.shutdown()
+        func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
         return Result(
-            p50: Double(histogram.valueAtPercentile(50)) / 1000,
-            p99: Double(histogram.valueAtPercentile(99)) / 1000,
-            max: Double(histogram.max) / 1000
+            p50: ms(hops.valueAtPercentile(50)), p99: ms(hops.valueAtPercentile(99)), max: ms(hops.max),
+            chainP50: ms(chains.valueAtPercentile(50)), chainP99: ms(chains.valueAtPercentile(99))
         )
     }
 }

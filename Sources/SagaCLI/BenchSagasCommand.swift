@@ -14,8 +14,9 @@ struct BenchSagasCommand: AsyncParsableCommand {
             shape, and prints sagas/s, latency p50/p99/max, the broker's one-hop \
             produce→consume latency (the floor: from a start to its terminal event \
             seen by the bench, a saga of three parallel steps needs 8 hops in sequence), the same \
-            hop measured beside the run under its load, and the orchestrators' peak memory and \
-            memory per active saga. With --takeover, another \
+            hop measured beside the run under its load, alone and in chains of 8 (the floor under \
+            that load, with no orchestrator), the CPU the orchestrators and the bench's own process \
+            used, and the orchestrators' peak memory and memory per active saga. With --takeover, another \
             instance joins while the held sagas are active and the time it took to take over \
             each partition is printed.
             """
@@ -61,6 +62,9 @@ struct BenchSagasCommand: AsyncParsableCommand {
     @Flag(help: "Measure the time another instance takes to take over partitions with the held sagas active.")
     var takeover = false
 
+    @Flag(help: "Also print the latency of the sagas started in each second of the run.")
+    var timeline = false
+
     func validate() throws {
         guard sagas > 0 else { throw ValidationError("--sagas must be positive") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
@@ -77,7 +81,7 @@ struct BenchSagasCommand: AsyncParsableCommand {
         do {
             try await bench.execute(
                 sagas: sagas, concurrency: concurrency, rate: rate, hold: hold, hopSamples: hopSamples,
-                instances: instances, takeover: takeover
+                instances: instances, takeover: takeover, timeline: timeline
             )
         } catch {
             await bench.stop()

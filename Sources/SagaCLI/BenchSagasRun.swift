@@ -17,6 +17,8 @@ final class BenchSagasRun {
     /// and a reply per phase (three phases, the steps of a phase in parallel), then the terminal
     /// progress event on its way to the bench's consumer.
     static let hops = 1 + 3 * 2 + 1
+    /// Commands a saga sends its participants: one per step of each phase.
+    static let commandsPerSaga = 3 * 3
     private let partitions: Int32
     private let payload: JSONValue
     private let payloadBytes: Int
@@ -66,7 +68,7 @@ final class BenchSagasRun {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func execute(sagas: Int, concurrency: Int, rate: Int?, hold: Int, hopSamples: Int, instances: Int, takeover: Bool) async throws {
+    func execute(sagas: Int, concurrency: Int, rate: Int?, hold: Int, hopSamples: Int, instances: Int, takeover: Bool, timeline: Bool) async throws {
         print("saga bench: \(sagas) sagas of 3 participants × 3 phases, \(partitions) partitions, "
               + (rate.map { "open loop at \($0) sagas/s" } ?? "closed loop, \(concurrency) in flight")
               + ", \(instances) orchestrator\(instances == 1 ? "" : "s") on \((try? SagaStoreURL(store)).map(\.description) ?? "an invalid store URL")")
@@ -87,14 +89,16 @@ final class BenchSagasRun {
         var producer = broker.producerConfiguration()
         producer.linger = .milliseconds(1)
         let participants = try ScriptedParticipants(
-            consumer: consumer, producer: producer, topics: participantTopics, logger: logger
+            consumer: consumer, producer: producer, topics: participantTopics, logger: logger,
+            expectedCommands: (sagas + hold + 20) * Self.commandsPerSaga
         ) { command in
             command.phase == .verify && command.payload.objectValue?["hold"] != nil ? .silent : .succeed()
         }
         var progressConsumer = broker.consumerConfiguration(groupID: "bench-progress")
         progressConsumer.fetchWaitMax = fetchWait
         let collector = try ProgressCollector(
-            consumer: progressConsumer, topic: topics.progress, keepEvents: false, logger: logger
+            consumer: progressConsumer, topic: topics.progress, keepEvents: false, logger: logger,
+            expectedSagas: sagas + hold + 20
         )
         let client = try SagaClient(producer: producer, commandsTopic: topics.commands, logger: logger)
 
@@ -109,7 +113,7 @@ final class BenchSagasRun {
                 throw BenchError("the orchestrator did not complete the warm-up sagas within 90 s")
             }
             if hold > 0 { try await measureHeld(hold, takeover: takeover, participants, collector, client) }
-            try await measureRun(sagas, concurrency, rate, collector, client, hop)
+            try await measureRun(sagas, concurrency, rate, collector, client, hop, timeline: timeline)
             let peaks = children.map { String(format: "%.1f MiB", Double($0.memory().peak) / 1_048_576) }
             print("orchestrator peak memory (VmHWM): \(peaks.joined(separator: ", "))")
         }
@@ -176,6 +180,14 @@ final class BenchSagasRun {
         }
     }
 
+    /// CPU time this process used so far (user and system), in seconds.
+    private static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     private func orchestratorArguments(hold: Int, logLevel: String) -> [String] {
         [
             "orchestrator", "--bootstrap-servers", broker.bootstrapServers,
@@ -191,17 +203,19 @@ final class BenchSagasRun {
         children.reduce(0) { $0 + $1.memory().resident }
     }
 
-    private func measureRun(_ sagas: Int, _ concurrency: Int, _ rate: Int?, _ collector: ProgressCollector, _ client: SagaClient, _ hop: BenchKafkaLatency.Result) async throws {
+    private func measureRun(_ sagas: Int, _ concurrency: Int, _ rate: Int?, _ collector: ProgressCollector, _ client: SagaClient, _ hop: BenchKafkaLatency.Result, timeline: Bool) async throws {
         var starts: [(id: String, at: ContinuousClock.Instant)] = []
         starts.reserveCapacity(sagas)
         let baseline = collector.terminalCount
         let cpuBefore = children.reduce(0) { $0 + $1.cpuSeconds() }
-        // The same hop measured beside the run, every 10 ms: how far the load itself (a busy
-        // broker and CPU) stretches each hop, apart from what the orchestrator adds.
-        let (broker, logger, fetchWait) = (self.broker, self.logger, self.fetchWait)
+        let ownCPUBefore = Self.ownCPUSeconds()
+        // The same hop measured beside the run, in chains of a saga's hops with 10 ms between
+        // chains: how far the load itself (a busy broker and CPU) stretches each hop and a saga's
+        // floor, apart from what the orchestrator adds.
+        let (broker, logger, fetchWait, hops) = (self.broker, self.logger, self.fetchWait, Self.hops)
         let probe = Task {
             try await BenchKafkaLatency(broker: broker, logger: logger, linger: .milliseconds(1), fetchWaitMax: fetchWait)
-                .probe(topic: "bench.hop.loaded", every: .milliseconds(10))
+                .probe(topic: "bench.hop.loaded", every: .milliseconds(10), chain: hops)
         }
         defer { probe.cancel() }
         let began = ContinuousClock.now
@@ -231,6 +245,7 @@ final class BenchSagasRun {
             }
         }
         let cpu = children.reduce(0) { $0 + $1.cpuSeconds() } - cpuBefore
+        let ownCPU = Self.ownCPUSeconds() - ownCPUBefore
         probe.cancel()
         let loaded = try await probe.value
         let terminal = collector.terminal
@@ -244,15 +259,42 @@ final class BenchSagasRun {
             let (s, atto) = (end.receivedAt - start.at).components
             _ = histogram.record(UInt64(max(0, s * 1_000_000 + atto / 1_000_000_000_000)))
         }
+        if timeline { printTimeline(starts, terminal, began) }
         let seconds = Double((last - began).components.seconds) + Double((last - began).components.attoseconds) / 1e18
         func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
         print(String(format: "sagas: %d finished (%d completed) in %.2f s: %.0f sagas/s", starts.count, completed, seconds, Double(starts.count) / seconds))
         print(String(format: "orchestrator CPU: %.0f µs per saga (%.2f cores busy)", cpu * 1e6 / Double(starts.count), cpu / seconds))
+        print(String(format: "bench process CPU (embedded broker, participants, progress reader, starts): %.0f µs per saga (%.2f cores busy)",
+                     ownCPU * 1e6 / Double(starts.count), ownCPU / seconds))
         print(String(format: "start→terminal latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (p50 = %.2f× the floor)",
                      ms(histogram.valueAtPercentile(50)), ms(histogram.valueAtPercentile(99)), ms(histogram.max),
                      ms(histogram.valueAtPercentile(50)) / (hop.p50 * Double(Self.hops))))
-        print(String(format: "one hop during the run: p50 %.2f ms, p99 %.2f ms; %d hops %.2f ms (p50 = %.2f× that)",
-                     loaded.p50, loaded.p99, Self.hops, loaded.p50 * Double(Self.hops),
-                     ms(histogram.valueAtPercentile(50)) / (loaded.p50 * Double(Self.hops))))
+        print(String(format: "one hop during the run: p50 %.2f ms, p99 %.2f ms", loaded.p50, loaded.p99))
+        print(String(format: "%d hops in sequence during the run (the floor under this load, no orchestrator): p50 %.2f ms, p99 %.2f ms "
+                     + "(saga p50 = %.2f× that, p99 = %.2f× that)",
+                     Self.hops, loaded.chainP50, loaded.chainP99,
+                     ms(histogram.valueAtPercentile(50)) / loaded.chainP50, ms(histogram.valueAtPercentile(99)) / loaded.chainP99))
+    }
+
+    /// Latency by when sagas started, a line per second of the run: whether it drifts as the run
+    /// goes on, or jumps for a moment.
+    private func printTimeline(
+        _ starts: [(id: String, at: ContinuousClock.Instant)],
+        _ terminal: [String: (status: SagaStatus, receivedAt: ContinuousClock.Instant)],
+        _ began: ContinuousClock.Instant
+    ) {
+        var seconds: [Int: Histogram<UInt64>] = [:]
+        for start in starts {
+            guard let end = terminal[start.id] else { continue }
+            let second = Int((start.at - began) / .seconds(1))
+            let (s, atto) = (end.receivedAt - start.at).components
+            _ = seconds[second, default: Histogram<UInt64>(highestTrackableValue: 600_000_000)]
+                .record(UInt64(max(0, s * 1_000_000 + atto / 1_000_000_000_000)))
+        }
+        for second in seconds.keys.sorted() {
+            guard let histogram = seconds[second] else { continue }
+            print(String(format: "  started in second %d: %d sagas, p50 %.2f ms, p99 %.2f ms, max %.2f ms", second + 1, histogram.totalCount,
+                         Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000, Double(histogram.max) / 1000))
+        }
     }
 }

@@ -24,12 +24,18 @@ public final class ProgressCollector: Sendable {
     ///   - topic: the progress topic.
     ///   - keepEvents: whether every event is kept (default), or only each saga's terminal state
     ///     (for benchmarks with many sagas).
-    public init(consumer: KafkaConsumerConfiguration, topic: String, keepEvents: Bool = true, logger: Logger = Logger(label: "saga.progress-collector")) throws {
+    ///   - expectedSagas: how many sagas to make room for up front, so a benchmark's run is not
+    ///     held up while the record of terminal states grows.
+    public init(
+        consumer: KafkaConsumerConfiguration, topic: String, keepEvents: Bool = true,
+        logger: Logger = Logger(label: "saga.progress-collector"), expectedSagas: Int = 0
+    ) throws {
         let consumer = try KafkaConsumer(configuration: consumer, logger: logger)
         try consumer.subscribe(topics: [topic])
         self.consumer = Mutex(consumer)
         self.logger = logger
         self.keepEvents = keepEvents
+        state.withLock { $0.terminal.reserveCapacity(expectedSagas) }
     }
 
     /// Whether the group gave this consumer its partitions.

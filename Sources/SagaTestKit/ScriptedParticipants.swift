@@ -39,12 +39,16 @@ public final class ScriptedParticipants: Sendable {
     ///   - producer: a producer configuration for replies.
     ///   - topics: the participants' command topics.
     ///   - logger: where the Kafka clients log.
+    ///   - expectedCommands: how many commands to make room for up front. A benchmark sets it: a
+    ///     record of a hundred thousand commands that grows mid-run (copied, or its keys hashed
+    ///     again) holds up every reply for tens of milliseconds.
     ///   - script: the answer to each command; runs on the participants' task, must not block.
     public init(
         consumer: KafkaConsumerConfiguration,
         producer: KafkaProducerConfiguration,
         topics: [String],
         logger: Logger = Logger(label: "saga.scripted-participants"),
+        expectedCommands: Int = 0,
         script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior
     ) throws {
         var producerConfiguration = producer
@@ -54,6 +58,11 @@ public final class ScriptedParticipants: Sendable {
         clients = Mutex((consumer, try KafkaProducer(configuration: producerConfiguration, logger: logger)))
         self.script = script
         self.logger = logger
+        state.withLock { state in
+            state.received.reserveCapacity(expectedCommands)
+            state.answered.reserveCapacity(expectedCommands)
+            state.effects.reserveCapacity(expectedCommands)
+        }
     }
 
     /// Whether the group gave this consumer its partitions.

@@ -5,10 +5,10 @@ import Testing
 /// promises. Figures themselves are for reading, not for asserting (see the README).
 @Suite("saga bench", .timeLimit(.minutes(3)))
 struct BenchCommandTests {
-    @Test("a small run finishes every saga and prints throughput, latency, both hop measurements, CPU and memory")
+    @Test("a small run finishes every saga and prints throughput, latency, the hop and chain measurements, CPU, memory and its timeline")
     func smallRunPrintsItsFigures() async throws {
         let bench = try ChildProcess(Products.saga, [
-            "bench", "sagas", "--sagas", "60", "--rate", "30", "--hold", "40", "--hop-samples", "20",
+            "bench", "sagas", "--sagas", "60", "--rate", "30", "--hold", "40", "--hop-samples", "20", "--timeline",
         ])
         let status = try await bench.waitForExit(timeout: .seconds(150))
         #expect(status == 0, "\(bench.errorOutput.suffix(2000))")
@@ -17,10 +17,18 @@ struct BenchCommandTests {
         #expect(line("sagas: 60 finished (60 completed)") != nil, "\(bench.output)")
         for prefix in [
             "one hop produce→consumed: p50", "start→terminal latency: p50", "one hop during the run: p50",
-            "orchestrator CPU:", "memory per active saga:", "orchestrator peak memory (VmHWM):",
+            "8 hops in sequence during the run (the floor under this load, no orchestrator): p50",
+            "orchestrator CPU:", "bench process CPU", "memory per active saga:", "orchestrator peak memory (VmHWM):",
         ] {
             #expect(line(prefix) != nil, "no line starting '\(prefix)' in:\n\(bench.output)")
         }
+        // The timeline: a line per second of starts (60 sagas at 30/s), counting every saga once.
+        let timeline = lines.filter { $0.hasPrefix("  started in second ") }
+        #expect(timeline.count >= 2, "\(bench.output)")
+        let counted = timeline.compactMap { line in
+            line.split(separator: ":").dropFirst().first?.split(separator: " ").first.flatMap { Int($0) }
+        }
+        #expect(counted.reduce(0, +) == 60, "\(timeline)")
     }
 
     @Test("a bad argument gets a usage message and a non-zero exit")
