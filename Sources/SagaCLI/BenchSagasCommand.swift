@@ -59,6 +59,12 @@ struct BenchSagasCommand: AsyncParsableCommand {
         """)
     var fetchWaitMs: Int = 5
 
+    @Option(help: """
+        linger.ms of every producer on the saga path (the orchestrators', the participants', the \
+        starts') and of the one-hop measurement.
+        """)
+    var lingerMs: Int = 1
+
     @Flag(help: "Measure the time another instance takes to take over partitions with the held sagas active.")
     var takeover = false
 
@@ -73,11 +79,15 @@ struct BenchSagasCommand: AsyncParsableCommand {
         guard payloadBytes >= 0, hold >= 0, hopSamples > 0 else { throw ValidationError("--payload-bytes, --hold and --hop-samples must not be negative") }
         guard instances > 0 else { throw ValidationError("--instances must be positive") }
         guard (1...500).contains(fetchWaitMs) else { throw ValidationError("--fetch-wait-ms must be 1 to 500") }
+        guard (0...1_000).contains(lingerMs) else { throw ValidationError("--linger-ms must be 0 to 1000") }
         if takeover && hold == 0 { throw ValidationError("--takeover needs held sagas: give --hold a positive count") }
     }
 
     func run() async throws {
-        let bench = try await BenchSagasRun(partitions: partitions, payloadBytes: payloadBytes, store: store, fetchWait: .milliseconds(fetchWaitMs))
+        let bench = try await BenchSagasRun(
+            partitions: partitions, payloadBytes: payloadBytes, store: store,
+            fetchWait: .milliseconds(fetchWaitMs), linger: .milliseconds(lingerMs)
+        )
         do {
             try await bench.execute(
                 sagas: sagas, concurrency: concurrency, rate: rate, hold: hold, hopSamples: hopSamples,

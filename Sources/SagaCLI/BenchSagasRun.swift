@@ -29,10 +29,12 @@ final class BenchSagasRun {
     private let logger: Logger
     /// fetch.wait.max.ms of every consumer on the saga path.
     private let fetchWait: Duration
+    private let linger: Duration
     private var children: [BenchSagasChild] = []
 
-    init(partitions: Int32, payloadBytes: Int, store: String?, fetchWait: Duration) async throws {
+    init(partitions: Int32, payloadBytes: Int, store: String?, fetchWait: Duration, linger: Duration) async throws {
         self.fetchWait = fetchWait
+        self.linger = linger
         var logger = Logger(label: "saga.bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .error
         self.logger = logger
@@ -74,8 +76,8 @@ final class BenchSagasRun {
               + ", \(instances) orchestrator\(instances == 1 ? "" : "s") on \((try? SagaStoreURL(store)).map(\.description) ?? "an invalid store URL")")
         try await broker.createTopic("bench.hop", partitions: 1)
         try await broker.createTopic("bench.hop.loaded", partitions: 1)
-        // The saga path's settings: linger 1 ms and the fetch wait.
-        let hop = try await BenchKafkaLatency(broker: broker, logger: logger, linger: .milliseconds(1), fetchWaitMax: fetchWait)
+        // The saga path's settings: the linger and the fetch wait.
+        let hop = try await BenchKafkaLatency(broker: broker, logger: logger, linger: linger, fetchWaitMax: fetchWait)
             .run(topic: "bench.hop", samples: hopSamples)
         print(String(format: "one hop produce→consumed: p50 %.2f ms, p99 %.2f ms; floor %.2f ms (%d hops)", hop.p50, hop.p99, hop.p50 * Double(Self.hops), Self.hops))
 
@@ -87,10 +89,10 @@ final class BenchSagasRun {
         consumer.fetchWaitMax = fetchWait
         // Every client on the saga path has the settings the floor was measured with.
         var producer = broker.producerConfiguration()
-        producer.linger = .milliseconds(1)
+        producer.linger = linger
         let participants = try ScriptedParticipants(
             consumer: consumer, producer: producer, topics: participantTopics, logger: logger,
-            expectedCommands: (sagas + hold + 20) * Self.commandsPerSaga
+            expectedCommands: (sagas + hold + 20) * Self.commandsPerSaga, replyLinger: linger
         ) { command in
             command.phase == .verify && command.payload.objectValue?["hold"] != nil ? .silent : .succeed()
         }
@@ -194,7 +196,7 @@ final class BenchSagasRun {
             "--store", store, "--definitions", directory.path,
             "--partitions", "\(partitions)", "--no-create-topics", "--log-level", logLevel,
             "--max-active-sagas", "\(max(100_000, hold * 2))", "--group-id", "bench-orchestrator",
-            "-X", "fetch.wait.max.ms=\(fetchWait.wholeMilliseconds)",
+            "-X", "fetch.wait.max.ms=\(fetchWait.wholeMilliseconds)", "-X", "linger.ms=\(linger.wholeMilliseconds)",
         ]
     }
 
@@ -212,9 +214,9 @@ final class BenchSagasRun {
         // The same hop measured beside the run, in chains of a saga's hops with 10 ms between
         // chains: how far the load itself (a busy broker and CPU) stretches each hop and a saga's
         // floor, apart from what the orchestrator adds.
-        let (broker, logger, fetchWait, hops) = (self.broker, self.logger, self.fetchWait, Self.hops)
+        let (broker, logger, fetchWait, linger, hops) = (self.broker, self.logger, self.fetchWait, self.linger, Self.hops)
         let probe = Task {
-            try await BenchKafkaLatency(broker: broker, logger: logger, linger: .milliseconds(1), fetchWaitMax: fetchWait)
+            try await BenchKafkaLatency(broker: broker, logger: logger, linger: linger, fetchWaitMax: fetchWait)
                 .probe(topic: "bench.hop.loaded", every: .milliseconds(10), chain: hops)
         }
         defer { probe.cancel() }

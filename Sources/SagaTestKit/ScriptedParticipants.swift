@@ -36,9 +36,10 @@ public final class ScriptedParticipants: Sendable {
 
     /// - Parameters:
     ///   - consumer: a consumer configuration (its group id names these participants).
-    ///   - producer: a producer configuration for replies.
+    ///   - producer: a producer configuration for replies; its linger is replaced by `replyLinger`.
     ///   - topics: the participants' command topics.
     ///   - logger: where the Kafka clients log.
+    ///   - replyLinger: how long replies wait to be sent in one batch (`linger.ms`).
     ///   - expectedCommands: how many commands to make room for up front. A benchmark sets it: a
     ///     record of a hundred thousand commands that grows mid-run (copied, or its keys hashed
     ///     again) holds up every reply for tens of milliseconds.
@@ -49,10 +50,11 @@ public final class ScriptedParticipants: Sendable {
         topics: [String],
         logger: Logger = Logger(label: "saga.scripted-participants"),
         expectedCommands: Int = 0,
+        replyLinger: Duration = .milliseconds(1),
         script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior
     ) throws {
         var producerConfiguration = producer
-        producerConfiguration.linger = .milliseconds(1)
+        producerConfiguration.linger = replyLinger
         let consumer = try KafkaConsumer(configuration: consumer, logger: logger)
         try consumer.subscribe(topics: topics)
         clients = Mutex((consumer, try KafkaProducer(configuration: producerConfiguration, logger: logger)))

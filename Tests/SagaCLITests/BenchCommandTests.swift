@@ -31,12 +31,15 @@ struct BenchCommandTests {
         #expect(counted.reduce(0, +) == 60, "\(timeline)")
     }
 
-    @Test("a bad argument gets a usage message and a non-zero exit")
-    func badArgument() async throws {
-        let bench = try ChildProcess(Products.saga, ["bench", "sagas", "--fetch-wait-ms", "0"])
+    @Test("a bad argument gets a usage message and a non-zero exit", arguments: [
+        (["--fetch-wait-ms", "0"], "--fetch-wait-ms must be 1 to 500"),
+        (["--linger-ms", "1001"], "--linger-ms must be 0 to 1000"),
+    ])
+    func badArgument(arguments: [String], message: String) async throws {
+        let bench = try ChildProcess(Products.saga, ["bench", "sagas"] + arguments)
         let status = try await bench.waitForExit(timeout: .seconds(30))
         #expect(status != 0)
-        #expect(bench.errorOutput.contains("--fetch-wait-ms must be 1 to 500"), "\(bench.errorOutput)")
+        #expect(bench.errorOutput.contains(message), "\(bench.errorOutput)")
         #expect(bench.errorOutput.contains("Usage:"), "\(bench.errorOutput)")
     }
 }
