@@ -37,8 +37,11 @@ struct BenchSagasCommand: AsyncParsableCommand {
     @Option(help: "Bytes of payload per saga.")
     var payloadBytes: Int = 100
 
-    @Option(help: "Sagas held active (waiting on verify) to measure memory per active saga; 0 skips it.")
-    var hold: Int = 10_000
+    @Option(help: """
+        Sagas held active (waiting on verify) after the run, in four waves, to measure memory per \
+        active saga; 0 skips it.
+        """)
+    var hold: Int = 40_000
 
     @Option(help: "One-hop latency samples.")
     var hopSamples: Int = 300

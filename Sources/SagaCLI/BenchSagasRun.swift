@@ -114,8 +114,10 @@ final class BenchSagasRun {
             guard await collector.waitForTerminal(warm, timeout: .seconds(90)).count == warm.count else {
                 throw BenchError("the orchestrator did not complete the warm-up sagas within 90 s")
             }
-            if hold > 0 { try await measureHeld(hold, takeover: takeover, participants, collector, client) }
             try await measureRun(sagas, concurrency, rate, collector, client, hop, timeline: timeline)
+            // Held after the run, on an instance whose page cache, queues and allocator the run
+            // has warmed up: what remains is what one more active saga costs.
+            if hold > 0 { try await measureHeld(hold, takeover: takeover, participants, collector, client) }
             let peaks = children.map { String(format: "%.1f MiB", Double($0.memory().peak) / 1_048_576) }
             print("orchestrator peak memory (VmHWM): \(peaks.joined(separator: ", "))")
         }
@@ -124,17 +126,20 @@ final class BenchSagasRun {
 
     // MARK: - Phases
 
-    /// Memory per active saga: sagas held waiting on verify, in two equal waves. The first wave
-    /// also fills fixed-size buffers (SQLite's page cache, librdkafka's queues, the allocator's
-    /// arenas); the second wave's growth is what one more active saga costs.
+    /// Memory per active saga: sagas held waiting on verify, in four equal waves. The first wave
+    /// also fills buffers that stop growing (SQLite's page cache, librdkafka's queues, the
+    /// allocator's arenas); the growth over the last three is what one more active saga costs.
+    /// One wave's growth alone moves by megabytes from run to run with what those buffers and
+    /// the allocator happen to keep, so three waves are averaged.
     private func measureHeld(_ hold: Int, takeover: Bool, _ participants: ScriptedParticipants, _ collector: ProgressCollector, _ client: SagaClient) async throws {
         try await Task.sleep(for: .seconds(1))
         var heldPayload = payload.objectValue ?? [:]
         heldPayload["hold"] = .bool(true)
         var held: [String] = []
         var resident = [residentMemory()]
-        let wave = max(1, hold / 2)
-        for _ in 0..<2 {
+        let waves = 4
+        let wave = max(1, hold / waves)
+        for _ in 0..<waves {
             for start in stride(from: 0, to: wave, by: 1000) {
                 held += try await client.start((start..<min(wave, start + 1000)).map { _ in StartSagaCommand(sagaType: "bench-order", payload: .object(heldPayload)) })
             }
@@ -147,9 +152,11 @@ final class BenchSagasRun {
             resident.append(residentMemory())
         }
         func mib(_ bytes: Int) -> Double { Double(bytes) / 1_048_576 }
-        print(String(format: "memory per active saga: %.0f B marginal (second wave of %d held sagas: RSS %.1f → %.1f MiB), %.0f B including the first wave's fixed buffers (RSS from %.1f MiB); payload %d B",
-                     Double(resident[2] - resident[1]) / Double(wave), wave, mib(resident[1]), mib(resident[2]),
-                     Double(resident[2] - resident[0]) / Double(2 * wave), mib(resident[0]), payloadBytes))
+        let growth = zip(resident.dropFirst(), resident).map { String(format: "%.1f", mib($0 - $1)) }
+        print(String(format: "memory per active saga: %.0f B marginal (waves 2–%d of %d held sagas each: RSS %.1f → %.1f MiB), %.0f B including the first wave's fixed buffers (RSS from %.1f MiB); payload %d B",
+                     Double(resident[waves] - resident[1]) / Double((waves - 1) * wave), waves, wave, mib(resident[1]), mib(resident[waves]),
+                     Double(resident[waves] - resident[0]) / Double(waves * wave), mib(resident[0]), payloadBytes)
+              + "; growth per wave: \(growth.joined(separator: ", ")) MiB")
         if takeover { try await measureTakeover() }
         for id in held { try await client.control(ControlCommand(sagaId: id, action: .cancel, reason: "benchmark hold phase over")) }
         guard await collector.waitForTerminal(held, timeout: .seconds(120)).count == held.count else {

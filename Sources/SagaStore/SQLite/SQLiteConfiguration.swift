@@ -26,14 +26,21 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     /// SQLite's default. (Without it, a commit on a slow virtual disk stalled for 110 to 180 ms
     /// every few seconds; with it, about 30 ms.) A file store only; an in-memory one has no WAL.
     public var checkpointInterval: Duration?
+    /// The most memory SQLite's page cache may hold, in bytes. Default 16 MiB: the pages every
+    /// commit touches (the tables' inner pages, the newest rows, the outbox's tail) fit many
+    /// times over. The orchestrator keeps its active sagas in memory itself, so a larger cache
+    /// mostly keeps a second copy of their rows: with 64 MiB an active saga held waiting cost
+    /// 2.0–2.8 KiB of resident memory instead of 1.3–1.6 KiB, for the same sagas per second.
+    public var cacheSize: Int
 
     /// Makes a configuration; see the properties for the defaults.
     public init(
         synchronous: Synchronous = .normal, busyTimeout: Duration = .seconds(5),
-        checkpointInterval: Duration? = .milliseconds(250)
+        checkpointInterval: Duration? = .milliseconds(250), cacheSize: Int = 16 << 20
     ) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout
         self.checkpointInterval = checkpointInterval
+        self.cacheSize = cacheSize
     }
 }

@@ -51,8 +51,8 @@ final class SQLiteConnection {
                 )
             }
             try connection.execute("PRAGMA synchronous = \(configuration.synchronous.pragmaValue)")
-            // A 64 MiB page cache keeps the hot rows of active sagas and the outbox in memory.
-            try connection.execute("PRAGMA cache_size = -65536")
+            // A negative cache size is in KiB.
+            try connection.execute("PRAGMA cache_size = -\(max(1, configuration.cacheSize / 1024))")
             // Checkpoint every ~40 MiB of WAL instead of every 4 MiB: hot pages (active sagas,
             // the outbox tail) are copied to the database file ten times less often. With a
             // background checkpointer (``SQLiteCheckpointer``) most of that WAL is already copied

@@ -53,7 +53,8 @@ public final class SQLiteSagaStore: SagaStore {
         try await worker.run { connection in
             SQLiteDiagnostics(
                 journalMode: try connection.pragma("journal_mode") ?? "",
-                synchronous: try connection.pragma("synchronous").flatMap(Int.init) ?? -1
+                synchronous: try connection.pragma("synchronous").flatMap(Int.init) ?? -1,
+                cacheSize: try connection.pragma("cache_size").flatMap(Int.init).map { $0 < 0 ? -$0 * 1024 : $0 * 4096 } ?? -1
             )
         }
     }
@@ -65,6 +66,8 @@ public struct SQLiteDiagnostics: Sendable, Hashable {
     public var journalMode: String
     /// `PRAGMA synchronous`: 1 for NORMAL, 2 for FULL.
     public var synchronous: Int
+    /// `PRAGMA cache_size`, in bytes (a count of pages is taken as 4 KiB pages).
+    public var cacheSize: Int
 }
 
 /// The wall clock, only for `schema_migrations.applied_at`: store operations take times from callers.

@@ -38,6 +38,7 @@ struct SQLiteFileTests {
             let diagnostics = try await store.diagnostics()
             #expect(diagnostics.journalMode == "wal")
             #expect(diagnostics.synchronous == 1)
+            #expect(diagnostics.cacheSize == 16 << 20)
             #expect(FileManager.default.fileExists(atPath: path + "-wal"))
             try await store.close()
             // Bytes 18 and 19 of the header are the file format versions: 2 means WAL.
@@ -46,11 +47,13 @@ struct SQLiteFileTests {
         }
     }
 
-    @Test func synchronousFullCanBeConfigured() async throws {
+    @Test func synchronousFullAndTheCacheSizeCanBeConfigured() async throws {
         let store = try await SQLiteSagaStore(
-            path: ":memory:", configuration: SQLiteConfiguration(synchronous: .full), logger: Fixture.logger().0
+            path: ":memory:", configuration: SQLiteConfiguration(synchronous: .full, cacheSize: 3 << 20), logger: Fixture.logger().0
         )
-        #expect(try await store.diagnostics().synchronous == 2)
+        let diagnostics = try await store.diagnostics()
+        #expect(diagnostics.synchronous == 2)
+        #expect(diagnostics.cacheSize == 3 << 20)
         try await store.close()
     }
 
