@@ -30,7 +30,7 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     /// commit touches (the tables' inner pages, the newest rows, the outbox's tail) fit many
     /// times over. The orchestrator keeps its active sagas in memory itself, so a larger cache
     /// mostly keeps a second copy of their rows: with 64 MiB an active saga held waiting cost
-    /// 2.0–2.8 KiB of resident memory instead of 1.3–1.6 KiB, for the same sagas per second.
+    /// 2.0–2.8 KiB of resident memory instead of 1.3–1.7 KiB, for the same sagas per second.
     public var cacheSize: Int
 
     /// Makes a configuration; see the properties for the defaults.
