@@ -48,10 +48,6 @@ struct BenchKafkaLatency {
 
         var hops = Histogram<UInt64>(highestTrackableValue: 60_000_000)
         var chains = Histogram<UInt64>(highestTrackableValue: 600_000_000)
-        func microseconds(_ duration: Duration) -> UInt64 {
-            let (s, atto) = duration.components
-            return UInt64(s) * 1_000_000 + UInt64(atto / 1_000_000_000_000)
-        }
         let value = BenchKafkaPayload.value(size: 100)
         var i = 0
         while samples.map({ i < $0 + warmUp }) ?? !Task.isCancelled {
@@ -68,9 +64,9 @@ struct BenchKafkaLatency {
                 }
                 let elapsed = ContinuousClock.now - start
                 _ = try await report
-                if i >= warmUp { _ = hops.record(microseconds(elapsed)) }
+                if i >= warmUp { _ = hops.record(elapsed.histogramMicroseconds) }
             }
-            if i >= warmUp { _ = chains.record(microseconds(ContinuousClock.now - chainStart)) }
+            if i >= warmUp { _ = chains.record((ContinuousClock.now - chainStart).histogramMicroseconds) }
             i += 1
             if pause > .zero { try? await Task.sleep(for: pause) }
         }

@@ -237,7 +237,7 @@ final class BenchSagasRun {
             var batch = 0
             if let rate {
                 let now = ContinuousClock.now
-                credit += Double(rate) * Double((now - lastTick).components.attoseconds) / 1e18 + Double(rate) * Double((now - lastTick).components.seconds)
+                credit += Double(rate) * (now - lastTick).inSeconds
                 lastTick = now
                 batch = min(remaining, Int(credit))
                 credit -= Double(batch)
@@ -265,11 +265,10 @@ final class BenchSagasRun {
             guard let end = terminal[start.id] else { continue }
             if end.status == .completed { completed += 1 }
             last = max(last, end.receivedAt)
-            let (s, atto) = (end.receivedAt - start.at).components
-            _ = histogram.record(UInt64(max(0, s * 1_000_000 + atto / 1_000_000_000_000)))
+            _ = histogram.record((end.receivedAt - start.at).histogramMicroseconds)
         }
         if timeline { printTimeline(starts, terminal, began) }
-        let seconds = Double((last - began).components.seconds) + Double((last - began).components.attoseconds) / 1e18
+        let seconds = (last - began).inSeconds
         func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
         print(String(format: "sagas: %d finished (%d completed) in %.2f s: %.0f sagas/s", starts.count, completed, seconds, Double(starts.count) / seconds))
         print(String(format: "orchestrator CPU: %.0f µs per saga (%.2f cores busy)", cpu * 1e6 / Double(starts.count), cpu / seconds))
@@ -296,9 +295,8 @@ final class BenchSagasRun {
         for start in starts {
             guard let end = terminal[start.id] else { continue }
             let second = Int((start.at - began) / .seconds(1))
-            let (s, atto) = (end.receivedAt - start.at).components
             _ = seconds[second, default: Histogram<UInt64>(highestTrackableValue: 600_000_000)]
-                .record(UInt64(max(0, s * 1_000_000 + atto / 1_000_000_000_000)))
+                .record((end.receivedAt - start.at).histogramMicroseconds)
         }
         for second in seconds.keys.sorted() {
             guard let histogram = seconds[second] else { continue }
