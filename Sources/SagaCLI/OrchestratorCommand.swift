@@ -42,6 +42,12 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Flag(help: "Publish a commandSent progress event for every participant command (default off).")
     var commandSentEvents = false
 
+    @Option(help: "The HTTP API and console listener, HOST:PORT or off (default 127.0.0.1:8080; SAGA_HTTP).")
+    var http: String?
+
+    @Option(name: .customLong("ops-http"), help: "A separate listener for /health, /ready and /metrics, HOST:PORT (default: served on --http; SAGA_OPS_HTTP).")
+    var opsHTTP: String?
+
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
 
@@ -57,6 +63,8 @@ struct OrchestratorCommand: AsyncParsableCommand {
         if let maxActiveSagas { settings.maxActiveSagas = maxActiveSagas }
         if commandSentEvents { settings.commandSentEvents = true }
         if noCreateTopics { settings.createTopics = false }
+        if let http { settings.http = try ListenAddress.parse(http, source: "--http") }
+        if let opsHTTP { settings.opsHTTP = try ListenAddress.parse(opsHTTP, source: "--ops-http") }
         guard !settings.definitions.isEmpty else {
             throw ValidationError("no saga definitions: give --definitions DIR (or SAGA_DEFINITIONS, or 'definitions' in --config)")
         }

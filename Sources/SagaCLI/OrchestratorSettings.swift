@@ -8,10 +8,11 @@ import Yams
 ///
 /// File keys (all optional): `bootstrapServers` (list or comma-separated string), `kafka`
 /// (librdkafka properties), `topicPrefix`, `partitions`, `store`, `definitions` (list),
-/// `groupId`, `maxActiveSagas`, `createTopics`, `retention` (seconds), `commandSentEvents`.
+/// `groupId`, `maxActiveSagas`, `createTopics`, `retention` (seconds), `commandSentEvents`,
+/// `http` and `opsHttp` (listener addresses).
 /// Environment: `SAGA_BOOTSTRAP_SERVERS`, `SAGA_STORE`, `SAGA_DEFINITIONS` (comma-separated),
 /// `SAGA_TOPIC_PREFIX`, `SAGA_PARTITIONS`, `SAGA_GROUP_ID`, `SAGA_MAX_ACTIVE_SAGAS`,
-/// `SAGA_COMMAND_SENT_EVENTS` (`true` or `false`), and
+/// `SAGA_COMMAND_SENT_EVENTS` (`true` or `false`), `SAGA_HTTP`, `SAGA_OPS_HTTP`, and
 /// `SAGA_KAFKA_<PROPERTY>` for any librdkafka property (`SAGA_KAFKA_SASL_MECHANISM` sets
 /// `sasl.mechanism`).
 struct OrchestratorSettings {
@@ -26,6 +27,10 @@ struct OrchestratorSettings {
     var createTopics = true
     var retentionSeconds: Int64 = 7 * 24 * 3600
     var commandSentEvents = false
+    /// The API and console listener; `nil` is `off`. Default `127.0.0.1:8080`.
+    var http: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// The listener for `/health`, `/ready` and `/metrics`; `nil` serves them on ``http``.
+    var opsHTTP: ListenAddress?
 
     private struct File: Decodable {
         var bootstrapServers: StringList?
@@ -39,6 +44,8 @@ struct OrchestratorSettings {
         var createTopics: Bool?
         var retention: Int64?
         var commandSentEvents: Bool?
+        var http: String?
+        var opsHttp: String?
     }
 
     /// A list written either as a YAML sequence or as one comma-separated string.
@@ -78,6 +85,8 @@ struct OrchestratorSettings {
         if let v = file.createTopics { createTopics = v }
         if let v = file.retention { retentionSeconds = v }
         if let v = file.commandSentEvents { commandSentEvents = v }
+        if let v = file.http { http = try ListenAddress.parse(v, source: "'http' in \(path)") }
+        if let v = file.opsHttp { opsHTTP = try ListenAddress.parse(v, source: "'opsHttp' in \(path)") }
     }
 
     mutating func apply(environment: [String: String]) throws {
@@ -99,6 +108,8 @@ struct OrchestratorSettings {
             guard let flag = Bool(v) else { throw ValidationError("SAGA_COMMAND_SENT_EVENTS must be true or false, got '\(v)'") }
             commandSentEvents = flag
         }
+        if let v = environment["SAGA_HTTP"] { http = try ListenAddress.parse(v, source: "SAGA_HTTP") }
+        if let v = environment["SAGA_OPS_HTTP"] { opsHTTP = try ListenAddress.parse(v, source: "SAGA_OPS_HTTP") }
         for (name, value) in environment where name.hasPrefix("SAGA_KAFKA_") {
             let property = name.dropFirst("SAGA_KAFKA_".count).lowercased().replacingOccurrences(of: "_", with: ".")
             kafka[property] = value
