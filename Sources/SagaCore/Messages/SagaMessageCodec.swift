@@ -61,6 +61,11 @@ public enum SagaMessageCodec {
 
     private static func decodeInbound(_ buffer: UnsafeBufferPointer<UInt8>, messageType: String?) -> Result<Inbound, SagaCoreError> {
         guard let type = messageType ?? envelopeType(buffer) else {
+            do throws(JSONReadError) {
+                _ = try JSONReader.value(of: buffer)
+            } catch {
+                return .failure(.malformedMessage(error.reason))
+            }
             return .failure(.malformedMessage("not a JSON object with a string messageType"))
         }
         switch type {

@@ -92,7 +92,8 @@ struct MessageSchemaTests {
             case .failure(let error): return error.message
             }
         }
-        #expect(reason("{not json") == "not a JSON object with a string messageType")
+        #expect(reason("{not json") == "not valid JSON: expected a string key, found 'n' at byte 1")
+        #expect(reason("[1, 2]") == "not a JSON object with a string messageType")
         #expect(reason(#"{"messageType":"saga.nope"}"#) == "unknown messageType 'saga.nope'")
         #expect(reason(#"{"messageType":"saga.participant.reply","schemaVersion":1,"sagaId":"s","step":"a","phase":"pending","attempt":1}"#)
             == "saga.participant.reply: missing field 'outcome'")
