@@ -5,6 +5,7 @@ import SagaCore
 import SagaRuntime
 import SagaStore
 import SagaTestKit
+import ServiceLifecycleTestKit
 import Testing
 
 @Suite("Orchestrator: trace context and order under produce errors", .timeLimit(.minutes(3)))
@@ -83,6 +84,47 @@ struct OrchestratorDeliveryTests {
                 #expect(ordered.map(\.sequence) == Array(1...Int64(ordered.count)))
                 #expect(ordered.last?.event == .sagaCompleted)
             }
+            await client.shutdown()
+            try await store.close()
+        }
+    }
+}
+
+@Suite("Orchestrator: graceful shutdown while Kafka refuses everything", .timeLimit(.minutes(3)))
+struct OrchestratorShutdownTests {
+    @Test("a graceful shutdown ends within the drain bound even while every produce request fails")
+    func shutdownWhileRelayFails() async throws {
+        try await withHarness { harness in
+            let store = try await harness.openStore()
+            // Attempts time out quickly, so the orchestrator keeps producing retries and compensations.
+            let definition = harness.orderDefinition(timeout: .milliseconds(200))
+            let orchestrator = try harness.orchestrator(store, [definition]) { $0.shutdownDrainTimeout = .seconds(1) }
+            let client = try harness.client()
+            let stoppedAfter = try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await orchestrator.run() }
+                    let ready = ContinuousClock.now + .seconds(60)
+                    while orchestrator.metrics.snapshot.ownedPartitions == 0 && ContinuousClock.now < ready {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    try #require(orchestrator.metrics.snapshot.ownedPartitions > 0, "the orchestrator never got its partitions")
+                    // No participant answers: every attempt times out and is retried, then compensated.
+                    try await client.start((0..<20).map { _ in StartSagaCommand(sagaType: "order") })
+                    let started = ContinuousClock.now + .seconds(60)
+                    while orchestrator.metrics.snapshot.started < 20 && ContinuousClock.now < started {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    // From now on every produce request fails: what the timers produce cannot be published.
+                    try await harness.broker.pushRequestErrors(.produce, errors: Array(repeating: MockErrorCode.notEnoughReplicas, count: 100_000))
+                    try await Task.sleep(for: .seconds(1))
+                    let stopping = ContinuousClock.now
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                    return ContinuousClock.now - stopping
+                }
+            }
+            // 1 s of draining, then leaving the group and purging the producer; it used to hang.
+            #expect(stoppedAfter < .seconds(20), "stopped after \(stoppedAfter)")
             await client.shutdown()
             try await store.close()
         }
