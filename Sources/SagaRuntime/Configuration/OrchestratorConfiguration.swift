@@ -64,6 +64,15 @@ public struct OrchestratorConfiguration: Sendable {
     /// platform's grace period (Kubernetes' `terminationGracePeriodSeconds`) above it. Default: 10 s.
     public var shutdownDrainTimeout: Duration = .seconds(10)
 
+    /// The longest a due timer (a step attempt's or the saga's deadline) waits while this instance
+    /// is behind on its replies: a timeout is acted on only once the replies that reached the
+    /// topic before the deadline have been read, so an overloaded instance does not turn its own
+    /// lag into compensations. Default: 60 s.
+    public var maxTimerDeferral: Duration = .seconds(60)
+    /// Test hook: a pause before each poll, to make an instance fall behind on purpose. Default:
+    /// none. Not for production.
+    public var pollDelayForTesting: Duration?
+
     /// - Parameter bootstrapServers: Kafka bootstrap servers, `host:port` each.
     public init(bootstrapServers: [String]) {
         self.bootstrapServers = bootstrapServers
