@@ -1,17 +1,23 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The layers, from the bottom up (see ../shared/DESIGN.md):
-//   CRdKafka  -> Kafka (our librdkafka wrapper, no saga knowledge) -> KafkaTestKit (embedded broker)
+// The layers, from the bottom up (docs/architecture.md):
+//   CRdKafka  -> Kafka (our librdkafka wrapper, no saga knowledge) -> KafkaTestKit (the embedded broker)
 //   SagaCore  (pure state machine, definitions, message contracts; no I/O)
 //   CSQLite   -> SagaStore (the SagaStore protocol, its SQLite and PostgreSQL implementations)
+//   SagaRuntime (the orchestrator service: loop, relay, rebalances; joins Kafka, SagaCore, SagaStore)
+//   SagaClient (publishes start commands and operator controls)
 //   SagaParticipant (the participant SDK) -> SagaExamples (example participants)
-//   SagaCLI   (the `saga` executable)
+//   SagaTestKit (scripted participants, a progress collector, a PostgreSQL launcher: tests and benchmarks)
+//   SagaCLI   (the `saga` executable: production, operator commands, the embedded broker and the demo)
+//   SagaBench (the `saga-bench` executable: benchmarks; links the test kits, `saga` does not)
 let package = Package(
     name: "saga-orchestrator",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "saga", targets: ["SagaCLI"]),
+        .executable(name: "saga-bench", targets: ["SagaBench"]),
+        .library(name: "SagaClient", targets: ["SagaClient"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "KafkaTestKit", targets: ["KafkaTestKit"]),
         .library(name: "SagaCore", targets: ["SagaCore"]),
@@ -88,10 +94,20 @@ let package = Package(
         ),
 
         .target(
+            name: "SagaClient",
+            dependencies: [
+                "Kafka",
+                "SagaCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .target(
             name: "SagaTestKit",
             dependencies: [
                 "Kafka",
                 "KafkaTestKit",
+                "SagaClient",
                 "SagaCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -125,16 +141,30 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "KafkaTestKit",
+                "SagaClient",
                 "SagaCore",
                 "SagaStore",
                 "SagaRuntime",
-                "SagaTestKit",
                 "SagaParticipant",
                 "SagaExamples",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "SagaBench",
+            dependencies: [
+                "Kafka",
+                "KafkaTestKit",
+                "SagaClient",
+                "SagaCore",
+                "SagaStore",
+                "SagaRuntime",
+                "SagaTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -171,6 +201,7 @@ let package = Package(
             name: "SagaRuntimeTests",
             dependencies: [
                 "SagaRuntime",
+                "SagaClient",
                 "SagaTestKit",
                 "SagaCore",
                 "SagaStore",
@@ -189,6 +220,7 @@ let package = Package(
                 "SagaCore",
                 "SagaStore",
                 "SagaRuntime",
+                "SagaClient",
                 "SagaTestKit",
                 "Kafka",
                 "KafkaTestKit",
@@ -200,7 +232,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SagaCLITests",
-            dependencies: ["SagaCLI", "KafkaTestKit", "Kafka", "SagaTestKit", "SagaCore", "SagaStore"]
+            dependencies: ["SagaCLI", "SagaBench", "KafkaTestKit", "Kafka", "SagaClient", "SagaTestKit", "SagaCore", "SagaStore"]
         ),
     ]
 )

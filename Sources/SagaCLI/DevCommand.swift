@@ -3,12 +3,12 @@ import Foundation
 import Kafka
 import KafkaTestKit
 import Logging
+import SagaClient
 import SagaCore
 import SagaExamples
 import SagaParticipant
 import SagaRuntime
 import SagaStore
-import SagaTestKit
 import ServiceLifecycle
 
 /// `saga dev`: the whole system on one machine — embedded broker, orchestrator on a SQLite file,

@@ -84,6 +84,8 @@ enum Products {
     }
 
     static var saga: URL { directory.appendingPathComponent("saga") }
+    /// The `saga-bench` executable, beside `saga`.
+    static var sagaBench: URL { directory.appendingPathComponent("saga-bench") }
 
     static var kcat: URL? {
         ["/usr/bin/kcat", "/usr/local/bin/kcat", "/usr/bin/kafkacat"]

@@ -160,11 +160,13 @@ struct OrchestratorOverloadTests {
     func laggingInstanceDoesNotCompensate() async throws {
         try await withHarness { harness in
             let store = try await harness.openStore()
-            // Attempts time out after 400 ms, while the instance polls slowly in small batches: its
-            // replies wait on the topic far longer than that.
-            let definition = harness.orderDefinition(timeout: .milliseconds(400))
+            // Attempts time out after 3 s, while the instance polls slowly in small batches: about
+            // 45 batches 250 ms apart, so its replies wait on the topic far longer than 3 s. (The
+            // participants themselves answer well within 3 s even on a busy machine: this test is
+            // about the orchestrator's own lag.)
+            let definition = harness.orderDefinition(timeout: .seconds(3))
             let orchestrator = try harness.orchestrator(store, [definition]) {
-                $0.pollDelayForTesting = .milliseconds(60)
+                $0.pollDelayForTesting = .milliseconds(250)
                 $0.maxBatchMessages = 100
             }
             let participants = try harness.participants { command in

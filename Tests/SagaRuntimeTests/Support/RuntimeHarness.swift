@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import KafkaTestKit
 import Logging
+import SagaClient
 import SagaCore
 import SagaRuntime
 import SagaStore
