@@ -36,9 +36,12 @@ public struct OrchestratorConfiguration: Sendable {
     /// timed out, retry scheduled, compensated, ...) tell each saga's story, and leaving one event
     /// per command out takes about 30% off the progress topic and the orchestrator's work.
     public var commandSentEvents = false
-    /// How long `fetch.wait.max.ms` may hold an empty fetch. Default: 10 ms, which keeps a hop
-    /// short on brokers that wait the whole interval (librdkafka's mock cluster does).
-    public var fetchWaitMax: Duration = .milliseconds(10)
+    /// How long `fetch.wait.max.ms` may hold an empty fetch. Default: 500 ms (librdkafka's own): a
+    /// real broker answers a fetch as soon as data arrives, so this only bounds how often an idle
+    /// connection asks again. The embedded broker (librdkafka's mock cluster) waits the whole
+    /// interval even when data arrives: `saga dev` and `saga-bench` set 5 ms for it, and so should
+    /// anything else run against it (`-X fetch.wait.max.ms=5`).
+    public var fetchWaitMax: Duration = .milliseconds(500)
     /// The producer's `linger.ms`. Default: 1 ms.
     public var linger: Duration = .milliseconds(1)
     /// The consumer's session timeout: how long before a silent instance's partitions move to
