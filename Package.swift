@@ -199,7 +199,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SagaCLITests",
-            dependencies: ["SagaCLI", "KafkaTestKit", "Kafka", "SagaTestKit", "SagaCore", "SagaStore"]
+            dependencies: [
+                "SagaCLI", "KafkaTestKit", "Kafka", "SagaTestKit", "SagaCore", "SagaStore",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
     ]
 )
