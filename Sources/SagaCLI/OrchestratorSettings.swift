@@ -45,10 +45,8 @@ struct OrchestratorSettings {
         var http: String?
         var opsHttp: String?
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case bootstrapServers, kafka, topicPrefix, partitions, store, definitions, groupId, maxActiveSagas
-            case createTopics, retention, commandSentEvents, http, opsHttp
-        }
+        /// The keys a file may have: the names of the properties above (the decoder's keys).
+        static var keys: Set<String> { Set(Mirror(reflecting: File()).children.compactMap(\.label)) }
     }
 
     /// A list written either as a YAML sequence or as one comma-separated string.
@@ -79,7 +77,7 @@ struct OrchestratorSettings {
         }
         // A misspelt key would otherwise be ignored without a word.
         if let keys = (try? Yams.load(yaml: text) as? [String: Any])?.keys {
-            let known = Set(File.CodingKeys.allCases.map(\.stringValue))
+            let known = File.keys
             if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
                 throw ValidationError("--config: '\(path)' has an unknown key '\(unknown)': the keys are \(known.sorted().joined(separator: ", "))")
             }
