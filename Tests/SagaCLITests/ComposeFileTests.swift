@@ -93,6 +93,18 @@ struct ComposeFileTests {
         #expect(groups.count == 1, "both orchestrators in one consumer group: \(groups)")
     }
 
+    @Test("the Python participant's flags are ones examples/python/participant.py defines, and its topic is a definition's")
+    func pythonParticipant() throws {
+        let service = try #require(try services()["python-participant"])
+        let command = try #require(service["command"] as? [String])
+        let source = try Deploy.text("examples/python/participant.py")
+        for flag in command where flag.hasPrefix("--") {
+            #expect(source.contains("add_argument(\"\(flag)\""), "participant.py has no \(flag)")
+        }
+        let topic = try #require(command.firstIndex(of: "--topic").map { command[$0 + 1] })
+        #expect(try Deploy.text("deploy/definitions/ticket.yaml").contains("topic: \(topic)\n"), "no definition sends commands to \(topic)")
+    }
+
     @Test("the topics the one-shot service creates are exactly what `saga orchestrator --print-topics` asks for")
     func topicsMatch() async throws {
         let services = try services()
