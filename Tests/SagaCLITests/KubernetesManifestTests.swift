@@ -169,10 +169,12 @@ struct KubernetesManifestTests {
         #expect(!selector.isEmpty && selector.allSatisfy { labels[$0.key] == $0.value }, "the budget selects \(selector), pods have \(labels)")
     }
 
-    @Test("the definitions in the base are the repository's examples (they must not drift)")
+    @Test("the definitions in the base and in deploy/definitions are the repository's examples (they must not drift)")
     func definitionsMatchExamples() throws {
         for file in ["user-update.yaml", "controllable.yaml"] {
-            #expect(try Deploy.text("deploy/kubernetes/base/definitions/\(file)") == Deploy.text("examples/definitions/\(file)"), "\(file)")
+            for copy in ["deploy/kubernetes/base/definitions", "deploy/definitions"] {
+                #expect(try Deploy.text("\(copy)/\(file)") == Deploy.text("examples/definitions/\(file)"), "\(copy)/\(file)")
+            }
         }
     }
 }

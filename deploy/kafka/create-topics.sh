@@ -3,8 +3,8 @@
 # partition counts and configs; a topic that exists is left alone. POSIX sh: it runs in the
 # apache/kafka image, which has no bash.
 # topics.txt is `saga orchestrator --print-topics` for the compose file's configuration:
-#   saga orchestrator --config deploy/config/orchestrator.yaml \
-#       --definitions examples/definitions --definitions deploy/definitions --print-topics > deploy/kafka/topics.txt
+#   saga orchestrator --config deploy/config/orchestrator.yaml --definitions deploy/definitions \
+#       --print-topics > deploy/kafka/topics.txt
 set -eu
 here=$(dirname "$0")
 bootstrap=${BOOTSTRAP_SERVERS:-kafka:9092}
