@@ -234,7 +234,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SagaCLITests",
-            dependencies: ["SagaCLI", "SagaBench", "KafkaTestKit", "Kafka", "SagaClient", "SagaTestKit", "SagaCore", "SagaStore"]
+            dependencies: [
+                "SagaCLI", "SagaBench", "KafkaTestKit", "Kafka", "SagaClient", "SagaTestKit", "SagaCore", "SagaStore",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
     ]
 )

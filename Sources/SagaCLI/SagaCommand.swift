@@ -27,6 +27,7 @@ struct SagaCommand: AsyncParsableCommand {
             CompensateCommand.self,
             ValidateCommand.self,
             OrchestratorCommand.self,
+            ParticipantCommands.self,
             BrokerCommand.self,
             DevCommand.self,
         ]
