@@ -1,6 +1,9 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Logging
+import Prometheus
+import SagaHTTP
 import SagaRuntime
 import SagaStore
 import ServiceLifecycle
@@ -84,11 +87,23 @@ struct OrchestratorCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--store: \(error)")
         }
+        // One registry behind /metrics: the orchestrator's instruments, the HTTP surface's, and
+        // anything else in the process that uses swift-metrics.
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let store = try await url.openSagaStore(logger: logger)
         let orchestrator = Orchestrator(configuration: settings.configuration, registry: registry, store: store, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: orchestrator)]
+        if settings.http != nil || settings.opsHTTP != nil {
+            // Last in the group, so the first stopped: no new requests, then the loop drains.
+            let http = SagaHTTPServer(configuration: settings.httpConfiguration, orchestrator: orchestrator, registry: metrics, logger: logger)
+            services.append(.init(service: http))
+        } else {
+            logger.notice("HTTP surface off (--http off and no --ops-http)")
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: orchestrator)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SagaHTTP
 import SagaRuntime
 import Yams
 
@@ -137,5 +138,15 @@ struct OrchestratorSettings {
         configuration.retention = .seconds(retentionSeconds)
         configuration.commandSentEvents = commandSentEvents
         return configuration
+    }
+}
+
+extension OrchestratorSettings {
+    /// The HTTP surface's listeners, as ``SagaHTTPServer`` takes them.
+    var httpConfiguration: SagaHTTPConfiguration {
+        SagaHTTPConfiguration(
+            api: http.map { SagaHTTPConfiguration.Listener(host: $0.host, port: $0.port) },
+            ops: opsHTTP.map { SagaHTTPConfiguration.Listener(host: $0.host, port: $0.port) }
+        )
     }
 }

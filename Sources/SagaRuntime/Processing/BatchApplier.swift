@@ -30,8 +30,8 @@ struct BatchApplier {
             work.consumed(topic: message.topic, offset: message.offset)
             let trace = message.header(SagaHeaders.traceparent)?.value
             switch input.kind {
-            case .deadLetter(let reason):
-                deadLetter(message, reason, &work, now)
+            case .deadLetter(let reason, let reasonClass):
+                deadLetter(message, reason, reasonClass, &work, now)
             case .forward(var start, let sagaID, let home):
                 start.sagaId = sagaID
                 work.outbox.append(OutboxMessage(
@@ -46,13 +46,13 @@ struct BatchApplier {
                 applyStart(start, sagaID: sagaID, plan: plan, message, &partition, lookups, &work, trace, now)
             case .control(let control):
                 guard var state = find(control.sagaId, partition, work, lookups) else {
-                    deadLetter(message, "no saga with id '\(control.sagaId)' on partition \(partition.number)", &work, now)
+                    deadLetter(message, "no saga with id '\(control.sagaId)' on partition \(partition.number)", .unknownSaga, &work, now)
                     continue
                 }
                 handle(.control(control), &state, message, &partition, &work, trace, now)
             case .reply(let reply):
                 guard var state = find(reply.sagaId, partition, work, lookups) else {
-                    deadLetter(message, "no saga with id '\(reply.sagaId)' on partition \(partition.number)", &work, now)
+                    deadLetter(message, "no saga with id '\(reply.sagaId)' on partition \(partition.number)", .unknownSaga, &work, now)
                     continue
                 }
                 handle(.reply(reply), &state, message, &partition, &work, trace, now)
@@ -91,7 +91,7 @@ struct BatchApplier {
             if let owner = work.startKeys.first(where: { $0.key == key })?.sagaID ?? lookups.startKeyOwners[key] {
                 existing = find(owner, partition, work, lookups)
                 if existing == nil {
-                    deadLetter(message, "duplicate start: business key '\(businessKey)' of saga type '\(start.sagaType)' belongs to saga '\(owner)', which lives on another partition", &work, now)
+                    deadLetter(message, "duplicate start: business key '\(businessKey)' of saga type '\(start.sagaType)' belongs to saga '\(owner)', which lives on another partition", .duplicateStart, &work, now)
                     return
                 }
             }
@@ -107,6 +107,7 @@ struct BatchApplier {
                 work.startKeys.append(StartKeyRegistration(key: StartKey(sagaType: start.sagaType, businessKey: businessKey), sagaID: id))
             }
             work.started += 1
+            work.startedByType[start.sagaType, default: 0] += 1
             record(state, effects, &partition, &work, trace, now)
         }
     }
@@ -123,7 +124,7 @@ struct BatchApplier {
         guard let plan = registry.plan(for: state) else {
             let reason = "saga '\(state.sagaID)' runs definition '\(state.sagaType)' version \(state.sagaVersion), which is not loaded"
             logger.error("cannot apply input", metadata: ["saga": "\(state.sagaID)", "reason": "\(reason)"])
-            if let message { deadLetter(message, reason, &work, now) }
+            if let message { deadLetter(message, reason, .definitionMissing, &work, now) }
             return
         }
         let effects = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents).handle(input, state: &state, now: now)
@@ -141,17 +142,16 @@ struct BatchApplier {
     ) {
         partition.keep(state)
         work.touched[state.sagaID] = state
-        if effects.events.contains(where: { $0.event == .sagaCompleted || $0.event == .sagaCompensated }) {
-            work.finished.append((state.status, state.startedAt.milliseconds))
-        }
+        work.tally(effects.events, state: state)
         OutboxEncoding.append(effects, to: &work, topics: topics, traceparent: trace, now: now.milliseconds)
     }
 
-    private func deadLetter(_ message: KafkaConsumerMessage, _ reason: String, _ work: inout PartitionWork, _ now: SagaTime) {
+    private func deadLetter(_ message: KafkaConsumerMessage, _ reason: String, _ reasonClass: DeadLetterReason, _ work: inout PartitionWork, _ now: SagaTime) {
         logger.warning("dead-lettered an input", metadata: [
             "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "reason": "\(reason)",
         ])
         work.outbox.append(OutboxEncoding.deadLetter(message, reason: reason, topics: topics, now: now.milliseconds))
         work.deadLettered += 1
+        work.deadLettersByReason[reasonClass, default: 0] += 1
     }
 }
