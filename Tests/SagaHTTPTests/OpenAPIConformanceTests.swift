@@ -23,6 +23,8 @@ struct OpenAPIConformanceTests {
                     environment: ["NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""]
                 )
                 #expect(status == 0, "schemathesis failed:\n\(output)")
+                // Every operation of the document was exercised.
+                #expect(output.contains("Tested: 14"), "schemathesis did not test every operation:\n\(output)")
             }
         }
     }
