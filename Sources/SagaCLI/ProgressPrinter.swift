@@ -66,7 +66,7 @@ final class ProgressPrinter: Sendable {
         if style.json {
             // As published, unless it spans lines (not written by this project's relay).
             writeLine(published.contains(UInt8(ascii: "\n"))
-                ? String(decoding: SagaMessageCodec.encode(event), as: UTF8.self)
+                ? String(decoding: (try? SagaMessageCodec.encode(event)) ?? published, as: UTF8.self)
                 : String(decoding: published, as: UTF8.self))
         } else {
             writeLine(style.line(event))

@@ -30,9 +30,15 @@ public struct ParticipantConfiguration: Sendable {
     /// The producer of replies and dead letters. The service always sets `acks=all` and
     /// idempotence on: a reply counts as delivered only once every in-sync replica has it.
     public var producer: KafkaProducerConfiguration
-    /// Where a command that cannot be read goes, with the reason. Default `saga.dead-letters` (the
-    /// orchestrator's default dead-letter topic).
+    /// Where a command that cannot be read goes, with the reason, when the command does not name
+    /// it in its `saga-dead-letter-topic` header (the orchestrator sets that header on every
+    /// command). Default `saga.dead-letters` (the orchestrator's default dead-letter topic).
     public var deadLetterTopic: String = "saga.dead-letters"
+    /// The largest reply the service sends, in bytes. A pending reply whose output would make it
+    /// larger is answered `rejected` instead (the saga compensates); in other phases the output,
+    /// which the orchestrator does not use, is left out. Keep it at or below the orchestrator's
+    /// `maxInputBytes`. Default 262,144 (256 KiB, the orchestrator's default).
+    public var maxReplyBytes: Int = 262_144
     /// The most commands handled at once (across sagas; one saga's commands run one at a time).
     /// Default 16.
     public var maxConcurrentCommands: Int = 16

@@ -63,7 +63,8 @@ extension ParticipantService {
                 "topic": "\(work.message.topic)", "partition": "\(work.message.partition)",
                 "offset": "\(work.message.offset)", "reason": "\(reason)",
             ])
-            try await publisher.send(OutgoingMessages.deadLetter(work.message, reason: reason, topic: configuration.deadLetterTopic, now: Self.now()))
+            let topic = work.message.header(SagaHeaders.deadLetterTopic)?.stringValue ?? configuration.deadLetterTopic
+            try await publisher.send(OutgoingMessages.deadLetter(work.message, reason: reason, topic: topic, now: Self.now()))
             metrics.update { $0.deadLettered += 1 }
             instruments.deadLettered()
         case .command(let command):
@@ -87,13 +88,26 @@ extension ParticipantService {
         if request.isPastDeadline(now: Self.now()) {
             request.logger.warning("answered after the command's deadline: the orchestrator counts this attempt as failed and retries")
         }
-        let reply = ParticipantReply(to: command, outcome: answer.outcome, reason: answer.reason, output: answer.output)
-        guard answer.isFinal else { return reply }
-        let encoded = SagaMessageCodec.encode(reply)
-        guard !encoded.isEmpty else {
-            request.logger.error("the handler's output holds a non-finite number, which JSON cannot carry; answering failed-retryable")
-            return ParticipantReply(to: command, outcome: .failedRetryable, reason: "the participant's output cannot be written as JSON")
+        var reply = ParticipantReply(to: command, outcome: answer.outcome, reason: answer.reason, output: answer.output)
+        var encoded: [UInt8]
+        do {
+            encoded = try SagaMessageCodec.encode(reply)
+        } catch {
+            request.logger.error("the handler's output cannot be written as JSON; answering failed-retryable", metadata: ["error": "\(error.message)"])
+            return ParticipantReply(to: command, outcome: .failedRetryable, reason: "the participant's output cannot be written as JSON: \(error.message)")
         }
+        if encoded.count > configuration.maxReplyBytes {
+            let why = "the reply is \(encoded.count) bytes, more than the \(configuration.maxReplyBytes) the participant sends (maxReplyBytes)"
+            if command.phase == .pending && reply.outcome == .succeeded {
+                request.logger.error("the handler's output is too large; answering rejected", metadata: ["bytes": "\(encoded.count)"])
+                reply = ParticipantReply(to: command, outcome: .rejected, reason: why)
+            } else {
+                request.logger.warning("the handler's output is too large; it is left out of the reply", metadata: ["bytes": "\(encoded.count)"])
+                reply = ParticipantReply(to: command, outcome: reply.outcome, reason: reply.reason.map { String($0.prefix(4_096)) })
+            }
+            encoded = try SagaMessageCodec.encode(reply)
+        }
+        guard reply.outcome != .failedRetryable else { return reply }
         // Another instance may have answered the same key first: its answer wins.
         return try Self.replay(try await dedupe.record(encoded, for: key, at: Self.now().milliseconds), for: command)
     }

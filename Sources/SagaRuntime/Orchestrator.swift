@@ -88,7 +88,10 @@ public final class Orchestrator: Service, Sendable {
             "definitions": "\(registry.versions.map { "\($0.type)@\($0.version)" }.joined(separator: ","))",
         ])
 
-        let relay = OutboxRelay(producer: producer, store: store, metrics: metrics, logger: logger)
+        let relay = OutboxRelay(
+            producer: producer, topics: configuration.topics, deadLetterCopyBytes: configuration.deadLetterCopyBytes,
+            store: store, metrics: metrics, logger: logger
+        )
         var loop = OrchestratorLoop(
             configuration: configuration, registry: registry, store: store,
             consumer: consumer, producer: producer, bridge: bridge, relay: relay, metrics: metrics,
@@ -111,22 +114,25 @@ public final class Orchestrator: Service, Sendable {
                 await producer.shutdown(flushTimeout: .seconds(5))
                 throw error
             }
-            // Graceful: the batch in flight is committed; publish what it committed, leave the
-            // group, then flush.
+            // Graceful: the batch in flight is committed; publish what it committed (within the
+            // drain bound, even while Kafka refuses it), leave the group, then stop.
             statusCell.update { $0.shuttingDown = true }
             relay.finish()
-            let drained = ContinuousClock.now + .seconds(30)
-            // Cancelled (not a graceful shutdown): the relay was cancelled too; its rows go out
-            // with the partition's next owner.
-            while relay.backlog > 0 && ContinuousClock.now < drained && !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(5))
+            await relay.drained(within: configuration.shutdownDrainTimeout)
+            let left = relay.backlog
+            if left > 0 {
+                logger.warning("stopping with outbox rows not yet published; the partitions' next owner publishes them", metadata: [
+                    "rows": "\(left)", "drainTimeout": "\(configuration.shutdownDrainTimeout)",
+                ])
             }
             do {
                 try await consumer.close()
             } catch {
                 logger.warning("leaving the consumer group failed", metadata: ["error": "\(error)"])
             }
-            await producer.shutdown(flushTimeout: .seconds(10))
+            // Whatever the relay still waits for is purged here, which ends it.
+            await producer.shutdown(flushTimeout: left > 0 ? .zero : .seconds(1))
+            group.cancelAll()
             logger.info("orchestrator stopped")
         }
     }

@@ -50,12 +50,14 @@ struct OrchestratorLoop {
         self.instruments = instruments
         self.status = status
         self.logger = logger
-        self.decoder = InputDecoder(registry: registry, partitionCount: configuration.partitions)
+        self.decoder = InputDecoder(registry: registry, partitionCount: configuration.partitions, maxInputBytes: configuration.maxInputBytes)
         // Every type the instance runs has a gauge from the start, at 0 until a saga of it is active.
         self.gaugeTypes = Set(registry.versions.map(\.type))
         self.applier = BatchApplier(
             registry: registry, topics: configuration.topics,
-            commandSentEvents: configuration.commandSentEvents, logger: logger
+            commandSentEvents: configuration.commandSentEvents, partitionCount: configuration.partitions,
+            limits: .init(maxMessageBytes: configuration.maxMessageBytes, deadLetterCopyBytes: configuration.deadLetterCopyBytes),
+            logger: logger
         )
     }
 
@@ -132,14 +134,28 @@ struct OrchestratorLoop {
             case .assigned(let snapshot):
                 instruments.rebalanced("assigned")
                 var partition = OwnedPartition(lease: snapshot.lease)
+                var work = PartitionWork()
                 for record in snapshot.activeSagas {
+                    if record.status == SagaRecord.quarantinedStatus {
+                        partition.quarantined.insert(record.id)
+                        continue
+                    }
                     do {
                         partition.keep(try encoder.decode(record.state))
                     } catch {
-                        throw OrchestratorError.store("saga '\(record.id)' has a snapshot that cannot be read", cause: error)
+                        // One unreadable row must not stop the partition's other sagas.
+                        applier.quarantine(record, reason: "its stored state cannot be read: \(error)", &partition, &work)
                     }
                 }
                 partitions[snapshot.lease.partition] = partition
+                if !work.quarantined.isEmpty {
+                    let batch = CommitBatch(lease: snapshot.lease, sagas: work.quarantined, nextOffsets: [:], outbox: [], startKeys: [])
+                    do {
+                        _ = try await store.commit(batch)
+                    } catch {
+                        logger.warning("marking quarantined sagas failed; they are left out all the same", metadata: ["error": "\(error)"])
+                    }
+                }
                 // What the last owner committed but did not publish goes out before anything new.
                 await relay.enqueue(snapshot.unsentOutbox)
             }
@@ -165,6 +181,7 @@ struct OrchestratorLoop {
             try await settle(&inFlight, commits: &commits)
         }
         let lookups = try await lookups(for: byPartition)
+        let undeliverable = relay.takeUndeliverable()
         // Apply every partition's inputs and due timers in memory...
         var entries: [(number: Int32, lease: PartitionLease, work: PartitionWork)] = []
         for number in Array(partitions.keys).sorted() {
@@ -174,6 +191,9 @@ struct OrchestratorLoop {
             var work = PartitionWork()
             if let inputs = byPartition.removeValue(forKey: number) {
                 applier.apply(inputs, to: &partition, lookups: lookups, work: &work, now: now)
+            }
+            for failure in undeliverable where partition.sagas[failure.sagaID] != nil {
+                applier.applyUndeliverable(failure, to: &partition, work: &work, now: now)
             }
             applier.fireTimers(of: &partition, work: &work, now: now)
             if !work.isEmpty { entries.append((number, partition.lease, work)) }
@@ -189,7 +209,7 @@ struct OrchestratorLoop {
         let batches = entries.map { entry in
             CommitBatch(
                 lease: entry.lease,
-                sagas: entry.work.records(partition: entry.number, now: now.milliseconds, encoder: encoder),
+                sagas: entry.work.records(partition: entry.number, now: now.milliseconds),
                 nextOffsets: entry.work.nextOffsets,
                 outbox: entry.work.outbox,
                 startKeys: entry.work.startKeys
@@ -283,7 +303,16 @@ struct OrchestratorLoop {
             // One read for the whole batch: a read per id was a round trip to the store's thread
             // (or server) per start, each behind the commit in flight.
             for (id, record) in try await store.sagas(ids: Array(missing)) {
-                lookups.sagas[id] = try encoder.decode(record.state)
+                if record.status == SagaRecord.quarantinedStatus {
+                    lookups.quarantined.insert(id)
+                    continue
+                }
+                do {
+                    lookups.sagas[id] = try encoder.decode(record.state)
+                } catch {
+                    logger.error("a stored saga cannot be read; its inputs are dead-lettered", metadata: ["saga": "\(id)", "error": "\(error)"])
+                    lookups.quarantined.insert(id)
+                }
             }
             if !keys.isEmpty {
                 lookups.startKeyOwners = try await store.sagaIDs(forStartKeys: Array(keys))

@@ -89,6 +89,13 @@ public final class ProgressCollector: Sendable {
         state.withLock { $0.events[sagaID] ?? [] }
     }
 
+    /// The events of one saga as a reader should take them: ordered by `sequence`, each sequence
+    /// once (a copy, such as one a fenced instance had already handed to its producer, is dropped).
+    public func orderedEvents(of sagaID: String) -> [ProgressEvent] {
+        var seen = Set<Int64>()
+        return events(of: sagaID).sorted { $0.sequence < $1.sequence }.filter { seen.insert($0.sequence).inserted }
+    }
+
     /// How many events arrived, copies included.
     public var eventCount: Int { state.withLock { $0.total } }
 

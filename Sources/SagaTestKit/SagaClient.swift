@@ -26,7 +26,7 @@ public final class SagaClient: Sendable {
             let id = SagaStart.sagaID(for: command) ?? SagaClient.randomID()
             command.sagaId = id
             ids.append(id)
-            messages.append(message(for: SagaMessageCodec.encode(command), type: StartSagaCommand.messageType, sagaID: id))
+            messages.append(message(for: try SagaMessageCodec.encode(command), type: StartSagaCommand.messageType, sagaID: id))
         }
         for result in await producer.send(messages) {
             _ = try result.get()
@@ -36,7 +36,7 @@ public final class SagaClient: Sendable {
 
     /// Sends an operator control.
     public func control(_ control: ControlCommand) async throws {
-        _ = try await producer.send(message(for: SagaMessageCodec.encode(control), type: ControlCommand.messageType, sagaID: control.sagaId))
+        _ = try await producer.send(message(for: try SagaMessageCodec.encode(control), type: ControlCommand.messageType, sagaID: control.sagaId))
     }
 
     /// Sends a participant reply to the replies topic, on the partition that owns its saga (for
@@ -46,7 +46,7 @@ public final class SagaClient: Sendable {
             topic: topic,
             partition: Partitioner.murmur2(key: reply.sagaId, partitionCount: partitions),
             key: Array(reply.sagaId.utf8),
-            value: SagaMessageCodec.encode(reply),
+            value: try SagaMessageCodec.encode(reply),
             headers: [KafkaHeader(name: SagaHeaders.messageType, value: ParticipantReply.messageType)]
         ))
     }

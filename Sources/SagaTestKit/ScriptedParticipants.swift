@@ -149,7 +149,8 @@ public final class ScriptedParticipants: Sendable {
             topic: command.replyTo.topic,
             partition: command.replyTo.partition,
             key: Array(command.sagaId.utf8),
-            value: SagaMessageCodec.encode(reply),
+            // Scripted outputs are plain JSON values: the encoding cannot fail.
+            value: (try? SagaMessageCodec.encode(reply)) ?? [],
             headers: headers
         )
     }

@@ -121,7 +121,7 @@ struct PythonParticipantTests {
                 headers: [KafkaHeader(name: SagaHeaders.traceparent, value: traceparent)]
             ))
         }
-        var withoutKey = try #require(JSONSerialization.jsonObject(with: Data(SagaMessageCodec.encode(command(attempt: 1)))) as? [String: Any])
+        var withoutKey = try #require(JSONSerialization.jsonObject(with: Data(try SagaMessageCodec.encode(command(attempt: 1)))) as? [String: Any])
         withoutKey["idempotencyKey"] = nil
         var version2 = withoutKey
         version2["schemaVersion"] = 2
@@ -130,9 +130,9 @@ struct PythonParticipantTests {
             (Array(try JSONSerialization.data(withJSONObject: withoutKey)), "missing field 'idempotencyKey'"),
             (Array(try JSONSerialization.data(withJSONObject: version2)), "unsupported schemaVersion 2"),
         ]
-        var sent = [try await send(SagaMessageCodec.encode(command(attempt: 1)))]
+        var sent = [try await send(try SagaMessageCodec.encode(command(attempt: 1)))]
         for bad in malformed { sent.append(try await send(bad.value)) }
-        sent.append(try await send(SagaMessageCodec.encode(command(attempt: 2))))
+        sent.append(try await send(try SagaMessageCodec.encode(command(attempt: 2))))
 
         let reader = try KafkaConsumer(configuration: run.broker.consumerConfiguration(groupID: "pyc-reader"), logger: quiet)
         var start: [KafkaTopicPartition: KafkaOffset] = [:]
@@ -193,7 +193,7 @@ struct PythonParticipantTests {
         // Restarted on the same store, it still knows the answer: a third attempt gets it, and
         // the reservation is still made once.
         python = try run.startParticipant(topic: "pyc.commands", store: store)
-        _ = try await send(SagaMessageCodec.encode(command(attempt: 3)))
+        _ = try await send(try SagaMessageCodec.encode(command(attempt: 3)))
         try await read(replies: 3, deadLetters: malformed.count)
         let third = try received.filter { $0.topic == "pyc.replies" }.dropFirst(2).map {
             try SagaMessageCodec.decode(ParticipantReply.self, from: $0.value ?? []).get()

@@ -15,7 +15,7 @@ struct CommandSchedulerTests {
             replyTo: .init(topic: "saga.replies", partition: 0), payload: .emptyObject, deadline: SagaTime(milliseconds: 0)
         )
         return CommandWork(KafkaConsumerMessage(
-            topic: partition.topic, partition: partition.partition, offset: offset, key: nil, value: SagaMessageCodec.encode(command)
+            topic: partition.topic, partition: partition.partition, offset: offset, key: nil, value: try! SagaMessageCodec.encode(command)
         ))
     }
 

@@ -431,7 +431,11 @@ class Participant:
     def _dead_letter(self, message: Message, reason: str) -> "Delivery":
         key = message.key()
         saga_id = key.decode("utf-8", errors="replace") if key is not None else None
-        return self._send(message, self.dead_letter_topic, None, key, dead_letter_document(message, reason),
+        # The orchestrator names its dead-letter topic on every command; --dead-letter-topic is the
+        # fallback for a message that does not (not one of the orchestrator's).
+        named = header(message, "saga-dead-letter-topic")
+        topic = named.decode("utf-8", errors="replace") if named else self.dead_letter_topic
+        return self._send(message, topic, None, key, dead_letter_document(message, reason),
                           headers(DEAD_LETTER_TYPE, saga_id, header(message, "traceparent")))
 
     def _send(self, message: Message, topic: str, partition: int | None, key: bytes | None,

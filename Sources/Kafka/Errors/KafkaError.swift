@@ -87,6 +87,27 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
 
     /// `true` when the message was not delivered within `message.timeout.ms`.
     public var isMessageTimeout: Bool { rdKafkaCode == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT.rawValue }
+    /// `true` when sending the same message again cannot succeed: it is larger than the producer
+    /// or the topic accepts, the broker found it invalid, or its topic or partition does not exist
+    /// (after librdkafka waited for the topic to appear) or may not be written. Other messages
+    /// may still go through; a fatal error is not one of these.
+    public var isPermanentForMessage: Bool {
+        guard !isFatal else { return false }
+        switch rdKafkaCode {
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue,
+             RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue,
+             RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue,
+             RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue,
+             RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
+             RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC.rawValue,
+             RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION.rawValue,
+             RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED.rawValue:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// `true` when the client was shut down (or closed) before the operation completed.
     public var isShutDown: Bool { code == .shutDown }
     /// `true` when a configuration property was refused.

@@ -311,8 +311,12 @@ struct JSONReader {
         case UInt8(ascii: "\""): found = "a string"
         case UInt8(ascii: "{"): found = "an object"
         case UInt8(ascii: "["): found = "an array"
-        case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
-        case UInt8(ascii: "n"): found = "null"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            // `nope` is not null: only a whole literal names a JSON type.
+            var probe = self
+            let literal: StaticString = byte == UInt8(ascii: "t") ? "true" : byte == UInt8(ascii: "f") ? "false" : "null"
+            try probe.readLiteral(literal)
+            found = byte == UInt8(ascii: "n") ? "null" : "a boolean"
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): found = "a number"
         default: throw .syntax("unexpected \(describe(byte))", at: position)
         }

@@ -25,6 +25,6 @@ extension JSONValue {
     public var jsonBytes: [UInt8]? {
         var writer = JSONWriter(capacity: 64)
         writer.value(self)
-        return writer.failed ? nil : writer.bytes
+        return writer.failure == nil ? writer.bytes : nil
     }
 }

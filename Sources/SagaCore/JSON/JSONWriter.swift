@@ -9,8 +9,8 @@ struct JSONWriter {
 
     /// The JSON written so far.
     private(set) var bytes: [UInt8]
-    /// Whether something could not be written (a non-finite number, too deep a nesting): the bytes are then unusable.
-    private(set) var failed = false
+    /// Why something could not be written (a non-finite number, too deep a nesting): the bytes are then unusable.
+    private(set) var failure: String?
     private var needsComma = false
     private var depth = 0
 
@@ -19,8 +19,13 @@ struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    /// The JSON written, or no bytes at all when something could not be written (as Foundation gives no data).
-    var result: [UInt8] { failed ? [] : bytes }
+    /// The JSON written.
+    /// - Throws: ``SagaCoreError/unencodable(_:file:line:)`` when something could not be written (Foundation
+    ///   refuses the same values).
+    func result() throws(SagaCoreError) -> [UInt8] {
+        if let failure { throw .unencodable(failure) }
+        return bytes
+    }
 
     // MARK: - Objects of known fields
 
@@ -96,6 +101,11 @@ struct JSONWriter {
         boolean(value)
     }
 
+    /// Writes nothing for `nil`, as `JSONEncoder` leaves out absent optionals.
+    mutating func field(_ name: StaticString, _ value: Bool?) {
+        if let value { field(name, value) }
+    }
+
     mutating func field(_ name: StaticString, _ value: JSONValue) {
         key(name)
         self.value(value)
@@ -147,7 +157,7 @@ struct JSONWriter {
     /// The shortest text that reads back as the same `Double`, without a trailing `.0` (as Foundation writes it).
     mutating func double(_ value: Double) {
         guard value.isFinite else {
-            failed = true
+            failure = failure ?? "a non-finite number (\(value)) cannot be written as JSON"
             return
         }
         var text = value.description
@@ -245,7 +255,7 @@ struct JSONWriter {
 
     private mutating func enter() {
         depth += 1
-        if depth >= Self.maximumDepth { failed = true }
+        if depth >= Self.maximumDepth { failure = failure ?? "arrays and objects nested \(Self.maximumDepth) or more deep cannot be written" }
     }
 
     private mutating func append(_ text: StaticString) {

@@ -8,4 +8,7 @@ public enum SagaInput: Hashable, Sendable {
     case timer
     /// An operator's control.
     case control(ControlCommand)
+    /// The command the saga sent for (`step`, `phase`) can never be published (larger than the
+    /// topic accepts, or refused by the broker for good): the step is treated as refused.
+    case undeliverable(step: String, phase: SagaPhase, reason: String)
 }

@@ -60,6 +60,30 @@ extension SagaMachine {
         advance(&state, &effects, now)
     }
 
+    /// A command that can never be published is a refusal of its step: going forward, the saga
+    /// compensates (compensate commands carry no dependency outputs, so they are smaller and
+    /// usually get through); while compensating, the step's compensation is refused and the saga
+    /// ends `failed` once the others settle.
+    func handleUndeliverable(_ step: String, _ phase: SagaPhase, _ reason: String, _ state: inout SagaState, _ effects: inout SagaEffects, _ now: SagaTime) {
+        func ignore(_ reason: String) {
+            state.ignoredInputs += 1
+            effects.ignoredReason = reason
+        }
+        guard !state.status.isSettled else { return ignore("saga is \(state.status.rawValue)") }
+        guard let index = plan.indexOfStep(step) else { return ignore("unknown step '\(step)'") }
+        guard state.status.phase == phase else { return ignore("stale \(phase.rawValue) command while in \(state.status.phase.rawValue)") }
+        let progress = state.steps[index].progress
+        guard progress == .inFlight || progress == .backoff else { return ignore("step '\(step)' is \(progress)") }
+        let why = "the \(phase.rawValue) command of step '\(step)' cannot be published: \(reason)"
+        if phase == .compensate {
+            refuse(index, why, &state, &effects, now)
+        } else {
+            emit(.stepRejected, &state, &effects, now, phase: phase, step: index, attempt: Int(state.steps[index].attempt), reason: why)
+            beginCompensation(why, &state, &effects, now)
+        }
+        advance(&state, &effects, now)
+    }
+
     func handleDuplicateStart(_ start: StartSagaCommand, _ state: inout SagaState, _ effects: inout SagaEffects, _ now: SagaTime) {
         state.ignoredInputs += 1
         effects.ignoredReason = "duplicate start"

@@ -37,9 +37,12 @@ public struct SagaMachine: Sendable {
     ///   - sagaID: the saga's id (``SagaStart/sagaID(for:)``, or one the runtime made).
     ///   - replyPartition: the replies partition participants reply to (the one that owns `sagaID`).
     ///   - now: the current time.
+    ///   - traceparent: the W3C trace context the start arrived with, kept for every later message.
     /// - Returns: the new saga's state and the first effects (its first pending commands).
-    public func start(_ command: StartSagaCommand, sagaID: String, replyPartition: Int32, now: SagaTime) -> (state: SagaState, effects: SagaEffects) {
-        var state = SagaState(sagaID: sagaID, plan: plan, start: command, replyPartition: replyPartition, now: now)
+    public func start(
+        _ command: StartSagaCommand, sagaID: String, replyPartition: Int32, now: SagaTime, traceparent: String? = nil
+    ) -> (state: SagaState, effects: SagaEffects) {
+        var state = SagaState(sagaID: sagaID, plan: plan, start: command, replyPartition: replyPartition, now: now, traceparent: traceparent)
         var effects = SagaEffects()
         emit(.sagaStarted, &state, &effects, now, phase: .pending)
         advance(&state, &effects, now)
@@ -69,6 +72,7 @@ public struct SagaMachine: Sendable {
         case .timer: handleTimer(&state, &effects, now)
         case .control(let control): handleControl(control, &state, &effects, now)
         case .start(let start): handleDuplicateStart(start, &state, &effects, now)
+        case .undeliverable(let step, let phase, let reason): handleUndeliverable(step, phase, reason, &state, &effects, now)
         }
         effects.nextDeadline = state.nextDeadline
         return effects

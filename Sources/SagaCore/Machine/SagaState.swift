@@ -38,8 +38,11 @@ public struct SagaState: Hashable, Sendable {
     /// Why compensation is stuck, when a participant refused it for good (the saga is or was `failed`);
     /// cleared when the saga is compensated.
     public internal(set) var failureReason: String?
+    /// The W3C `traceparent` the saga was started under: every command and event of the saga carries
+    /// it, whatever input caused them (a timer firing has no trace of its own).
+    public internal(set) var traceparent: String?
 
-    init(sagaID: String, plan: SagaPlan, start: StartSagaCommand, replyPartition: Int32, now: SagaTime) {
+    init(sagaID: String, plan: SagaPlan, start: StartSagaCommand, replyPartition: Int32, now: SagaTime, traceparent: String? = nil) {
         self.sagaID = sagaID
         self.sagaType = plan.type
         self.sagaVersion = plan.version
@@ -56,6 +59,7 @@ public struct SagaState: Hashable, Sendable {
         self.ignoredInputs = 0
         self.reason = nil
         self.failureReason = nil
+        self.traceparent = traceparent
     }
 
     /// The earliest time something is due: an attempt timeout, a retry, or the saga deadline; nil when nothing is.
@@ -76,7 +80,7 @@ extension SagaState: Codable {
     enum CodingKeys: String, CodingKey {
         case sagaID = "id", sagaType = "t", sagaVersion = "v", businessKey = "k", status = "st", paused = "pz"
         case payload = "in", steps = "s", sequence = "q", random = "r", startedAt = "at", deadline = "dl"
-        case replyPartition = "rp", ignoredInputs = "ig", reason = "why", failureReason = "fail"
+        case replyPartition = "rp", ignoredInputs = "ig", reason = "why", failureReason = "fail", traceparent = "tp"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,6 +101,7 @@ extension SagaState: Codable {
         ignoredInputs = try c.decodeIfPresent(Int64.self, forKey: .ignoredInputs) ?? 0
         reason = try c.decodeIfPresent(String.self, forKey: .reason)
         failureReason = try c.decodeIfPresent(String.self, forKey: .failureReason)
+        traceparent = try c.decodeIfPresent(String.self, forKey: .traceparent)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -117,5 +122,6 @@ extension SagaState: Codable {
         if ignoredInputs != 0 { try c.encode(ignoredInputs, forKey: .ignoredInputs) }
         try c.encodeIfPresent(reason, forKey: .reason)
         try c.encodeIfPresent(failureReason, forKey: .failureReason)
+        try c.encodeIfPresent(traceparent, forKey: .traceparent)
     }
 }

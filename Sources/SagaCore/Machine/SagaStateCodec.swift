@@ -7,12 +7,13 @@
 public enum SagaStateCodec {
     /// Encodes a state as compact JSON with sorted keys.
     /// - Parameter state: the snapshot.
-    /// - Returns: the JSON, or no bytes when the payload or an output holds a non-finite number
-    ///   (which no decoded document can; `JSONEncoder` refuses those too).
-    public static func encode(_ state: SagaState) -> [UInt8] {
+    /// - Returns: the JSON, never empty.
+    /// - Throws: ``SagaCoreError/unencodable(_:file:line:)`` when the payload or an output holds what JSON
+    ///   cannot carry (a non-finite number, which no decoded document can; `JSONEncoder` refuses it too).
+    public static func encode(_ state: SagaState) throws(SagaCoreError) -> [UInt8] {
         var writer = JSONWriter(capacity: 256 + 48 * state.steps.count)
         state.writeJSON(to: &writer)
-        return writer.result
+        return try writer.result()
     }
 
     /// Decodes a state. Unknown keys are ignored; absent optional keys take their zero values.
@@ -36,7 +37,7 @@ public enum SagaStateCodec {
 }
 
 extension SagaState {
-    /// Writes the keys in UTF-8 order: at dl fail id ig in k pz q r rp s st t v why.
+    /// Writes the keys in UTF-8 order: at dl fail id ig in k pz q r rp s st t tp v why.
     func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.field("at", startedAt.milliseconds)
@@ -60,6 +61,7 @@ extension SagaState {
         writer.endArray()
         writer.field("st", status.rawValue)
         writer.field("t", sagaType)
+        writer.field("tp", traceparent)
         writer.field("v", sagaVersion)
         writer.field("why", reason)
         writer.endObject()
@@ -69,7 +71,7 @@ extension SagaState {
         var sagaID: String?, sagaType: String?, sagaVersion: Int?, businessKey: String?, status: SagaStatus?
         var paused: Bool?, payload: JSONValue?, steps: [StepState]?, sequence: Int64?, random: UInt64?
         var startedAt: Int64?, deadline: Int64?, replyPartition: Int32?, ignoredInputs: Int64?
-        var reason: String?, failureReason: String?
+        var reason: String?, failureReason: String?, traceparent: String?
         var object = try reader.beginObject("")
         while let key = try reader.nextKey(&object) {
             switch key {
@@ -89,6 +91,7 @@ extension SagaState {
             case "ig": ignoredInputs = try reader.readOptionalInteger(Int64.self, "ig")
             case "why": reason = try reader.readOptionalString("why")
             case "fail": failureReason = try reader.readOptionalString("fail")
+            case "tp": traceparent = try reader.readOptionalString("tp")
             default: try reader.skipValue()
             }
         }
@@ -109,6 +112,7 @@ extension SagaState {
         self.ignoredInputs = ignoredInputs ?? 0
         self.reason = reason
         self.failureReason = failureReason
+        self.traceparent = traceparent
     }
 
     private static func readSteps(_ reader: inout JSONReader) throws(JSONReadError) -> [StepState] {

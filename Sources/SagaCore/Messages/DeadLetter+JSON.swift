@@ -9,6 +9,8 @@ extension DeadLetter: JSONCodableMessage {
         writer.field("offset", offset)
         writer.field("originalBase64", originalBase64)
         writer.field("originalKeyBase64", originalKeyBase64)
+        writer.field("originalSize", originalSize)
+        writer.field("originalTruncated", originalTruncated)
         writer.field("partition", Int64(partition))
         writer.field("reason", reason)
         writer.field("schemaVersion", schemaVersion)
@@ -20,6 +22,7 @@ extension DeadLetter: JSONCodableMessage {
     init(reading reader: inout JSONReader) throws(JSONReadError) {
         var messageType: String?, schemaVersion: Int?, originalBase64: String?, originalKeyBase64: String?
         var topic: String?, partition: Int32?, offset: Int64?, reason: String?, time: Int64?
+        var originalSize: Int64?, originalTruncated: Bool?
         var object = try reader.beginObject("")
         while let key = try reader.nextKey(&object) {
             switch key {
@@ -32,6 +35,8 @@ extension DeadLetter: JSONCodableMessage {
             case "offset": offset = try reader.readInteger(Int64.self, "offset")
             case "reason": reason = try reader.readString("reason")
             case "time": time = try reader.readOptionalInteger(Int64.self, "time")
+            case "originalSize": originalSize = try reader.readOptionalInteger(Int64.self, "originalSize")
+            case "originalTruncated": originalTruncated = try reader.readOptionalBool("originalTruncated")
             default: try reader.skipValue()
             }
         }
@@ -40,7 +45,7 @@ extension DeadLetter: JSONCodableMessage {
             originalBase64: try required(originalBase64, "originalBase64"), originalKeyBase64: originalKeyBase64,
             topic: try required(topic, "topic"), partition: try required(partition, "partition"),
             offset: try required(offset, "offset"), reason: try required(reason, "reason"),
-            time: time.map(SagaTime.init(milliseconds:))
+            time: time.map(SagaTime.init(milliseconds:)), originalSize: originalSize, originalTruncated: originalTruncated
         )
         (self.messageType, self.schemaVersion) = envelope
     }

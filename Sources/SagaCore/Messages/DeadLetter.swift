@@ -7,15 +7,22 @@ public struct DeadLetter: SagaMessage {
     public var messageType: String = DeadLetter.messageType
     /// Always ``sagaSchemaVersion``.
     public var schemaVersion: Int = sagaSchemaVersion
-    /// The original value, base64-encoded (empty for a tombstone).
+    /// The original value, base64-encoded (empty for a tombstone); only its first bytes when
+    /// ``originalTruncated`` is set.
     public var originalBase64: String
+    /// The original value's size in bytes, when it is known.
+    public var originalSize: Int64?
+    /// Whether ``originalBase64`` holds only the first bytes of the original (it was too large to
+    /// keep whole and still fit on the dead-letter topic).
+    public var originalTruncated: Bool?
     /// The original key, base64-encoded, when there was one.
     public var originalKeyBase64: String?
-    /// The topic it was read from.
+    /// The topic it was read from (or, for a message the orchestrator could not publish, the topic
+    /// it was meant for).
     public var topic: String
-    /// The partition it was read from.
+    /// The partition it was read from; -1 for a message that was never on Kafka.
     public var partition: Int32
-    /// Its offset.
+    /// Its offset; -1 for a message that was never on Kafka.
     public var offset: Int64
     /// Why it was dead-lettered (for a decode failure: the reason ``SagaMessageCodec`` gave).
     public var reason: String
@@ -23,8 +30,13 @@ public struct DeadLetter: SagaMessage {
     public var time: SagaTime?
 
     /// Creates a dead letter.
-    public init(originalBase64: String, originalKeyBase64: String? = nil, topic: String, partition: Int32, offset: Int64, reason: String, time: SagaTime? = nil) {
+    public init(
+        originalBase64: String, originalKeyBase64: String? = nil, topic: String, partition: Int32, offset: Int64, reason: String,
+        time: SagaTime? = nil, originalSize: Int64? = nil, originalTruncated: Bool? = nil
+    ) {
         self.originalBase64 = originalBase64
+        self.originalSize = originalSize
+        self.originalTruncated = originalTruncated
         self.originalKeyBase64 = originalKeyBase64
         self.topic = topic
         self.partition = partition
@@ -36,7 +48,8 @@ public struct DeadLetter: SagaMessage {
     public func validationProblem() -> String? {
         if let problem = checkEnvelope(messageType: messageType, expected: Self.messageType, schemaVersion: schemaVersion) { return problem }
         if topic.isEmpty { return "topic must not be empty" }
-        if partition < 0 || offset < 0 { return "partition and offset must not be negative" }
+        if partition < -1 || offset < -1 { return "partition and offset must be -1 (never on Kafka) or more" }
+        if let originalSize, originalSize < 0 { return "originalSize must not be negative" }
         if reason.isEmpty { return "reason must not be empty" }
         if !Self.isBase64(originalBase64) || !(originalKeyBase64.map(Self.isBase64) ?? true) { return "originalBase64 and originalKeyBase64 must be base64 with padding" }
         return nil

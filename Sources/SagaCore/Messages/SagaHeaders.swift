@@ -11,6 +11,9 @@ public enum SagaHeaders {
     public static let traceparent = "traceparent"
     /// The content type; always ``jsonContentType``.
     public static let contentType = "content-type"
+    /// On participant commands: the dead-letter topic, so a participant that cannot read a command
+    /// knows where to put it without knowing the orchestrator's topic prefix.
+    public static let deadLetterTopic = "saga-dead-letter-topic"
     /// The content type of every saga message.
     public static let jsonContentType = "application/json"
 }

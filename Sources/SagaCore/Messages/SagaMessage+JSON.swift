@@ -13,10 +13,11 @@ protocol JSONCodableMessage: SagaMessage {
 }
 
 extension JSONCodableMessage {
-    /// The message as JSON, or no bytes when it holds something JSON cannot carry (a non-finite number).
-    func jsonBytes() -> [UInt8] {
+    /// The message as JSON.
+    /// - Throws: ``SagaCoreError/unencodable(_:file:line:)`` when it holds something JSON cannot carry.
+    func jsonBytes() throws(SagaCoreError) -> [UInt8] {
         var writer = JSONWriter()
         writeJSON(to: &writer)
-        return writer.result
+        return try writer.result()
     }
 }

@@ -16,13 +16,18 @@ public enum SagaMessageCodec {
     ///
     /// The messages of the contract are written by hand (the same bytes as `JSONEncoder` with `.sortedKeys`
     /// and `.withoutEscapingSlashes`, several times faster); any other ``SagaMessage`` goes through `Codable`.
-    /// - Returns: the JSON, or no bytes when the message holds a non-finite number, which JSON cannot carry.
-    public static func encode<Message: SagaMessage>(_ message: Message) -> [UInt8] {
-        if let message = message as? any JSONCodableMessage { return message.jsonBytes() }
+    /// - Returns: the JSON, never empty.
+    /// - Throws: ``SagaCoreError/unencodable(_:file:line:)`` when the message holds what JSON cannot carry
+    ///   (a non-finite number, containers nested too deep); nothing is written then.
+    public static func encode<Message: SagaMessage>(_ message: Message) throws(SagaCoreError) -> [UInt8] {
+        if let message = message as? any JSONCodableMessage { return try message.jsonBytes() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding our own value types into JSON cannot fail (no non-finite doubles are produced by the core).
-        return Array((try? encoder.encode(message)) ?? Data())
+        do {
+            return Array(try encoder.encode(message))
+        } catch {
+            throw .unencodable("\(Message.messageType): \(error)")
+        }
     }
 
     /// Decodes and validates a message.
@@ -56,6 +61,11 @@ public enum SagaMessageCodec {
 
     private static func decodeInbound(_ buffer: UnsafeBufferPointer<UInt8>, messageType: String?) -> Result<Inbound, SagaCoreError> {
         guard let type = messageType ?? envelopeType(buffer) else {
+            do throws(JSONReadError) {
+                _ = try JSONReader.value(of: buffer)
+            } catch {
+                return .failure(.malformedMessage(error.reason))
+            }
             return .failure(.malformedMessage("not a JSON object with a string messageType"))
         }
         switch type {

@@ -10,6 +10,7 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case malformedMessage
         case malformedState
         case invalidJSON
+        case unencodable
     }
 
     private let code: Code
@@ -61,6 +62,11 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         SagaCoreError(.invalidJSON, message: reason, file: file, line: line)
     }
 
+    /// A value cannot be written as JSON (a non-finite number, containers nested too deep); ``message`` says which.
+    public static func unencodable(_ reason: String, file: String = #fileID, line: Int = #line) -> SagaCoreError {
+        SagaCoreError(.unencodable, message: reason, file: file, line: line)
+    }
+
     /// A short description with no dynamic values, safe as a metric label.
     public var shortDescription: String {
         switch code {
@@ -70,6 +76,7 @@ public struct SagaCoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .malformedMessage: return "malformed message"
         case .malformedState: return "malformed saga state"
         case .invalidJSON: return "invalid JSON"
+        case .unencodable: return "unencodable value"
         }
     }
 

@@ -7,32 +7,44 @@ import SagaCore
 enum OutgoingMessages {
     /// The reply to `command`: to the topic and partition it names, keyed by saga id, with the
     /// command's `traceparent` passed through.
-    static func reply(_ reply: ParticipantReply, to command: ParticipantCommand, from message: KafkaConsumerMessage) -> KafkaProducerMessage {
+    /// - Throws: `SagaCoreError` when the reply cannot be encoded (its size and encoding were
+    ///   checked when it was made, so this does not happen).
+    static func reply(_ reply: ParticipantReply, to command: ParticipantCommand, from message: KafkaConsumerMessage) throws -> KafkaProducerMessage {
         KafkaProducerMessage(
             topic: command.replyTo.topic,
             partition: command.replyTo.partition,
             key: Array(command.sagaId.utf8),
-            value: SagaMessageCodec.encode(reply),
+            value: try SagaMessageCodec.encode(reply),
             headers: headers(type: ParticipantReply.messageType, sagaID: command.sagaId, from: message)
         )
     }
 
     /// A dead letter for a message that is not a usable command: the original bytes, key and
-    /// origin (topic, partition, offset) with the reason, keyed like the original.
+    /// origin (topic, partition, offset) with the reason, keyed like the original; an original
+    /// over 64 KiB is kept truncated, so the letter always fits on the topic.
     static func deadLetter(_ message: KafkaConsumerMessage, reason: String, topic: String, now: SagaTime) -> KafkaProducerMessage {
+        let value = message.value ?? []
+        let truncated = value.count > copyLimit
         let letter = DeadLetter(
-            originalBase64: Data(message.value ?? []).base64EncodedString(),
+            originalBase64: Data(value.prefix(copyLimit)).base64EncodedString(),
             originalKeyBase64: message.key.map { Data($0).base64EncodedString() },
             topic: message.topic,
             partition: message.partition,
             offset: message.offset,
             reason: reason,
-            time: now
+            time: now,
+            originalSize: Int64(value.count),
+            originalTruncated: truncated ? true : nil
         )
         var headers = headers(type: DeadLetter.messageType, sagaID: nil, from: message)
         headers.append(KafkaHeader(name: deadLetterReasonHeader, value: reason))
-        return KafkaProducerMessage(topic: topic, key: message.key, value: SagaMessageCodec.encode(letter), headers: headers)
+        // A dead letter holds strings and integers only: its encoding cannot fail.
+        let encoded = (try? SagaMessageCodec.encode(letter)) ?? Array("{}".utf8)
+        return KafkaProducerMessage(topic: topic, key: message.key, value: encoded, headers: headers)
     }
+
+    /// How much of an original a dead letter keeps.
+    static let copyLimit = 65_536
 
     /// The header that repeats a dead letter's reason, so a tool can show it without parsing.
     static let deadLetterReasonHeader = "saga-dead-letter-reason"

@@ -45,6 +45,25 @@ public struct OrchestratorConfiguration: Sendable {
     /// another. Default: 10 seconds.
     public var sessionTimeout: Duration = .seconds(10)
 
+    /// The largest input (start command, control, reply) the orchestrator accepts, in bytes of the
+    /// message value. A larger one goes to the dead-letter topic with the reason and its first
+    /// ``deadLetterCopyBytes`` bytes. Default: 262,144 (256 KiB): a saga's payload travels in every
+    /// command it sends, together with its dependencies' outputs, and all of it must stay below
+    /// ``maxMessageBytes``.
+    public var maxInputBytes = 262_144
+    /// The largest message the orchestrator publishes, in bytes of the value. A command that would
+    /// be larger is never sent: its step counts as refused (the saga compensates) and a truncated
+    /// copy goes to the dead-letter topic. Keep it below the producer's `message.max.bytes`
+    /// (librdkafka's default 1,000,000) and the topics' `max.message.bytes` (Kafka's default
+    /// 1,048,588), leaving room for the headers. Default: 900,000.
+    public var maxMessageBytes = 900_000
+    /// How much of a too-large message a dead letter keeps (before base64). Default: 65,536.
+    public var deadLetterCopyBytes = 65_536
+    /// How long a graceful shutdown may spend publishing what was committed before it leaves the
+    /// consumer group anyway; what is left is published by the partitions' next owner. Keep the
+    /// platform's grace period (Kubernetes' `terminationGracePeriodSeconds`) above it. Default: 10 s.
+    public var shutdownDrainTimeout: Duration = .seconds(10)
+
     /// - Parameter bootstrapServers: Kafka bootstrap servers, `host:port` each.
     public init(bootstrapServers: [String]) {
         self.bootstrapServers = bootstrapServers

@@ -14,6 +14,12 @@ public struct DeadLetterReason: RawRepresentable, Hashable, Sendable, CustomStri
     public static let unknownSaga = DeadLetterReason(rawValue: "unknown_saga")
     /// A start's business key belongs to a saga on another partition.
     public static let duplicateStart = DeadLetterReason(rawValue: "duplicate_start")
+    /// The message is bigger than the orchestrator accepts (`maxInputBytes`).
+    public static let oversize = DeadLetterReason(rawValue: "oversize")
+    /// An input for a quarantined saga (its stored state cannot be read).
+    public static let quarantined = DeadLetterReason(rawValue: "quarantined")
+    /// The transition the input caused cannot be stored (it cannot be encoded, or is too big).
+    public static let unstorable = DeadLetterReason(rawValue: "unstorable")
     /// A saga runs a definition version that is not loaded.
     public static let definitionMissing = DeadLetterReason(rawValue: "definition_missing")
 }

@@ -13,6 +13,8 @@ struct OwnedPartition {
     var sagas: [String: SagaState] = [:]
     /// The timers of `sagas`.
     var timers = DeadlineHeap()
+    /// Sagas set aside because their state cannot be read or written; their inputs are dead-lettered.
+    var quarantined: Set<String> = []
 
     var number: Int32 { lease.partition }
 

@@ -5,17 +5,35 @@ import SagaStore
 
 /// Applies decoded inputs and timer firings to one partition's sagas, in memory, collecting
 /// what the partition's next store transaction must write.
+///
+/// Nothing one saga does can stop the others: a command too large to publish (or that cannot be
+/// encoded) refuses its step in the machine at once and goes to the dead-letter topic instead; a
+/// transition whose new state cannot be encoded is not kept (its input is dead-lettered, or, for a
+/// timer, the saga is quarantined).
 struct BatchApplier {
     let registry: SagaRegistry
     let topics: SagaTopics
     let commandSentEvents: Bool
+    /// Partitions of the commands topic, to find a saga id's home partition.
+    let partitionCount: Int32
+    let limits: Limits
     let logger: Logger
+
+    /// The sizes the applier holds messages to.
+    struct Limits {
+        /// See ``OrchestratorConfiguration/maxMessageBytes``.
+        var maxMessageBytes: Int
+        /// See ``OrchestratorConfiguration/deadLetterCopyBytes``.
+        var deadLetterCopyBytes: Int
+    }
 
     /// Sagas that are not in memory (terminal ones) but that the batch's inputs name, read from
     /// the store before the batch is applied, and the owners of the batch's start keys.
     struct Lookups {
         var sagas: [String: SagaState] = [:]
         var startKeyOwners: [StartKey: String] = [:]
+        /// Sagas whose stored state cannot be read: their inputs go to the dead-letter topic.
+        var quarantined: Set<String> = []
     }
 
     func apply(
@@ -29,19 +47,16 @@ struct BatchApplier {
             let message = input.message
             work.consumed(topic: message.topic, offset: message.offset)
             let trace = message.header(SagaHeaders.traceparent)?.value
+            if let id = input.sagaID, lookups.quarantined.contains(id) || partition.quarantined.contains(id) {
+                deadLetter(message, "saga '\(id)' is quarantined: its stored state cannot be read (see `saga list --state quarantined`)", .quarantined, &work, now)
+                continue
+            }
             switch input.kind {
             case .deadLetter(let reason, let reasonClass):
                 deadLetter(message, reason, reasonClass, &work, now)
             case .forward(var start, let sagaID, let home):
                 start.sagaId = sagaID
-                work.outbox.append(OutboxMessage(
-                    topic: topics.commands,
-                    partition: home,
-                    key: Array(sagaID.utf8),
-                    value: SagaMessageCodec.encode(start),
-                    headers: OutboxEncoding.headers(messageType: StartSagaCommand.messageType, sagaID: sagaID, traceparent: trace),
-                    createdAt: now.milliseconds
-                ))
+                forward(start, sagaID: sagaID, home: home, message, &work, trace, now)
             case .start(let start, let sagaID, let plan):
                 applyStart(start, sagaID: sagaID, plan: plan, message, &partition, lookups, &work, trace, now)
             case .control(let control):
@@ -68,10 +83,33 @@ struct BatchApplier {
         }
     }
 
+    /// Tells a saga that one of its commands was refused by Kafka for good (see ``OutboxRelay``).
+    func applyUndeliverable(_ undeliverable: Undeliverable, to partition: inout OwnedPartition, work: inout PartitionWork, now: SagaTime) {
+        guard var state = partition.sagas[undeliverable.sagaID] ?? work.touched[undeliverable.sagaID] else { return }
+        let input = SagaInput.undeliverable(step: undeliverable.step, phase: undeliverable.phase, reason: undeliverable.reason)
+        handle(input, &state, nil, &partition, &work, nil, now)
+    }
+
     // MARK: - Private
 
     private func find(_ sagaID: String, _ partition: OwnedPartition, _ work: PartitionWork, _ lookups: Lookups) -> SagaState? {
         partition.sagas[sagaID] ?? work.touched[sagaID] ?? lookups.sagas[sagaID]
+    }
+
+    private func forward(_ start: StartSagaCommand, sagaID: String, home: Int32, _ message: KafkaConsumerMessage, _ work: inout PartitionWork, _ trace: [UInt8]?, _ now: SagaTime) {
+        // The start was decoded from at most `maxInputBytes`: encoding it again cannot fail.
+        guard let value = try? SagaMessageCodec.encode(start) else {
+            deadLetter(message, "the start command cannot be forwarded to partition \(home)", .malformed, &work, now)
+            return
+        }
+        work.outbox.append(OutboxMessage(
+            topic: topics.commands,
+            partition: home,
+            key: Array(sagaID.utf8),
+            value: value,
+            headers: OutboxEncoding.headers(messageType: StartSagaCommand.messageType, sagaID: sagaID, traceparent: trace),
+            createdAt: now.milliseconds
+        ))
     }
 
     private func applyStart(
@@ -91,7 +129,17 @@ struct BatchApplier {
             if let owner = work.startKeys.first(where: { $0.key == key })?.sagaID ?? lookups.startKeyOwners[key] {
                 existing = find(owner, partition, work, lookups)
                 if existing == nil {
-                    deadLetter(message, "duplicate start: business key '\(businessKey)' of saga type '\(start.sagaType)' belongs to saga '\(owner)', which lives on another partition", .duplicateStart, &work, now)
+                    // The key's saga lives on another partition (its id was given explicitly, so
+                    // it did not hash here): the business key wins, and the start goes there, to
+                    // that saga's single writer, which answers on its progress stream.
+                    let home = Partitioner.murmur2(key: owner, partitionCount: partitionCount)
+                    if home == partition.number || start.sagaId == owner {
+                        deadLetter(message, "duplicate start: business key '\(businessKey)' of saga type '\(start.sagaType)' belongs to saga '\(owner)', which is no longer in the store", .duplicateStart, &work, now)
+                        return
+                    }
+                    var forwarded = start
+                    forwarded.sagaId = owner
+                    forward(forwarded, sagaID: owner, home: home, message, &work, trace, now)
                     return
                 }
             }
@@ -102,13 +150,14 @@ struct BatchApplier {
             handle(.start(start), &state, message, &partition, &work, trace, now)
         case .create(let id):
             let machine = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents)
-            let (state, effects) = machine.start(start, sagaID: id, replyPartition: partition.number, now: now)
+            let traceparent = trace.map { String(decoding: $0, as: UTF8.self) } ?? TraceContext.newTraceparent()
+            let (state, effects) = machine.start(start, sagaID: id, replyPartition: partition.number, now: now, traceparent: traceparent)
+            guard record(machine, before: nil, state, effects, message, &partition, &work, Array(traceparent.utf8), now) else { return }
             if let businessKey = start.businessKey {
                 work.startKeys.append(StartKeyRegistration(key: StartKey(sagaType: start.sagaType, businessKey: businessKey), sagaID: id))
             }
             work.started += 1
             work.startedByType[start.sagaType, default: 0] += 1
-            record(state, effects, &partition, &work, trace, now)
         }
     }
 
@@ -127,30 +176,136 @@ struct BatchApplier {
             if let message { deadLetter(message, reason, .definitionMissing, &work, now) }
             return
         }
-        let effects = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents).handle(input, state: &state, now: now)
+        let machine = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents)
+        let before = state
+        let effects = machine.handle(input, state: &state, now: now)
         if !effects.applied { work.ignored += 1 }
-        record(state, effects, &partition, &work, trace, now)
+        record(machine, before: before, state, effects, message, &partition, &work, trace, now)
     }
 
+    /// Encodes what a transition produced and keeps it.
+    /// - Returns: whether the transition was kept.
+    @discardableResult
     private func record(
+        _ machine: SagaMachine,
+        before: SagaState?,
         _ state: SagaState,
         _ effects: SagaEffects,
+        _ message: KafkaConsumerMessage?,
         _ partition: inout OwnedPartition,
         _ work: inout PartitionWork,
         _ trace: [UInt8]?,
         _ now: SagaTime
-    ) {
+    ) -> Bool {
+        var state = state
+        var effects = effects
+        var rows: [OutboxMessage] = []
+        var emitted: [ProgressEvent] = []
+        let traceparent = trace ?? state.traceparent.map { Array($0.utf8) }
+        // A round refuses at least one step in flight, so the rounds end well within the bound.
+        for _ in 0...(2 * machine.plan.steps.count + 1) {
+            var undeliverable: [(command: ParticipantCommand, reason: String)] = []
+            for command in effects.commands {
+                do {
+                    let value = try SagaMessageCodec.encode(command.message)
+                    let row = OutboxEncoding.command(command, value: value, topics: topics, traceparent: traceparent, now: now.milliseconds)
+                    if value.count <= limits.maxMessageBytes {
+                        rows.append(row)
+                    } else {
+                        let reason = "it is \(value.count) bytes, more than the \(limits.maxMessageBytes) bytes the orchestrator publishes (maxMessageBytes)"
+                        undeliverable.append((command.message, reason))
+                        rows.append(OutboxEncoding.deadLetter(undeliverable: row, reason: "\(ParticipantCommand.messageType) for saga '\(state.sagaID)' not published: \(reason)", topics: topics, copyLimit: limits.deadLetterCopyBytes, now: now.milliseconds))
+                    }
+                } catch {
+                    undeliverable.append((command.message, error.message))
+                    let row = OutboxEncoding.command(command, value: [], topics: topics, traceparent: traceparent, now: now.milliseconds)
+                    rows.append(OutboxEncoding.deadLetter(undeliverable: row, reason: "\(ParticipantCommand.messageType) for saga '\(state.sagaID)' cannot be encoded: \(error.message)", topics: topics, copyLimit: limits.deadLetterCopyBytes, now: now.milliseconds))
+                }
+            }
+            for event in effects.events {
+                let value: [UInt8]
+                do {
+                    value = try SagaMessageCodec.encode(event)
+                } catch {
+                    return unstorable(before, state, "its progress event cannot be encoded: \(error.message)", message, &partition, &work, now)
+                }
+                guard value.count <= limits.maxMessageBytes else {
+                    return unstorable(before, state, "its progress event is \(value.count) bytes, more than maxMessageBytes", message, &partition, &work, now)
+                }
+                rows.append(OutboxEncoding.event(event, value: value, topics: topics, traceparent: traceparent, now: now.milliseconds))
+                emitted.append(event)
+            }
+            if undeliverable.isEmpty { break }
+            effects = SagaEffects()
+            for (command, reason) in undeliverable {
+                logger.error("a participant command cannot be published; its step counts as refused", metadata: [
+                    "saga": "\(state.sagaID)", "step": "\(command.step)", "phase": "\(command.phase.rawValue)", "reason": "\(reason)",
+                ])
+                let more = machine.handle(.undeliverable(step: command.step, phase: command.phase, reason: reason), state: &state, now: now)
+                effects.commands += more.commands
+                effects.events += more.events
+            }
+        }
+        let encoded: [UInt8]
+        do {
+            encoded = try SagaStateCodec.encode(state)
+        } catch {
+            return unstorable(before, state, "its state cannot be encoded: \(error.message)", message, &partition, &work, now)
+        }
         partition.keep(state)
         work.touched[state.sagaID] = state
-        work.tally(effects.events, state: state)
-        OutboxEncoding.append(effects, to: &work, topics: topics, traceparent: trace, now: now.milliseconds)
+        work.encodedStates[state.sagaID] = encoded
+        work.tally(emitted, state: state)
+        work.outbox.append(contentsOf: rows)
+        return true
+    }
+
+    /// A transition that cannot be stored is not kept: its input goes to the dead-letter topic
+    /// and the saga stays as it was; with no input to blame (a timer), the saga is quarantined so
+    /// it does not fire again and again.
+    private func unstorable(
+        _ before: SagaState?, _ state: SagaState, _ reason: String, _ message: KafkaConsumerMessage?,
+        _ partition: inout OwnedPartition, _ work: inout PartitionWork, _ now: SagaTime
+    ) -> Bool {
+        logger.error("a saga's transition cannot be stored; it was not applied", metadata: ["saga": "\(state.sagaID)", "reason": "\(reason)"])
+        if let message {
+            deadLetter(message, "saga '\(state.sagaID)': \(reason)", .unstorable, &work, now)
+        } else if let before {
+            quarantine(before, reason: reason, &partition, &work, now)
+        }
+        return false
+    }
+
+    /// Takes a saga out of memory and marks its row `quarantined`; its later inputs are dead-lettered.
+    func quarantine(_ state: SagaState, reason: String, _ partition: inout OwnedPartition, _ work: inout PartitionWork, _ now: SagaTime) {
+        let bytes = (try? SagaStateCodec.encode(state)) ?? Array("{}".utf8)
+        quarantine(
+            SagaRecord(
+                id: state.sagaID, type: state.sagaType, version: state.sagaVersion, partition: partition.number,
+                status: SagaRecord.quarantinedStatus, isTerminal: false, businessKey: state.businessKey,
+                createdAt: state.startedAt.milliseconds, updatedAt: now.milliseconds, state: bytes
+            ),
+            reason: reason, &partition, &work
+        )
+    }
+
+    /// Marks a stored saga `quarantined`, keeping its stored state as it is.
+    func quarantine(_ record: SagaRecord, reason: String, _ partition: inout OwnedPartition, _ work: inout PartitionWork) {
+        logger.error("saga quarantined: it is left out until an operator looks at it", metadata: ["saga": "\(record.id)", "reason": "\(reason)"])
+        partition.sagas[record.id] = nil
+        partition.quarantined.insert(record.id)
+        var record = record
+        record.status = SagaRecord.quarantinedStatus
+        record.nextDeadline = nil
+        record.isTerminal = false
+        work.quarantined.append(record)
     }
 
     private func deadLetter(_ message: KafkaConsumerMessage, _ reason: String, _ reasonClass: DeadLetterReason, _ work: inout PartitionWork, _ now: SagaTime) {
         logger.warning("dead-lettered an input", metadata: [
             "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "reason": "\(reason)",
         ])
-        work.outbox.append(OutboxEncoding.deadLetter(message, reason: reason, topics: topics, now: now.milliseconds))
+        work.outbox.append(OutboxEncoding.deadLetter(message, reason: reason, topics: topics, copyLimit: limits.deadLetterCopyBytes, now: now.milliseconds))
         work.deadLettered += 1
         work.deadLettersByReason[reasonClass, default: 0] += 1
     }

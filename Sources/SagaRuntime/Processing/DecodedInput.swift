@@ -33,10 +33,18 @@ struct DecodedInput {
 struct InputDecoder {
     let registry: SagaRegistry
     let partitionCount: Int32
+    /// See ``OrchestratorConfiguration/maxInputBytes``.
+    let maxInputBytes: Int
 
     func decode(_ message: KafkaConsumerMessage) -> DecodedInput {
         guard let value = message.value else {
             return DecodedInput(message: message, kind: .deadLetter("a message with no value (tombstone) is not a saga message", .malformed))
+        }
+        guard value.count <= maxInputBytes else {
+            return DecodedInput(message: message, kind: .deadLetter(
+                "the message is \(value.count) bytes, more than the \(maxInputBytes) bytes the orchestrator accepts (maxInputBytes)",
+                .oversize
+            ))
         }
         let messageType = message.header(SagaHeaders.messageType)?.stringValue
         switch SagaMessageCodec.decodeInbound(value, messageType: messageType) {

@@ -15,59 +15,67 @@ enum OutboxEncoding {
         return headers
     }
 
-    static func append(
-        _ effects: SagaEffects,
-        to work: inout PartitionWork,
-        topics: SagaTopics,
-        traceparent: [UInt8]?,
-        now: Int64
-    ) {
-        for command in effects.commands {
-            work.outbox.append(OutboxMessage(
-                topic: command.topic,
-                key: Array(command.key.utf8),
-                value: SagaMessageCodec.encode(command.message),
-                headers: headers(messageType: ParticipantCommand.messageType, sagaID: command.key, traceparent: traceparent),
-                createdAt: now
-            ))
-        }
-        for event in effects.events {
-            var headers = headers(messageType: ProgressEvent.messageType, sagaID: event.sagaId, traceparent: traceparent)
-            headers.append(OutboxHeader(name: SagaHeaders.sagaStatus, value: Array(event.state.rawValue.utf8)))
-            work.outbox.append(OutboxMessage(
-                topic: topics.progress,
-                key: Array(event.sagaId.utf8),
-                value: SagaMessageCodec.encode(event),
-                headers: headers,
-                createdAt: now
-            ))
-        }
+    /// A participant command as an outbox row; the dead-letter topic is named in a header, so a
+    /// participant that cannot read the command knows where to put it.
+    static func command(_ command: OutgoingCommand, value: [UInt8], topics: SagaTopics, traceparent: [UInt8]?, now: Int64) -> OutboxMessage {
+        var headers = headers(messageType: ParticipantCommand.messageType, sagaID: command.key, traceparent: traceparent)
+        headers.append(OutboxHeader(name: SagaHeaders.deadLetterTopic, value: Array(topics.deadLetters.utf8)))
+        return OutboxMessage(topic: command.topic, key: Array(command.key.utf8), value: value, headers: headers, createdAt: now)
     }
 
+    /// A progress event as an outbox row.
+    static func event(_ event: ProgressEvent, value: [UInt8], topics: SagaTopics, traceparent: [UInt8]?, now: Int64) -> OutboxMessage {
+        var headers = headers(messageType: ProgressEvent.messageType, sagaID: event.sagaId, traceparent: traceparent)
+        headers.append(OutboxHeader(name: SagaHeaders.sagaStatus, value: Array(event.state.rawValue.utf8)))
+        return OutboxMessage(topic: topics.progress, key: Array(event.sagaId.utf8), value: value, headers: headers, createdAt: now)
+    }
+
+    /// A dead letter for an input that cannot be used.
     static func deadLetter(
         _ message: KafkaConsumerMessage,
         reason: String,
         topics: SagaTopics,
+        copyLimit: Int,
         now: Int64
     ) -> OutboxMessage {
+        deadLetter(
+            value: message.value ?? [], key: message.key, topic: message.topic, partition: message.partition, offset: message.offset,
+            reason: reason, traceparent: message.header(SagaHeaders.traceparent)?.value, topics: topics, copyLimit: copyLimit, now: now
+        )
+    }
+
+    /// A dead letter for a message the orchestrator made but cannot publish (partition and offset -1).
+    static func deadLetter(undeliverable message: OutboxMessage, reason: String, topics: SagaTopics, copyLimit: Int, now: Int64) -> OutboxMessage {
+        deadLetter(
+            value: message.value ?? [], key: message.key, topic: message.topic, partition: -1, offset: -1, reason: reason,
+            traceparent: message.headers.first { $0.name == SagaHeaders.traceparent }?.value, topics: topics, copyLimit: copyLimit, now: now
+        )
+    }
+
+    /// The dead letter keeps the original whole when it fits in `copyLimit` bytes, else its first
+    /// `copyLimit` bytes, so the letter itself always fits on the topic.
+    private static func deadLetter(
+        value: [UInt8], key: [UInt8]?, topic: String, partition: Int32, offset: Int64, reason: String, traceparent: [UInt8]?,
+        topics: SagaTopics, copyLimit: Int, now: Int64
+    ) -> OutboxMessage {
+        let truncated = value.count > copyLimit
+        let keyCopy = key.map { Array($0.prefix(copyLimit)) }
         let letter = DeadLetter(
-            originalBase64: base64(message.value ?? []),
-            originalKeyBase64: message.key.map(base64),
-            topic: message.topic,
-            partition: message.partition,
-            offset: message.offset,
-            reason: reason,
-            time: SagaTime(milliseconds: now)
+            originalBase64: base64(truncated ? Array(value.prefix(copyLimit)) : value),
+            originalKeyBase64: keyCopy.map(base64),
+            topic: topic,
+            partition: partition,
+            offset: offset,
+            reason: String(reason.prefix(4_096)),
+            time: SagaTime(milliseconds: now),
+            originalSize: Int64(value.count),
+            originalTruncated: truncated ? true : nil
         )
-        var headers = headers(messageType: DeadLetter.messageType, sagaID: nil, traceparent: message.header(SagaHeaders.traceparent)?.value)
-        headers.append(OutboxHeader(name: "saga-dead-letter-reason", value: Array(reason.utf8)))
-        return OutboxMessage(
-            topic: topics.deadLetters,
-            key: message.key,
-            value: SagaMessageCodec.encode(letter),
-            headers: headers,
-            createdAt: now
-        )
+        var headers = headers(messageType: DeadLetter.messageType, sagaID: nil, traceparent: traceparent)
+        headers.append(OutboxHeader(name: "saga-dead-letter-reason", value: Array(letter.reason.prefix(1_024).utf8)))
+        // A dead letter holds strings and integers only: its encoding cannot fail.
+        let encoded = (try? SagaMessageCodec.encode(letter)) ?? Array("{}".utf8)
+        return OutboxMessage(topic: topics.deadLetters, key: keyCopy, value: encoded, headers: headers, createdAt: now)
     }
 
     static func base64(_ bytes: [UInt8]) -> String {

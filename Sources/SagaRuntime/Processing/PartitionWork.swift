@@ -6,6 +6,11 @@ import SagaStore
 struct PartitionWork {
     /// The latest state of every saga the batch touched, terminal ones included.
     var touched: [String: SagaState] = [:]
+    /// The encoding of each state in ``touched``, made when it was recorded (so a state that
+    /// cannot be encoded is refused then, not at commit).
+    var encodedStates: [String: [UInt8]] = [:]
+    /// Stored sagas set aside because their state cannot be read or written.
+    var quarantined: [SagaRecord] = []
     /// Commands, progress events, dead letters and forwarded starts, in the order they were made.
     var outbox: [OutboxMessage] = []
     /// The next offset to read per input topic.
@@ -36,7 +41,7 @@ struct PartitionWork {
         var outcome: String
     }
 
-    var isEmpty: Bool { touched.isEmpty && outbox.isEmpty && nextOffsets.isEmpty }
+    var isEmpty: Bool { touched.isEmpty && outbox.isEmpty && nextOffsets.isEmpty && quarantined.isEmpty }
 
     /// Counts what `events` report about steps and finished sagas.
     mutating func tally(_ events: [ProgressEvent], state: SagaState) {
@@ -65,7 +70,7 @@ struct PartitionWork {
     }
 
     /// The store records of the touched sagas.
-    func records(partition: Int32, now: Int64, encoder: SagaStateEncoder) -> [SagaRecord] {
+    func records(partition: Int32, now: Int64) -> [SagaRecord] {
         touched.values.map { state in
             SagaRecord(
                 id: state.sagaID,
@@ -78,8 +83,8 @@ struct PartitionWork {
                 nextDeadline: state.nextDeadline?.milliseconds,
                 createdAt: state.startedAt.milliseconds,
                 updatedAt: now,
-                state: encoder.encode(state)
+                state: encodedStates[state.sagaID] ?? []
             )
-        }
+        } + quarantined
     }
 }

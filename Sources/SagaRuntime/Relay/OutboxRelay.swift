@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import SagaCore
 import SagaStore
 import Synchronization
 
@@ -9,6 +10,14 @@ import Synchronization
 /// At least once: a row is marked sent only after Kafka acknowledged it; a row whose send failed
 /// is sent again; rows not yet marked when the instance stops are published by the partition's
 /// next owner. Participants deduplicate by idempotency key.
+///
+/// Order: the producer is idempotent, so librdkafka itself retries a failed request without
+/// reordering a partition's messages. When a send fails anyway, no new batch is handed over until
+/// the failed messages are published (the window stops).
+///
+/// One message never holds up the others: a message Kafka refuses for good (too large, invalid,
+/// no such topic) is not retried; it goes to the dead-letter topic as a truncated copy and, when
+/// it is a participant command, its saga is told (``takeUndeliverable()``) and refuses the step.
 final class OutboxRelay: Sendable {
     private struct State {
         var pending: [OutboxRecord] = []
@@ -21,6 +30,10 @@ final class OutboxRelay: Sendable {
         /// When the oldest record in `pending` was queued.
         var pendingSince: ContinuousClock.Instant?
         var timing = Timing()
+        /// A send failed and is being retried: no new batch is handed over meanwhile.
+        var retrying = false
+        /// Commands Kafka refused for good, for the loop to apply.
+        var undeliverable: [Undeliverable] = []
     }
 
     /// Where a relayed batch spends its time, summed since the last ``takeTiming()``.
@@ -48,13 +61,20 @@ final class OutboxRelay: Sendable {
     private let markBell: AsyncStream<Void>
     private let markRing: AsyncStream<Void>.Continuation
     private let producer: KafkaProducer
+    private let topics: SagaTopics
+    private let deadLetterCopyBytes: Int
     private let store: any SagaStore
     private let metrics: OrchestratorMetrics
     private let logger: Logger
     /// Beyond this many rows waiting, ``enqueue(_:)`` waits: the loop must not outrun Kafka.
     private let maxPending: Int
 
-    init(producer: KafkaProducer, store: any SagaStore, metrics: OrchestratorMetrics, logger: Logger, maxPending: Int = 50_000) {
+    init(
+        producer: KafkaProducer, topics: SagaTopics, deadLetterCopyBytes: Int, store: any SagaStore, metrics: OrchestratorMetrics,
+        logger: Logger, maxPending: Int = 50_000
+    ) {
+        self.topics = topics
+        self.deadLetterCopyBytes = deadLetterCopyBytes
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         (markBell, markRing) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.producer = producer
@@ -62,6 +82,15 @@ final class OutboxRelay: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.maxPending = maxPending
+    }
+
+    /// The commands Kafka refused for good since the last call.
+    func takeUndeliverable() -> [Undeliverable] {
+        state.withLock { state in
+            guard !state.undeliverable.isEmpty else { return [] }
+            defer { state.undeliverable.removeAll() }
+            return state.undeliverable
+        }
     }
 
     /// Rows committed and not yet acknowledged by Kafka (waiting or being sent).
@@ -135,7 +164,7 @@ final class OutboxRelay: Sendable {
     private func publishRows(to acknowledge: AsyncStream<InFlight>.Continuation) async throws {
         for await _ in doorbell {
             while true {
-                while state.withLock({ $0.batchesInFlight }) >= Self.maxBatchesInFlight && !Task.isCancelled {
+                while state.withLock({ $0.batchesInFlight >= Self.maxBatchesInFlight || $0.retrying }) && !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(1))
                 }
                 let batch = state.withLock { state -> [OutboxRecord] in
@@ -152,7 +181,7 @@ final class OutboxRelay: Sendable {
                 }
                 if batch.isEmpty { break }
                 let handed = ContinuousClock.now
-                let delivery = await producer.enqueue(batch.map(Self.message))
+                let delivery = await producer.enqueue(batch.map { Self.message($0.message) })
                 acknowledge.yield(InFlight(records: batch, delivery: delivery, handed: handed))
             }
             if state.withLock({ $0.finished && $0.pending.isEmpty }) { return }
@@ -160,10 +189,12 @@ final class OutboxRelay: Sendable {
     }
 
     /// Waits for each batch's acknowledgements in the order they were handed over; sends what
-    /// failed again until it is published, then has the batch's rows marked sent.
+    /// failed again until it is published (or, refused for good, replaced by a dead letter), then
+    /// has the batch's rows marked sent. Returns when cancelled or when the producer is shut down:
+    /// rows not marked are published by the partition's next owner.
     private func confirm(_ acknowledgements: AsyncStream<InFlight>) async throws {
         for await inFlight in acknowledgements {
-            var remaining = inFlight.records
+            var remaining = inFlight.records.map(\.message)
             var results = await inFlight.delivery.reports()
             let acknowledged = ContinuousClock.now - inFlight.handed
             state.withLock { state in
@@ -173,26 +204,35 @@ final class OutboxRelay: Sendable {
             var attempt = 0
             while true {
                 var sent = 0
-                var failed: [OutboxRecord] = []
+                var again: [OutboxMessage] = []
                 var firstError: KafkaError?
-                for (record, result) in zip(remaining, results) {
+                for (message, result) in zip(remaining, results) {
                     switch result {
                     case .success:
                         sent += 1
                     case .failure(let error):
                         if error.isFatal { throw OrchestratorError.kafka("the producer failed", cause: error) }
-                        firstError = firstError ?? error
-                        failed.append(record)
+                        if error.isShutDown || Task.isCancelled { return }
+                        if error.isPermanentForMessage {
+                            if let letter = giveUp(message, error) { again.append(letter) }
+                        } else {
+                            firstError = firstError ?? error
+                            again.append(message)
+                        }
                     }
                 }
                 if sent > 0 { metrics.update { $0.published += sent } }
-                guard let firstError else { break }
-                attempt += 1
-                logger.warning("outbox messages not published; retrying", metadata: [
-                    "failed": "\(failed.count)", "attempt": "\(attempt)", "error": "\(firstError)",
-                ])
-                try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
-                remaining = failed
+                if again.isEmpty { break }
+                if let firstError {
+                    attempt += 1
+                    state.withLock { $0.retrying = true }
+                    logger.warning("outbox messages not published; retrying", metadata: [
+                        "failed": "\(again.count)", "attempt": "\(attempt)", "error": "\(firstError)",
+                    ])
+                    try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
+                    if Task.isCancelled { return }
+                }
+                remaining = again
                 results = await producer.send(remaining.map(Self.message))
             }
             // Every record of the batch is published. The records of one stored row (one
@@ -201,6 +241,7 @@ final class OutboxRelay: Sendable {
             var ids: [Int64] = []
             for record in inFlight.records where ids.last != record.id { ids.append(record.id) }
             state.withLock {
+                $0.retrying = false
                 $0.toMark.append(contentsOf: ids)
                 $0.sending -= inFlight.records.count
                 $0.batchesInFlight -= 1
@@ -209,14 +250,42 @@ final class OutboxRelay: Sendable {
         }
     }
 
-    private static func message(_ record: OutboxRecord) -> KafkaProducerMessage {
-        KafkaProducerMessage(
-            topic: record.message.topic,
-            partition: record.message.partition,
-            key: record.message.key,
-            value: record.message.value,
-            headers: record.message.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+    /// A message Kafka refuses for good: logged and replaced by a dead letter that fits; for a
+    /// participant command, its saga is told. A dead letter refused for good is dropped (logged).
+    private func giveUp(_ message: OutboxMessage, _ error: KafkaError) -> OutboxMessage? {
+        let type = message.headers.first { $0.name == SagaHeaders.messageType }?.value.map { String(decoding: $0, as: UTF8.self) }
+        logger.error("Kafka refused a message for good; it goes to the dead-letter topic instead", metadata: [
+            "topic": "\(message.topic)", "type": "\(type ?? "?")", "bytes": "\(message.value?.count ?? 0)", "error": "\(error)",
+        ])
+        metrics.update { $0.deadLettered += 1 }
+        guard message.topic != topics.deadLetters else { return nil }
+        if type == ParticipantCommand.messageType, let value = message.value,
+           case .success(let command) = SagaMessageCodec.decode(ParticipantCommand.self, from: value) {
+            let failure = Undeliverable(sagaID: command.sagaId, step: command.step, phase: command.phase, reason: "Kafka refused it: \(error.rdKafkaCodeName ?? error.shortDescription)")
+            state.withLock { $0.undeliverable.append(failure) }
+        }
+        return OutboxEncoding.deadLetter(
+            undeliverable: message, reason: "\(type ?? "message") not published, Kafka refused it: \(error)",
+            topics: topics, copyLimit: deadLetterCopyBytes, now: OrchestratorLoop.wallClock()
         )
+    }
+
+    private static func message(_ message: OutboxMessage) -> KafkaProducerMessage {
+        KafkaProducerMessage(
+            topic: message.topic,
+            partition: message.partition,
+            key: message.key,
+            value: message.value,
+            headers: message.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+        )
+    }
+
+    /// Waits until nothing is left to publish, `timeout` passed, or the task is cancelled.
+    func drained(within timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while backlog > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Lets ``run()`` return once everything queued is published.

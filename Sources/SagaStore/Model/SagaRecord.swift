@@ -9,12 +9,18 @@ public struct SagaRecord: Sendable, Hashable {
     public var version: Int
     /// The partition number the saga's inputs land on (its single writer).
     public var partition: Int32
-    /// The saga's status, for operators: `running`, `compensating`, `completed`, `compensated`,
-    /// `failed`, `paused`, ... The store does not interpret it.
+    /// The saga's status, for operators: the core's `executing`, `verifying`, `approving`,
+    /// `compensating`, `completed`, `compensated` or `failed`, or ``quarantinedStatus``. The store
+    /// does not interpret it.
     public var status: String
-    /// Whether the saga has finished for good; terminal sagas are not loaded on assignment and
-    /// are purged after the retention.
+    /// Whether the saga has finished for good (`completed` or `compensated`): terminal sagas are
+    /// not loaded on assignment and are purged after the retention. `failed` is not terminal: it
+    /// waits for an operator, and may still end `compensated`.
     public var isTerminal: Bool
+
+    /// The status of a saga set aside because its stored state cannot be read (or a transition of
+    /// it could not be written): the orchestrator dead-letters its inputs until an operator acts.
+    public static let quarantinedStatus = "quarantined"
     /// The business key the saga was started with, if any.
     public var businessKey: String?
     /// When the saga's next timer fires, if it has one.

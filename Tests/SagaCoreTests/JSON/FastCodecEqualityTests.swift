@@ -16,7 +16,7 @@ struct FastCodecEqualityTests {
 
     /// Same bytes as Foundation; reads back equal with both decoders, and Foundation's bytes read back equal too.
     func check<Message: SagaMessage>(_ message: Message) throws {
-        let ours = SagaMessageCodec.encode(message)
+        let ours = try SagaMessageCodec.encode(message)
         let theirs = try Self.foundationBytes(message)
         #expect(ours == theirs, "\(String(decoding: ours, as: UTF8.self))\n!=\n\(String(decoding: theirs, as: UTF8.self))")
         let decoded = try SagaMessageCodec.decode(Message.self, from: ours).get()
@@ -81,11 +81,22 @@ struct FastCodecEqualityTests {
         for command in h.commands { try check(command) }
     }
 
-    @Test func nonFiniteNumbersGiveNoBytesAsBefore() throws {
+    @Test("a value JSON cannot carry makes encoding throw, naming it, instead of giving empty bytes")
+    func nonFiniteNumbersThrow() throws {
         var reply = ParticipantReply(sagaId: "s", step: "a", phase: .pending, attempt: 1, outcome: .succeeded, output: ["x": .double(.nan)])
-        #expect(SagaMessageCodec.encode(reply).isEmpty)
+        let error = #expect(throws: SagaCoreError.self) { try SagaMessageCodec.encode(reply) }
+        #expect(error?.shortDescription == "unencodable value")
+        #expect(error?.message.contains("non-finite") == true)
         #expect(JSONValue.double(.infinity).jsonBytes == nil)
         reply.output = ["x": .double(1.5)]
-        #expect(!SagaMessageCodec.encode(reply).isEmpty)
+        #expect(try !SagaMessageCodec.encode(reply).isEmpty)
+    }
+
+    @Test("a saga state holding a non-finite number cannot be encoded: it throws, it never yields an empty row")
+    func stateWithNonFiniteNumberThrows() throws {
+        let plan = try SagaRegistry([Sagas.checkout]).plan(for: StartSagaCommand(sagaType: Sagas.checkout.type, payload: ["x": .double(.infinity)]))
+        let machine = SagaMachine(plan: plan, replyTopic: "r")
+        let (state, _) = machine.start(StartSagaCommand(sagaType: Sagas.checkout.type, payload: ["x": .double(.infinity)]), sagaID: "s", replyPartition: 0, now: SagaTime(milliseconds: 0))
+        #expect(throws: SagaCoreError.self) { try SagaStateCodec.encode(state) }
     }
 }

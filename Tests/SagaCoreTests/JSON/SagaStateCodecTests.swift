@@ -33,7 +33,7 @@ struct SagaStateCodecTests {
     }
 
     func check(_ state: SagaState) throws {
-        let ours = SagaStateCodec.encode(state)
+        let ours = try SagaStateCodec.encode(state)
         let sorted = JSONEncoder()
         sorted.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         #expect(ours == Array(try sorted.encode(state)))
@@ -77,7 +77,7 @@ struct SagaStateCodecTests {
             }
         }
         let state = try Harness(Sagas.checkout).state
-        let good = String(decoding: SagaStateCodec.encode(state), as: UTF8.self)
+        let good = String(decoding: try SagaStateCodec.encode(state), as: UTF8.self)
         #expect(reason(good) == "accepted")
         #expect(reason("{}") == "saga state: missing field 'id'")
         #expect(reason("[]") == "saga state: the document is not a JSON object (found an array)")

@@ -57,7 +57,7 @@ struct SagaSimulation {
         if roundTripState {
             // Through both codecs, each reading what the other wrote.
             let codable = try! JSONEncoder().encode(state)
-            let fast = SagaStateCodec.encode(try! SagaStateCodec.decode(codable))
+            let fast = try! SagaStateCodec.encode(try! SagaStateCodec.decode(codable))
             state = try! JSONDecoder().decode(SagaState.self, from: Data(fast))
         }
     }

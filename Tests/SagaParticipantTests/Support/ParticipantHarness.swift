@@ -71,7 +71,7 @@ struct ParticipantHarness {
         if let traceparent { headers.append(KafkaHeader(name: SagaHeaders.traceparent, value: traceparent)) }
         return try await producer.send(KafkaProducerMessage(
             topic: Self.commandTopic, partition: partition, key: Array(command.sagaId.utf8),
-            value: SagaMessageCodec.encode(command), headers: headers
+            value: try SagaMessageCodec.encode(command), headers: headers
         ))
     }
 
