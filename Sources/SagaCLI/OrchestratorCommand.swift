@@ -68,6 +68,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         if noCreateTopics { settings.createTopics = false }
         if let http { settings.http = try ListenAddress.parse(http, source: "--http") }
         if let opsHTTP { settings.opsHTTP = try ListenAddress.parse(opsHTTP, source: "--ops-http") }
+        do {
+            try settings.httpConfiguration.validate()
+        } catch let error as SagaHTTPError {
+            throw ValidationError("--http: \(error.message)")
+        }
         guard !settings.definitions.isEmpty else {
             throw ValidationError("no saga definitions: give --definitions DIR (or SAGA_DEFINITIONS, or 'definitions' in --config)")
         }

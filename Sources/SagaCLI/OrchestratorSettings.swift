@@ -10,7 +10,8 @@ import Yams
 /// File keys (all optional): `bootstrapServers` (list or comma-separated string), `kafka`
 /// (librdkafka properties), `topicPrefix`, `partitions`, `store`, `definitions` (list),
 /// `groupId`, `maxActiveSagas`, `createTopics`, `retention` (seconds), `commandSentEvents`,
-/// `http` and `opsHttp` (listener addresses).
+/// `http` and `opsHttp` (listener addresses), `tokens` (the API's bearer tokens: a list of
+/// `name`, `sha256` (hex SHA-256 of the token) and `role` (`read` or `operate`)).
 /// Environment: `SAGA_BOOTSTRAP_SERVERS`, `SAGA_STORE`, `SAGA_DEFINITIONS` (comma-separated),
 /// `SAGA_TOPIC_PREFIX`, `SAGA_PARTITIONS`, `SAGA_GROUP_ID`, `SAGA_MAX_ACTIVE_SAGAS`,
 /// `SAGA_COMMAND_SENT_EVENTS` (`true` or `false`), `SAGA_HTTP`, `SAGA_OPS_HTTP`, and
@@ -32,6 +33,14 @@ struct OrchestratorSettings {
     var http: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 8080)
     /// The listener for `/health`, `/ready` and `/metrics`; `nil` serves them on ``http``.
     var opsHTTP: ListenAddress?
+    /// The API's bearer tokens (from the file only: a token is not a flag or a variable).
+    var tokens: [APIToken] = []
+
+    private struct TokenEntry: Decodable {
+        var name: String?
+        var sha256: String
+        var role: String
+    }
 
     private struct File: Decodable {
         var bootstrapServers: StringList?
@@ -47,6 +56,7 @@ struct OrchestratorSettings {
         var commandSentEvents: Bool?
         var http: String?
         var opsHttp: String?
+        var tokens: [TokenEntry]?
     }
 
     /// A list written either as a YAML sequence or as one comma-separated string.
@@ -88,6 +98,19 @@ struct OrchestratorSettings {
         if let v = file.commandSentEvents { commandSentEvents = v }
         if let v = file.http { http = try ListenAddress.parse(v, source: "'http' in \(path)") }
         if let v = file.opsHttp { opsHTTP = try ListenAddress.parse(v, source: "'opsHttp' in \(path)") }
+        if let entries = file.tokens {
+            tokens = try entries.enumerated().map { index, entry in
+                let name = entry.name ?? "tokens[\(index)]"
+                guard let role = APIToken.Role(name: entry.role) else {
+                    throw ValidationError("--config: '\(path)': tokens[\(index)].role must be read or operate, got '\(entry.role)'")
+                }
+                do {
+                    return try APIToken(name: name, sha256Hex: entry.sha256.lowercased(), role: role)
+                } catch {
+                    throw ValidationError("--config: '\(path)': tokens[\(index)]: \(error)")
+                }
+            }
+        }
     }
 
     mutating func apply(environment: [String: String]) throws {
@@ -144,9 +167,11 @@ struct OrchestratorSettings {
 extension OrchestratorSettings {
     /// The HTTP surface's listeners, as ``SagaHTTPServer`` takes them.
     var httpConfiguration: SagaHTTPConfiguration {
-        SagaHTTPConfiguration(
+        var configuration = SagaHTTPConfiguration(
             api: http.map { SagaHTTPConfiguration.Listener(host: $0.host, port: $0.port) },
             ops: opsHTTP.map { SagaHTTPConfiguration.Listener(host: $0.host, port: $0.port) }
         )
+        configuration.tokens = tokens
+        return configuration
     }
 }

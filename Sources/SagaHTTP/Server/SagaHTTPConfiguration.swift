@@ -31,6 +31,19 @@ public struct SagaHTTPConfiguration: Sendable {
     public var livenessBound: Duration = .seconds(30)
     /// How long `/ready` waits for the store to answer. Default 2 s.
     public var storeTimeout: Duration = .seconds(2)
+    /// The bearer tokens the API accepts; empty (the default) means no token is needed, which
+    /// ``validate()`` allows on a loopback ``api`` listener only.
+    public var tokens: [APIToken] = []
+
+    /// Checks the configuration can be served safely.
+    /// - Throws: ``SagaHTTPError`` when the API would listen beyond this machine with no token.
+    public func validate() throws {
+        if let api, !api.isLoopback, tokens.isEmpty {
+            throw SagaHTTPError.configuration(
+                "the API listener \(api) is reachable from other machines but no bearer tokens are configured: add 'tokens' to the config file (each with the sha256 of the token and a role, read or operate), or listen on a loopback address"
+            )
+        }
+    }
 
     /// A configuration; see the properties for the defaults.
     public init(api: Listener? = Listener(host: "127.0.0.1", port: 8080), ops: Listener? = nil) {

@@ -52,6 +52,16 @@ public final class SagaHTTPServer: Service, Sendable {
     /// Serves until graceful shutdown or cancellation.
     /// - Throws: when a listener cannot bind.
     public func run() async throws {
+        try configuration.validate()
+        if let api = configuration.api {
+            if configuration.tokens.isEmpty {
+                logger.notice("the API needs no token: it listens on loopback only", metadata: ["address": "\(api)"])
+            } else {
+                logger.notice("the API needs a bearer token", metadata: [
+                    "tokens": "\(configuration.tokens.map { "\($0.name) (\($0.role))" }.joined(separator: ", "))",
+                ])
+            }
+        }
         let ops = OpsRoutes(orchestrator: orchestrator, registry: registry, configuration: configuration)
         var applications: [(Role, SagaHTTPConfiguration.Listener, Router<SagaRequestContext>)] = []
         var publisher: CommandPublisher?
@@ -123,6 +133,7 @@ public final class SagaHTTPServer: Service, Sendable {
         let router = Router(context: SagaRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: metricsFactory))
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))
         return router
     }
 
