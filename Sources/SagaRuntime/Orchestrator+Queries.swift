@@ -31,4 +31,14 @@ extension Orchestrator {
         producer.clientID = clientID
         return producer
     }
+
+    /// A consumer configuration for reading this orchestrator's progress topic by manual
+    /// assignment (a live event stream): its brokers and Kafka properties, under `groupID`
+    /// (nothing is committed under it).
+    public func progressConsumerConfiguration(groupID: String, clientID: String) -> KafkaConsumerConfiguration {
+        var consumer = consumerConfiguration()
+        consumer.groupID = groupID
+        consumer.clientID = clientID
+        return consumer
+    }
 }

@@ -166,7 +166,7 @@ public final class Orchestrator: Service, Sendable {
         "max.poll.interval.ms", "partition.assignment.strategy", "queued.", "isolation.level", "auto.commit.",
     ]
 
-    private func consumerConfiguration() -> KafkaConsumerConfiguration {
+    func consumerConfiguration() -> KafkaConsumerConfiguration {
         var consumer = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.groupID)
         consumer.clientID = configuration.clientID
         // Range keeps partition p of the commands and replies topics on the same instance: both

@@ -31,6 +31,9 @@ public struct SagaHTTPConfiguration: Sendable {
     public var livenessBound: Duration = .seconds(30)
     /// How long `/ready` waits for the store to answer. Default 2 s.
     public var storeTimeout: Duration = .seconds(2)
+    /// The most `/v1/events` streams open at once (each reads the progress topic with a consumer
+    /// of its own); one more is answered 503. Default 64.
+    public var maxEventStreams = 64
     /// The bearer tokens the API accepts; empty (the default) means no token is needed, which
     /// ``validate()`` allows on a loopback ``api`` listener only.
     public var tokens: [APIToken] = []

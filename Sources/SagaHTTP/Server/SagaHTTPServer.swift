@@ -30,6 +30,7 @@ public final class SagaHTTPServer: Service, Sendable {
     private let metricsFactory: any MetricsFactory
     private let logger: Logger
     private let bound = Mutex<[Role: SagaHTTPConfiguration.Listener]>([:])
+    private let streams = StreamCounter()
 
     /// - Parameters:
     ///   - configuration: the listeners and limits.
@@ -48,6 +49,9 @@ public final class SagaHTTPServer: Service, Sendable {
     /// The addresses actually bound, by role, once each listener is up (a port 0 shows the port
     /// the system picked). The ops routes are on the API listener when no ops listener is set.
     public var boundAddresses: [Role: SagaHTTPConfiguration.Listener] { bound.withLock { $0 } }
+
+    /// The `/v1/events` streams open now.
+    public var openEventStreams: Int { streams.open }
 
     /// Serves until graceful shutdown or cancellation.
     /// - Throws: when a listener cannot bind.
@@ -127,6 +131,7 @@ public final class SagaHTTPServer: Service, Sendable {
         ControlRoutes(sagas: sagas, publisher: publisher, configuration: configuration).add(to: router)
         DefinitionRoutes(orchestrator: orchestrator).add(to: router)
         StatsRoutes(orchestrator: orchestrator).add(to: router)
+        EventRoutes(orchestrator: orchestrator, configuration: configuration, streams: streams, logger: logger).add(to: router)
     }
 
     private func makeRouter() -> Router<SagaRequestContext> {

@@ -123,6 +123,8 @@ struct RunningStack: Sendable {
     let progress: ProgressCollector
     let http: HTTPTestClient
     let ops: HTTPTestClient
+    /// Starts the group's graceful shutdown (as SIGTERM does).
+    let shutdown: @Sendable () async -> Void
 }
 
 /// Runs the orchestrator and its HTTP server in one `ServiceGroup` (as `saga orchestrator` does),
@@ -172,7 +174,8 @@ private func run<T: Sendable>(
             let opsAddress = server.boundAddresses[.ops] ?? api
             let stack = RunningStack(
                 orchestrator: orchestrator, server: server, participants: participants, progress: progress,
-                http: HTTPTestClient(base: "http://127.0.0.1:\(api.port)"), ops: HTTPTestClient(base: "http://127.0.0.1:\(opsAddress.port)")
+                http: HTTPTestClient(base: "http://127.0.0.1:\(api.port)"), ops: HTTPTestClient(base: "http://127.0.0.1:\(opsAddress.port)"),
+                shutdown: { await group.triggerGracefulShutdown() }
             )
             let result = try await body(stack)
             // Graceful shutdown as SIGTERM does it: the HTTP server first, then the orchestrator.

@@ -7,6 +7,9 @@ import FoundationNetworking
 struct HTTPTestClient: Sendable {
     let base: String
 
+    /// The port of ``base``.
+    var port: Int { URL(string: base)?.port ?? 80 }
+
     struct Answer: Sendable {
         var status: Int
         var headers: [String: String]
