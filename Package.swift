@@ -7,6 +7,7 @@ import PackageDescription
 //   CSQLite   -> SagaStore (the SagaStore protocol, its SQLite and PostgreSQL implementations)
 //   SagaRuntime (the orchestrator service: loop, relay, rebalances; joins Kafka, SagaCore, SagaStore)
 //   SagaClient (publishes start commands and operator controls)
+//   SagaHTTP  (the HTTP surface: health, readiness, metrics, the REST API, live events, the console)
 //   SagaParticipant (the participant SDK) -> SagaExamples (example participants)
 //   SagaTestKit (scripted participants, a progress collector, a PostgreSQL launcher: tests and benchmarks)
 //   SagaCLI   (the `saga` executable: production, operator commands, the embedded broker and the demo)
@@ -26,6 +27,7 @@ let package = Package(
         .library(name: "SagaTestKit", targets: ["SagaTestKit"]),
         .library(name: "SagaParticipant", targets: ["SagaParticipant"]),
         .library(name: "SagaExamples", targets: ["SagaExamples"]),
+        .library(name: "SagaHTTP", targets: ["SagaHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -35,7 +37,12 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // MARK: - C modules
@@ -91,6 +98,7 @@ let package = Package(
                 "SagaCore",
                 "SagaStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -124,6 +132,7 @@ let package = Package(
                 "SagaCore",
                 "SagaStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -134,6 +143,25 @@ let package = Package(
                 "SagaParticipant",
                 "SagaStore",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Operations surface (HTTP API, health, metrics, console)
+        .target(
+            name: "SagaHTTP",
+            dependencies: [
+                "Kafka",
+                "SagaCore",
+                "SagaStore",
+                "SagaRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -149,7 +177,10 @@ let package = Package(
                 "SagaRuntime",
                 "SagaParticipant",
                 "SagaExamples",
+                "SagaHTTP",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -230,6 +261,24 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "SagaHTTPTests",
+            dependencies: [
+                "SagaHTTP",
+                "SagaRuntime",
+                "SagaClient",
+                "SagaTestKit",
+                "SagaCore",
+                "SagaStore",
+                "Kafka",
+                "KafkaTestKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -1,6 +1,9 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Logging
+import Prometheus
+import SagaHTTP
 import SagaRuntime
 import SagaStore
 import ServiceLifecycle
@@ -71,6 +74,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         if noCreateTopics { settings.createTopics = false }
         if let http { settings.http = try ListenAddress.parse(http, source: "--http") }
         if let opsHTTP { settings.opsHTTP = try ListenAddress.parse(opsHTTP, source: "--ops-http") }
+        do {
+            try settings.httpConfiguration.validate()
+        } catch let error as SagaHTTPError {
+            throw ValidationError("--http: \(error.message)")
+        }
         guard !settings.definitions.isEmpty else {
             throw ValidationError("no saga definitions: give --definitions DIR (or SAGA_DEFINITIONS, or 'definitions' in --config)")
         }
@@ -99,11 +107,23 @@ struct OrchestratorCommand: AsyncParsableCommand {
         var logger = Logger(label: "saga.orchestrator")
         logger.logLevel = logLevel
 
+        // One registry behind /metrics: the orchestrator's instruments, the HTTP surface's, and
+        // anything else in the process that uses swift-metrics.
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let store = try await url.openSagaStore(logger: logger)
         let orchestrator = Orchestrator(configuration: settings.configuration, registry: registry, store: store, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: orchestrator)]
+        if settings.http != nil || settings.opsHTTP != nil {
+            // Last in the group, so the first stopped: no new requests, then the loop drains.
+            let http = SagaHTTPServer(configuration: settings.httpConfiguration, orchestrator: orchestrator, registry: metrics, logger: logger)
+            services.append(.init(service: http))
+        } else {
+            logger.notice("HTTP surface off (--http off and no --ops-http)")
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: orchestrator)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

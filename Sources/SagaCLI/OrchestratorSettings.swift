@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SagaHTTP
 import SagaRuntime
 import Yams
 
@@ -9,7 +10,8 @@ import Yams
 /// File keys (all optional): `bootstrapServers` (list or comma-separated string), `kafka`
 /// (librdkafka properties), `topicPrefix`, `partitions`, `store`, `definitions` (list),
 /// `groupId`, `maxActiveSagas`, `createTopics`, `retention` (seconds), `commandSentEvents`,
-/// `http` and `opsHttp` (listener addresses).
+/// `http` and `opsHttp` (listener addresses), `tokens` (the API's bearer tokens: a list of
+/// `name`, `sha256` (hex SHA-256 of the token) and `role` (`read` or `operate`)).
 /// Environment: the variables of ``environmentVariables`` and `SAGA_KAFKA_<PROPERTY>` for any
 /// librdkafka property (`SAGA_KAFKA_SASL_MECHANISM` sets `sasl.mechanism`); any other `SAGA_*`
 /// name is an error.
@@ -29,6 +31,14 @@ struct OrchestratorSettings {
     var http: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 8080)
     /// The listener for `/health`, `/ready` and `/metrics`; `nil` serves them on ``http``.
     var opsHTTP: ListenAddress?
+    /// The API's bearer tokens (from the file only: a token is not a flag or a variable).
+    var tokens: [APIToken] = []
+
+    private struct TokenEntry: Decodable {
+        var name: String?
+        var sha256: String
+        var role: String
+    }
 
     private struct File: Decodable {
         var bootstrapServers: StringList?
@@ -44,6 +54,7 @@ struct OrchestratorSettings {
         var commandSentEvents: Bool?
         var http: String?
         var opsHttp: String?
+        var tokens: [TokenEntry]?
 
         /// The keys a file may have: the names of the properties above (the decoder's keys).
         static var keys: Set<String> { Set(Mirror(reflecting: File()).children.compactMap(\.label)) }
@@ -95,6 +106,19 @@ struct OrchestratorSettings {
         if let v = file.commandSentEvents { commandSentEvents = v }
         if let v = file.http { http = try ListenAddress.parse(v, source: "'http' in \(path)") }
         if let v = file.opsHttp { opsHTTP = try ListenAddress.parse(v, source: "'opsHttp' in \(path)") }
+        if let entries = file.tokens {
+            tokens = try entries.enumerated().map { index, entry in
+                let name = entry.name ?? "tokens[\(index)]"
+                guard let role = APIToken.Role(name: entry.role) else {
+                    throw ValidationError("--config: '\(path)': tokens[\(index)].role must be read or operate, got '\(entry.role)'")
+                }
+                do {
+                    return try APIToken(name: name, sha256Hex: entry.sha256.lowercased(), role: role)
+                } catch {
+                    throw ValidationError("--config: '\(path)': tokens[\(index)]: \(error)")
+                }
+            }
+        }
     }
 
     /// Every `SAGA_*` environment variable `saga` reads, with what it sets; any other `SAGA_*`
@@ -114,7 +138,7 @@ struct OrchestratorSettings {
         "SAGA_COMMAND_SENT_EVENTS": "true or false (file key commandSentEvents)",
         "SAGA_HTTP": "the API and console listener, HOST:PORT or off (file key http)",
         "SAGA_OPS_HTTP": "the /health, /ready and /metrics listener, HOST:PORT (file key opsHttp)",
-        "SAGA_BENCH_ORCHESTRATOR_LOG": "log level of the orchestrators saga bench sagas starts",
+        "SAGA_BENCH_ORCHESTRATOR_LOG": "log level of the orchestrators saga-bench sagas starts",
         "SAGA_TEST_LOG": "log level of the in-process parts of the test suite",
     ]
 
@@ -194,6 +218,18 @@ struct OrchestratorSettings {
         configuration.createTopics = createTopics
         configuration.retention = .seconds(retentionSeconds)
         configuration.commandSentEvents = commandSentEvents
+        return configuration
+    }
+}
+
+extension OrchestratorSettings {
+    /// The HTTP surface's listeners, as ``SagaHTTPServer`` takes them.
+    var httpConfiguration: SagaHTTPConfiguration {
+        var configuration = SagaHTTPConfiguration(
+            api: http.map { SagaHTTPConfiguration.Listener(host: $0.host, port: $0.port) },
+            ops: opsHTTP.map { SagaHTTPConfiguration.Listener(host: $0.host, port: $0.port) }
+        )
+        configuration.tokens = tokens
         return configuration
     }
 }

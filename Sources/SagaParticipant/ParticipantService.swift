@@ -59,6 +59,7 @@ public final class ParticipantService: Service, Sendable {
     let state: Mutex<RunState>
     /// The service's counters.
     public let metrics = ParticipantMetrics()
+    let instruments: ParticipantInstruments
 
     /// How long one poll waits for commands: also how soon answered offsets are committed.
     private static let pollWait: Duration = .milliseconds(20)
@@ -74,6 +75,7 @@ public final class ParticipantService: Service, Sendable {
         self.handlers = handlers
         self.dedupe = dedupe
         self.logger = logger
+        self.instruments = ParticipantInstruments(participant: configuration.name)
         self.state = Mutex(RunState(scheduler: CommandScheduler(maxRunning: configuration.maxConcurrentCommands)))
     }
 

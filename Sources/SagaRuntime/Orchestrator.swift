@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Kafka
 import Logging
@@ -20,27 +21,54 @@ import ServiceLifecycle
 public final class Orchestrator: Service, Sendable {
     private let configuration: OrchestratorConfiguration
     private let registry: SagaRegistry
-    private let store: any SagaStore
+    let store: any SagaStore
     private let logger: Logger
     /// The orchestrator's counters.
     public let metrics: OrchestratorMetrics
+    private let instruments: OrchestratorInstruments
+    private let statusCell = OrchestratorStatusCell()
 
     /// - Parameters:
     ///   - configuration: connection, topics and limits.
     ///   - registry: the saga definitions this instance can run.
     ///   - store: the saga store (its lifetime is the caller's: the orchestrator does not close it).
     ///   - logger: where the orchestrator logs.
-    public init(configuration: OrchestratorConfiguration, registry: SagaRegistry, store: any SagaStore, logger: Logger) {
+    ///   - metricsFactory: where its swift-metrics instruments are made (see
+    ///     ``OrchestratorInstruments``); default: the process's bootstrapped `MetricsSystem`.
+    public init(
+        configuration: OrchestratorConfiguration, registry: SagaRegistry, store: any SagaStore, logger: Logger,
+        metricsFactory: (any MetricsFactory)? = nil
+    ) {
         self.configuration = configuration
         self.registry = registry
         self.store = store
         self.logger = logger
         self.metrics = OrchestratorMetrics()
+        self.instruments = OrchestratorInstruments(factory: metricsFactory ?? MetricsSystem.factory)
+    }
+
+    // MARK: - Read-only views, for an operations surface
+
+    /// Liveness and readiness facts, at this moment.
+    public var status: OrchestratorStatus { statusCell.value }
+
+    /// The saga definitions this instance runs.
+    public var definitions: SagaRegistry { registry }
+
+    /// The topics, partition count and limits it runs with.
+    public var settings: OrchestratorConfiguration { configuration }
+
+    /// Asks the store a trivial question (its schema version), to show it answers.
+    /// - Throws: the store's error when it does not.
+    public func pingStore() async throws {
+        _ = try await store.schemaVersion()
     }
 
     /// Runs until graceful shutdown or cancellation.
     /// - Throws: ``OrchestratorError`` when Kafka or the store fails in a way it cannot continue from.
     public func run() async throws {
+        statusCell.update { $0 = OrchestratorStatus(); $0.running = true }
+        defer { statusCell.update { $0.running = false } }
         if configuration.createTopics {
             try await createTopics()
         }
@@ -66,7 +94,8 @@ public final class Orchestrator: Service, Sendable {
         )
         var loop = OrchestratorLoop(
             configuration: configuration, registry: registry, store: store,
-            consumer: consumer, producer: producer, bridge: bridge, relay: relay, metrics: metrics, logger: logger
+            consumer: consumer, producer: producer, bridge: bridge, relay: relay, metrics: metrics,
+            instruments: instruments, status: statusCell, logger: logger
         )
         let store = self.store
         let logger = self.logger
@@ -95,6 +124,7 @@ public final class Orchestrator: Service, Sendable {
             }
             // Graceful: the batch in flight is committed; publish what it committed (within the
             // drain bound, even while Kafka refuses it), leave the group, then stop.
+            statusCell.update { $0.shuttingDown = true }
             relay.finish()
             await relay.drained(within: configuration.shutdownDrainTimeout)
             let left = relay.backlog
@@ -123,7 +153,7 @@ public final class Orchestrator: Service, Sendable {
 
     // MARK: - Setup
 
-    private func producerConfiguration() -> KafkaProducerConfiguration {
+    func producerConfiguration() -> KafkaProducerConfiguration {
         var producer = KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers)
         producer.clientID = configuration.clientID
         producer.acks = .all
@@ -150,7 +180,7 @@ public final class Orchestrator: Service, Sendable {
         "max.poll.interval.ms", "partition.assignment.strategy", "queued.", "isolation.level", "auto.commit.",
     ]
 
-    private func consumerConfiguration() -> KafkaConsumerConfiguration {
+    func consumerConfiguration() -> KafkaConsumerConfiguration {
         var consumer = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.groupID)
         consumer.clientID = configuration.clientID
         // Range keeps partition p of the commands and replies topics on the same instance: both

@@ -17,12 +17,17 @@ struct OrchestratorLoop {
     let bridge: RebalanceBridge
     let relay: OutboxRelay
     let metrics: OrchestratorMetrics
+    let instruments: OrchestratorInstruments
+    let status: OrchestratorStatusCell
     let logger: Logger
 
     private var partitions: [Int32: OwnedPartition] = [:]
     private var intakePaused = false
     private var lastPurge: Int64 = 0
     private var stats = LoopStats()
+    /// When the per-type active-saga gauges were last set, and the types they name.
+    private var lastGauges = ContinuousClock.now
+    private var gaugeTypes = Set<String>()
     /// When the last poll returned.
     private var polled = ContinuousClock.now
     private let encoder = SagaStateEncoder()
@@ -32,7 +37,7 @@ struct OrchestratorLoop {
     init(
         configuration: OrchestratorConfiguration, registry: SagaRegistry, store: any SagaStore,
         consumer: KafkaConsumer, producer: KafkaProducer, bridge: RebalanceBridge, relay: OutboxRelay,
-        metrics: OrchestratorMetrics, logger: Logger
+        metrics: OrchestratorMetrics, instruments: OrchestratorInstruments, status: OrchestratorStatusCell, logger: Logger
     ) {
         self.configuration = configuration
         self.registry = registry
@@ -42,8 +47,12 @@ struct OrchestratorLoop {
         self.bridge = bridge
         self.relay = relay
         self.metrics = metrics
+        self.instruments = instruments
+        self.status = status
         self.logger = logger
         self.decoder = InputDecoder(registry: registry, partitionCount: configuration.partitions, maxInputBytes: configuration.maxInputBytes)
+        // Every type the instance runs has a gauge from the start, at 0 until a saga of it is active.
+        self.gaugeTypes = Set(registry.versions.map(\.type))
         self.applier = BatchApplier(
             registry: registry, topics: configuration.topics,
             commandSentEvents: configuration.commandSentEvents, partitionCount: configuration.partitions,
@@ -96,7 +105,10 @@ struct OrchestratorLoop {
                 stats.recordAges(of: messages, now: Self.wallClock())
                 try await applyRebalanceEvents()
                 try await process(messages, commits: &commits, inFlight: &inFlight)
-                stats.record(messages: messages.count, poll: processing - polling, process: ContinuousClock.now - processing, backlog: relay.backlog)
+                let turned = ContinuousClock.now
+                stats.record(messages: messages.count, poll: processing - polling, process: turned - processing, backlog: relay.backlog)
+                if !messages.isEmpty { instruments.applyTook(turned - processing) }
+                reportStatus(at: turned)
                 if let summary = stats.summaryIfDue(relay: relay) { logger.debug("loop", metadata: summary) }
                 updateIntake()
                 try await purgeIfDue()
@@ -114,12 +126,14 @@ struct OrchestratorLoop {
             case .failed(let error):
                 throw error
             case .revoked(let number, let lost):
+                instruments.rebalanced(lost ? "lost" : "revoked")
                 if let partition = partitions.removeValue(forKey: number) {
                     logger.info("released partition", metadata: [
                         "partition": "\(number)", "lost": "\(lost)", "activeSagas": "\(partition.sagas.count)",
                     ])
                 }
             case .assigned(let snapshot):
+                instruments.rebalanced("assigned")
                 var partition = OwnedPartition(lease: snapshot.lease, maxTimerDeferral: configuration.maxTimerDeferral.wholeMillisecondsValue)
                 partition.repliesNext = snapshot.nextOffsets[configuration.topics.replies]
                 var work = PartitionWork()
@@ -234,6 +248,7 @@ struct OrchestratorLoop {
         inFlight = nil
         do {
             let (results, committed) = try await commits.next() ?? ([], .now)
+            instruments.commitTook(committed - commit.started)
             for (entry, result) in zip(commit.entries, results) {
                 count(entry.work)
                 await relay.enqueue(result.outbox)
@@ -259,6 +274,7 @@ struct OrchestratorLoop {
             // group hands it over.
             if partitions[number]?.lease == lease { partitions[number] = nil }
             metrics.update { $0.fenced += 1 }
+            instruments.fencedCommit()
             logger.error("partition fenced: another instance owns it now; the batch was not written", metadata: [
                 "partition": "\(number)", "epoch": "\(lease.epoch)",
                 "sagas": "\(batch.sagas.count)", "outbox": "\(batch.outbox.count)",
@@ -325,9 +341,34 @@ struct OrchestratorLoop {
             m.deadLettered += work.deadLettered
             m.ignored += work.ignored
             for finished in work.finished {
-                if finished.status == .completed { m.completed += 1 } else { m.compensated += 1 }
+                if finished.status == .completed { m.completed += 1 } else if finished.status == .compensated { m.compensated += 1 }
             }
         }
+        instruments.committed(work, now: Self.wallClock())
+    }
+
+    /// Tells the probes the loop turned, and sets the gauges (the per-type active counts, which
+    /// walk every saga in memory, once a second).
+    private mutating func reportStatus(at now: ContinuousClock.Instant) {
+        let owned = partitions.count
+        let active = partitions.values.reduce(0) { $0 + $1.sagas.count }
+        let backlog = relay.backlog
+        let joined = bridge.hasBeenAssigned
+        status.update {
+            $0.lastTurn = now
+            $0.joinedGroup = joined
+            $0.ownedPartitions = owned
+            $0.activeSagas = active
+            $0.outboxBacklog = backlog
+        }
+        guard now - lastGauges >= .seconds(1) else { return }
+        lastGauges = now
+        instruments.gauges(backlog: backlog, ownedPartitions: owned, intakePaused: intakePaused)
+        var byType: [String: Int] = [:]
+        for partition in partitions.values {
+            for state in partition.sagas.values { byType[state.sagaType, default: 0] += 1 }
+        }
+        instruments.active(byType: byType, known: &gaugeTypes)
     }
 
     // MARK: - Backpressure, timers, purge

@@ -48,6 +48,8 @@ final class BrokerProcess: Sendable {
             "orchestrator", "--bootstrap-servers", bootstrap, "--store", store, "--definitions", definitions.path,
             "--partitions", "\(partitions)", "--no-create-topics", "--log-level", "info", "--group-id", group,
             "-X", "fetch.wait.max.ms=5", "-X", "session.timeout.ms=3000", "-X", "heartbeat.interval.ms=300",
+            // Several instances run on one machine: each takes a free port for its HTTP surface.
+            "--http", "127.0.0.1:0",
         ]
     }
 

@@ -25,11 +25,35 @@ struct OrchestratorCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = try ChildProcess(Products.saga, [
             "orchestrator", "--definitions", directory.path, "--store", "sqlite:\(directory.path)/s.sqlite",
-            "--bootstrap-servers", "127.0.0.1:1", "--log-level", "critical",
+            "--bootstrap-servers", "127.0.0.1:1", "--log-level", "critical", "--http", "127.0.0.1:0",
         ])
         let status = try await run.waitForExit(timeout: .seconds(40))
         #expect(status != nil && status != 0)
         #expect(run.errorOutput.contains("cannot reach the Kafka cluster at 127.0.0.1:1"), "\(run.errorOutput.suffix(1000))")
+    }
+
+    @Test("an API listener beyond loopback with no tokens is refused with a clear error")
+    func publicListenerNeedsTokens() async throws {
+        let directory = try definitions("type: order\nsteps:\n  - name: a\n    topic: t\n")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try ChildProcess(Products.saga, [
+            "orchestrator", "--definitions", directory.path, "--store", "sqlite:\(directory.path)/s.sqlite", "--http", "0.0.0.0:0",
+        ])
+        #expect(try await run.waitForExit(timeout: .seconds(30)) == 64)
+        #expect(run.errorOutput.contains("no bearer tokens are configured"), "\(run.errorOutput)")
+    }
+
+    @Test("a token with an unknown role in the config file is refused, naming it")
+    func badTokenRole() async throws {
+        let directory = try definitions("type: order\nsteps:\n  - name: a\n    topic: t\n")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("saga.yaml")
+        try Data("tokens:\n  - name: ci\n    sha256: \(String(repeating: "ab", count: 32))\n    role: admin\n".utf8).write(to: config)
+        let run = try ChildProcess(Products.saga, [
+            "orchestrator", "--config", config.path, "--definitions", directory.path, "--store", "sqlite:\(directory.path)/s.sqlite",
+        ])
+        #expect(try await run.waitForExit(timeout: .seconds(30)) == 64)
+        #expect(run.errorOutput.contains("tokens[0].role must be read or operate, got 'admin'"), "\(run.errorOutput)")
     }
 
     @Test("a bad argument gets the usage message")

@@ -48,12 +48,12 @@ struct BatchApplier {
             work.consumed(topic: message.topic, offset: message.offset)
             let trace = message.header(SagaHeaders.traceparent)?.value
             if let id = input.sagaID, lookups.quarantined.contains(id) || partition.quarantined.contains(id) {
-                deadLetter(message, "saga '\(id)' is quarantined: its stored state cannot be read (see `saga list --state quarantined`)", &work, now)
+                deadLetter(message, "saga '\(id)' is quarantined: its stored state cannot be read (see `saga list --state quarantined`)", .quarantined, &work, now)
                 continue
             }
             switch input.kind {
-            case .deadLetter(let reason):
-                deadLetter(message, reason, &work, now)
+            case .deadLetter(let reason, let reasonClass):
+                deadLetter(message, reason, reasonClass, &work, now)
             case .forward(var start, let sagaID, let home):
                 start.sagaId = sagaID
                 forward(start, sagaID: sagaID, home: home, message, &work, trace, now)
@@ -61,13 +61,13 @@ struct BatchApplier {
                 applyStart(start, sagaID: sagaID, plan: plan, message, &partition, lookups, &work, trace, now)
             case .control(let control):
                 guard var state = find(control.sagaId, partition, work, lookups) else {
-                    deadLetter(message, "no saga with id '\(control.sagaId)' on partition \(partition.number)", &work, now)
+                    deadLetter(message, "no saga with id '\(control.sagaId)' on partition \(partition.number)", .unknownSaga, &work, now)
                     continue
                 }
                 handle(.control(control), &state, message, &partition, &work, trace, now)
             case .reply(let reply):
                 guard var state = find(reply.sagaId, partition, work, lookups) else {
-                    deadLetter(message, "no saga with id '\(reply.sagaId)' on partition \(partition.number)", &work, now)
+                    deadLetter(message, "no saga with id '\(reply.sagaId)' on partition \(partition.number)", .unknownSaga, &work, now)
                     continue
                 }
                 handle(.reply(reply), &state, message, &partition, &work, trace, now)
@@ -99,7 +99,7 @@ struct BatchApplier {
     private func forward(_ start: StartSagaCommand, sagaID: String, home: Int32, _ message: KafkaConsumerMessage, _ work: inout PartitionWork, _ trace: [UInt8]?, _ now: SagaTime) {
         // The start was decoded from at most `maxInputBytes`: encoding it again cannot fail.
         guard let value = try? SagaMessageCodec.encode(start) else {
-            deadLetter(message, "the start command cannot be forwarded to partition \(home)", &work, now)
+            deadLetter(message, "the start command cannot be forwarded to partition \(home)", .malformed, &work, now)
             return
         }
         work.outbox.append(OutboxMessage(
@@ -134,7 +134,7 @@ struct BatchApplier {
                     // that saga's single writer, which answers on its progress stream.
                     let home = Partitioner.murmur2(key: owner, partitionCount: partitionCount)
                     if home == partition.number || start.sagaId == owner {
-                        deadLetter(message, "duplicate start: business key '\(businessKey)' of saga type '\(start.sagaType)' belongs to saga '\(owner)', which is no longer in the store", &work, now)
+                        deadLetter(message, "duplicate start: business key '\(businessKey)' of saga type '\(start.sagaType)' belongs to saga '\(owner)', which is no longer in the store", .duplicateStart, &work, now)
                         return
                     }
                     var forwarded = start
@@ -157,6 +157,7 @@ struct BatchApplier {
                 work.startKeys.append(StartKeyRegistration(key: StartKey(sagaType: start.sagaType, businessKey: businessKey), sagaID: id))
             }
             work.started += 1
+            work.startedByType[start.sagaType, default: 0] += 1
         }
     }
 
@@ -172,7 +173,7 @@ struct BatchApplier {
         guard let plan = registry.plan(for: state) else {
             let reason = "saga '\(state.sagaID)' runs definition '\(state.sagaType)' version \(state.sagaVersion), which is not loaded"
             logger.error("cannot apply input", metadata: ["saga": "\(state.sagaID)", "reason": "\(reason)"])
-            if let message { deadLetter(message, reason, &work, now) }
+            if let message { deadLetter(message, reason, .definitionMissing, &work, now) }
             return
         }
         let machine = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents)
@@ -199,7 +200,7 @@ struct BatchApplier {
         var state = state
         var effects = effects
         var rows: [OutboxMessage] = []
-        var finished = false
+        var emitted: [ProgressEvent] = []
         let traceparent = trace ?? state.traceparent.map { Array($0.utf8) }
         // A round refuses at least one step in flight, so the rounds end well within the bound.
         for _ in 0...(2 * machine.plan.steps.count + 1) {
@@ -232,7 +233,7 @@ struct BatchApplier {
                     return unstorable(before, state, "its progress event is \(value.count) bytes, more than maxMessageBytes", message, &partition, &work, now)
                 }
                 rows.append(OutboxEncoding.event(event, value: value, topics: topics, traceparent: traceparent, now: now.milliseconds))
-                if event.event == .sagaCompleted || event.event == .sagaCompensated { finished = true }
+                emitted.append(event)
             }
             if undeliverable.isEmpty { break }
             effects = SagaEffects()
@@ -254,7 +255,7 @@ struct BatchApplier {
         partition.keep(state)
         work.touched[state.sagaID] = state
         work.encodedStates[state.sagaID] = encoded
-        if finished { work.finished.append((state.status, state.startedAt.milliseconds)) }
+        work.tally(emitted, state: state)
         work.outbox.append(contentsOf: rows)
         return true
     }
@@ -268,7 +269,7 @@ struct BatchApplier {
     ) -> Bool {
         logger.error("a saga's transition cannot be stored; it was not applied", metadata: ["saga": "\(state.sagaID)", "reason": "\(reason)"])
         if let message {
-            deadLetter(message, "saga '\(state.sagaID)': \(reason)", &work, now)
+            deadLetter(message, "saga '\(state.sagaID)': \(reason)", .unstorable, &work, now)
         } else if let before {
             quarantine(before, reason: reason, &partition, &work, now)
         }
@@ -300,11 +301,12 @@ struct BatchApplier {
         work.quarantined.append(record)
     }
 
-    private func deadLetter(_ message: KafkaConsumerMessage, _ reason: String, _ work: inout PartitionWork, _ now: SagaTime) {
+    private func deadLetter(_ message: KafkaConsumerMessage, _ reason: String, _ reasonClass: DeadLetterReason, _ work: inout PartitionWork, _ now: SagaTime) {
         logger.warning("dead-lettered an input", metadata: [
             "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "reason": "\(reason)",
         ])
         work.outbox.append(OutboxEncoding.deadLetter(message, reason: reason, topics: topics, copyLimit: limits.deadLetterCopyBytes, now: now.milliseconds))
         work.deadLettered += 1
+        work.deadLettersByReason[reasonClass, default: 0] += 1
     }
 }

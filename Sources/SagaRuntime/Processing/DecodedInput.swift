@@ -12,7 +12,7 @@ struct DecodedInput {
         case control(ControlCommand)
         case reply(ParticipantReply)
         /// Cannot be processed: goes to the dead-letter topic with this reason.
-        case deadLetter(String)
+        case deadLetter(String, DeadLetterReason)
     }
 
     var message: KafkaConsumerMessage
@@ -38,17 +38,18 @@ struct InputDecoder {
 
     func decode(_ message: KafkaConsumerMessage) -> DecodedInput {
         guard let value = message.value else {
-            return DecodedInput(message: message, kind: .deadLetter("a message with no value (tombstone) is not a saga message"))
+            return DecodedInput(message: message, kind: .deadLetter("a message with no value (tombstone) is not a saga message", .malformed))
         }
         guard value.count <= maxInputBytes else {
             return DecodedInput(message: message, kind: .deadLetter(
-                "the message is \(value.count) bytes, more than the \(maxInputBytes) bytes the orchestrator accepts (maxInputBytes)"
+                "the message is \(value.count) bytes, more than the \(maxInputBytes) bytes the orchestrator accepts (maxInputBytes)",
+                .oversize
             ))
         }
         let messageType = message.header(SagaHeaders.messageType)?.stringValue
         switch SagaMessageCodec.decodeInbound(value, messageType: messageType) {
         case .failure(let error):
-            return DecodedInput(message: message, kind: .deadLetter(error.message))
+            return DecodedInput(message: message, kind: .deadLetter(error.message, .malformed))
         case .success(.control(let control)):
             return DecodedInput(message: message, kind: .control(control))
         case .success(.reply(let reply)):
@@ -63,7 +64,7 @@ struct InputDecoder {
         do {
             plan = try registry.plan(for: start)
         } catch {
-            return DecodedInput(message: message, kind: .deadLetter(error.message))
+            return DecodedInput(message: message, kind: .deadLetter(error.message, .unknownType))
         }
         // A start with neither id nor business key gets an id derived from where it was read, so a
         // replay after a crash gives the same id.

@@ -23,10 +23,46 @@ struct PartitionWork {
     var ignored = 0
     /// How many sagas the batch started.
     var started = 0
-    /// Sagas that reached a terminal state, with their start time, for latency figures.
-    var finished: [(status: SagaStatus, startedAt: Int64)] = []
+    /// Sagas started, by saga type (for the metrics).
+    var startedByType: [String: Int] = [:]
+    /// Sagas that reached a settled state (completed, compensated, or failed with compensation
+    /// stuck), with their type and start time, for the counters and latency figures.
+    var finished: [(status: SagaStatus, type: String, startedAt: Int64)] = []
+    /// Step outcomes the batch's progress events report (for the metrics).
+    var stepOutcomes: [StepOutcome: Int] = [:]
+    /// Inputs sent to the dead-letter topic, by reason class (for the metrics).
+    var deadLettersByReason: [DeadLetterReason: Int] = [:]
+
+    /// A step's outcome in a phase, as the metrics count it.
+    struct StepOutcome: Hashable {
+        var step: String
+        var phase: String
+        /// `succeeded`, `failed`, `rejected`, `timed_out`, `compensated` or `compensation_refused`.
+        var outcome: String
+    }
 
     var isEmpty: Bool { touched.isEmpty && outbox.isEmpty && nextOffsets.isEmpty && quarantined.isEmpty }
+
+    /// Counts what `events` report about steps and finished sagas.
+    mutating func tally(_ events: [ProgressEvent], state: SagaState) {
+        for event in events {
+            let outcome: String
+            switch event.event {
+            case .stepSucceeded: outcome = "succeeded"
+            case .stepFailed: outcome = "failed"
+            case .stepRejected: outcome = "rejected"
+            case .stepTimedOut: outcome = "timed_out"
+            case .stepCompensated: outcome = "compensated"
+            case .compensationRefused: outcome = "compensation_refused"
+            case .sagaCompleted, .sagaCompensated, .sagaFailed:
+                finished.append((event.state, state.sagaType, state.startedAt.milliseconds))
+                continue
+            default: continue
+            }
+            let phase = event.phase?.rawValue ?? (event.event == .stepCompensated || event.event == .compensationRefused ? "compensate" : "unknown")
+            stepOutcomes[StepOutcome(step: event.step ?? "unknown", phase: phase, outcome: outcome), default: 0] += 1
+        }
+    }
 
     mutating func consumed(topic: String, offset: Int64) {
         let next = offset + 1

@@ -20,6 +20,7 @@ final class RebalanceBridge: Sendable {
     private let requests: AsyncStream<AssignmentRequest>
     private let continuation: AsyncStream<AssignmentRequest>.Continuation
     private let events = Mutex<[Event]>([])
+    private let assignedOnce = Mutex(false)
     private let takeOverTimeout: Duration
     private let logger: Logger
 
@@ -36,6 +37,9 @@ final class RebalanceBridge: Sendable {
             onRevoke: { [self] partitions, lost in revoke(partitions, lost: lost) }
         )
     }
+
+    /// Whether the consumer has been given an assignment (possibly empty) since it subscribed.
+    var hasBeenAssigned: Bool { assignedOnce.withLock { $0 } }
 
     /// Takes the events queued since the last call.
     func drain() -> [Event] {
@@ -86,6 +90,7 @@ final class RebalanceBridge: Sendable {
     // MARK: - Callbacks (on the consumer's poll thread)
 
     private func assign(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: KafkaOffset] {
+        defer { assignedOnce.withLock { $0 = true } }
         let numbers = Array(Set(partitions.map(\.partition))).sorted()
         let request = AssignmentRequest(partitions: numbers)
         continuation.yield(request)

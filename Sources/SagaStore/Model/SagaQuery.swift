@@ -19,13 +19,37 @@ public struct SagaQuery: Sendable, Hashable {
     public var limit: Int
     /// The order by update time (ties broken by id). Default ``Order/newestFirst``.
     public var order: Order
+    /// Only sagas started with this business key; `nil` (the default) means any.
+    public var businessKey: String?
+    /// Only sagas after this position in the ``order`` (the last saga of the previous page);
+    /// `nil` (the default) starts at the beginning. How pages are walked.
+    public var after: Position?
+
+    /// A place in the listing: a saga's update time and id.
+    public struct Position: Sendable, Hashable {
+        /// The saga's update time, in milliseconds since the epoch.
+        public var updatedAt: Int64
+        /// The saga's id (breaks ties between equal update times).
+        public var id: String
+
+        /// The position of a saga with this update time and id.
+        public init(updatedAt: Int64, id: String) {
+            self.updatedAt = updatedAt
+            self.id = id
+        }
+    }
 
     /// Makes a query; see the properties for the defaults.
-    public init(statuses: Set<String> = [], type: String? = nil, limit: Int = 100, order: Order = .newestFirst) {
+    public init(
+        statuses: Set<String> = [], type: String? = nil, limit: Int = 100, order: Order = .newestFirst,
+        businessKey: String? = nil, after: Position? = nil
+    ) {
         self.statuses = statuses
         self.type = type
         self.limit = limit
         self.order = order
+        self.businessKey = businessKey
+        self.after = after
     }
 
     /// Stores list active and finished sagas with one bounded query each (each through its own

@@ -29,6 +29,9 @@ extension PostgresSagaStore {
         let statuses = query.statuses.sorted()
         // Active sagas through sagas_active, finished ones through sagas_finished (where
         // finished_at is the update time), read in one snapshot, then merged.
+        let beyond = query.order.isNewestFirst ? "<" : ">"
+        let afterTime = query.after?.updatedAt
+        let afterID = query.after?.id
         func part(_ condition: String, orderedBy column: String, on connection: PostgresConnection) async throws -> [SagaRecord] {
             try await Self.sagas(
                 from: try await connection.query(
@@ -37,6 +40,10 @@ extension PostgresSagaStore {
                     WHERE \(unescaped: condition)
                         AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
                         AND (\(query.type)::text IS NULL OR type = \(query.type)::text)
+                        AND (\(query.businessKey)::text IS NULL OR business_key = \(query.businessKey)::text)
+                        AND (\(afterTime)::bigint IS NULL
+                            OR \(unescaped: column) \(unescaped: beyond) \(afterTime)::bigint
+                            OR (\(unescaped: column) = \(afterTime)::bigint AND id \(unescaped: beyond) \(afterID)::text))
                     ORDER BY \(unescaped: column) \(unescaped: direction), id \(unescaped: direction)
                     LIMIT \(query.limit)
                     """,

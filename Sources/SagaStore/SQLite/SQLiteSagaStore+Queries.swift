@@ -33,12 +33,15 @@ extension SQLiteSagaStore {
             conditions.append("status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))")
         }
         if query.type != nil { conditions.append("type = ?") }
+        if query.businessKey != nil { conditions.append("business_key = ?") }
         let direction = query.order.isNewestFirst ? "DESC" : "ASC"
+        let beyond = query.order.isNewestFirst ? "<" : ">"
         // Active sagas through sagas_active, finished ones through sagas_finished (where
         // finished_at is the update time), then merged.
         func sql(_ part: String, orderedBy column: String) -> String {
-            """
-            SELECT \(Self.sagaColumns) FROM sagas WHERE \(([part] + conditions).joined(separator: " AND "))
+            let page = query.after == nil ? [] : ["(\(column) \(beyond) ? OR (\(column) = ? AND id \(beyond) ?))"]
+            return """
+            SELECT \(Self.sagaColumns) FROM sagas WHERE \(([part] + conditions + page).joined(separator: " AND "))
             ORDER BY \(column) \(direction), id \(direction) LIMIT ?
             """
         }
@@ -55,6 +58,16 @@ extension SQLiteSagaStore {
                         if let type = query.type {
                             try select.bind(type, at: index)
                             index += 1
+                        }
+                        if let businessKey = query.businessKey {
+                            try select.bind(businessKey, at: index)
+                            index += 1
+                        }
+                        if let after = query.after {
+                            try select.bind(after.updatedAt, at: index)
+                            try select.bind(after.updatedAt, at: index + 1)
+                            try select.bind(after.id, at: index + 2)
+                            index += 3
                         }
                         try select.bind(Int64(query.limit), at: index)
                         var sagas: [SagaRecord] = []

@@ -1,0 +1,25 @@
+/// Why the HTTP surface cannot start.
+public struct SagaHTTPError: Error, Sendable, CustomStringConvertible {
+    private enum Code: Sendable { case configuration }
+
+    private let code: Code
+    /// What is wrong, and what to change.
+    public let message: String
+    /// Where it was made.
+    public let file: String
+    public let line: Int
+
+    /// A configuration the server refuses.
+    static func configuration(_ message: String, file: String = #fileID, line: Int = #line) -> SagaHTTPError {
+        SagaHTTPError(code: .configuration, message: message, file: file, line: line)
+    }
+
+    /// A short description with no dynamic values, safe as a metric label.
+    public var shortDescription: String {
+        switch code {
+        case .configuration: "invalid HTTP configuration"
+        }
+    }
+
+    public var description: String { "\(shortDescription): \(message)" }
+}

@@ -1,0 +1,98 @@
+import CoreMetrics
+import SagaCore
+
+/// The orchestrator's swift-metrics instruments, made on the factory the ``Orchestrator`` was
+/// given (the process's bootstrapped `MetricsSystem` by default). Names follow Prometheus
+/// conventions: `_total` for counters, base units (`_seconds`).
+///
+/// | name | kind | labels |
+/// | --- | --- | --- |
+/// | `saga_sagas_started_total` | counter | `type` |
+/// | `saga_sagas_finished_total` | counter | `type`, `outcome` (`completed`, `compensated`, `failed`) |
+/// | `saga_sagas_active` | gauge | `type` |
+/// | `saga_saga_duration_seconds` | histogram | `outcome` |
+/// | `saga_step_outcomes_total` | counter | `step`, `phase`, `outcome` |
+/// | `saga_batch_apply_duration_seconds` | histogram | |
+/// | `saga_store_commit_duration_seconds` | histogram | |
+/// | `saga_store_commits_total` | counter | |
+/// | `saga_outbox_backlog` | gauge | |
+/// | `saga_dead_letters_total` | counter | `reason` (see ``DeadLetterReason``) |
+/// | `saga_inputs_ignored_total` | counter | |
+/// | `saga_rebalances_total` | counter | `kind` (`assigned`, `revoked`, `lost`) |
+/// | `saga_fenced_commits_total` | counter | |
+/// | `saga_owned_partitions` | gauge | |
+/// | `saga_intake_paused` | gauge | |
+final class OrchestratorInstruments: Sendable {
+    private let factory: any MetricsFactory
+    private let commitDuration: Timer
+    private let applyDuration: Timer
+    private let commits: Counter
+    private let ignored: Counter
+    private let fenced: Counter
+    private let backlog: Gauge
+    private let owned: Gauge
+    private let paused: Gauge
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        commitDuration = Timer(label: "saga_store_commit_duration_seconds", factory: factory)
+        applyDuration = Timer(label: "saga_batch_apply_duration_seconds", factory: factory)
+        commits = Counter(label: "saga_store_commits_total", factory: factory)
+        ignored = Counter(label: "saga_inputs_ignored_total", factory: factory)
+        fenced = Counter(label: "saga_fenced_commits_total", factory: factory)
+        backlog = Gauge(label: "saga_outbox_backlog", factory: factory)
+        owned = Gauge(label: "saga_owned_partitions", factory: factory)
+        paused = Gauge(label: "saga_intake_paused", factory: factory)
+    }
+
+    /// Records what a committed batch of one partition did.
+    func committed(_ work: PartitionWork, now: Int64) {
+        commits.increment()
+        if work.ignored > 0 { ignored.increment(by: work.ignored) }
+        for (type, count) in work.startedByType {
+            Counter(label: "saga_sagas_started_total", dimensions: [("type", type)], factory: factory).increment(by: count)
+        }
+        for finished in work.finished {
+            let outcome = finished.status.rawValue
+            Counter(label: "saga_sagas_finished_total", dimensions: [("type", finished.type), ("outcome", outcome)], factory: factory).increment()
+            let millis = max(0, now - finished.startedAt)
+            Timer(label: "saga_saga_duration_seconds", dimensions: [("outcome", outcome)], factory: factory)
+                .recordMilliseconds(millis)
+        }
+        for (key, count) in work.stepOutcomes {
+            Counter(label: "saga_step_outcomes_total", dimensions: [("step", key.step), ("phase", key.phase), ("outcome", key.outcome)], factory: factory)
+                .increment(by: count)
+        }
+        for (reason, count) in work.deadLettersByReason {
+            Counter(label: "saga_dead_letters_total", dimensions: [("reason", reason.rawValue)], factory: factory).increment(by: count)
+        }
+    }
+
+    func commitTook(_ duration: Duration) { commitDuration.recordNanoseconds(duration.nanoseconds) }
+    func applyTook(_ duration: Duration) { applyDuration.recordNanoseconds(duration.nanoseconds) }
+    func fencedCommit() { fenced.increment() }
+
+    func rebalanced(_ kind: String) {
+        Counter(label: "saga_rebalances_total", dimensions: [("kind", kind)], factory: factory).increment()
+    }
+
+    func gauges(backlog: Int, ownedPartitions: Int, intakePaused: Bool) {
+        self.backlog.record(backlog)
+        owned.record(ownedPartitions)
+        paused.record(intakePaused ? 1 : 0)
+    }
+
+    /// Sets the active-saga gauge of every type seen so far (a type with none left goes to 0).
+    func active(byType counts: [String: Int], known: inout Set<String>) {
+        known.formUnion(counts.keys)
+        for type in known {
+            Gauge(label: "saga_sagas_active", dimensions: [("type", type)], factory: factory).record(counts[type, default: 0])
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

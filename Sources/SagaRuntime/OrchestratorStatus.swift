@@ -1,0 +1,41 @@
+import Synchronization
+
+/// What a running ``Orchestrator`` says about itself, for health and readiness probes: read-only,
+/// a copy taken at one moment (see ``Orchestrator/status``).
+public struct OrchestratorStatus: Sendable, Hashable {
+    /// Whether ``Orchestrator/run()`` is running (it has started and not returned).
+    public var running = false
+    /// When the loop last finished a turn (poll, apply, commit); `nil` before the first.
+    public var lastTurn: ContinuousClock.Instant?
+    /// Whether the consumer has joined its group and been given its assignment (which may be
+    /// empty, when the group has no partitions for it).
+    public var joinedGroup = false
+    /// Partition numbers owned now.
+    public var ownedPartitions = 0
+    /// Non-terminal sagas held in memory now.
+    public var activeSagas = 0
+    /// Whether graceful shutdown has begun (intake stopped, the last batch draining).
+    public var shuttingDown = false
+    /// Outbox messages committed but not yet published.
+    public var outboxBacklog = 0
+
+    /// Creates a status; every field has its default (not running).
+    public init() {}
+
+    /// Whether the loop turned within `bound` of `now`.
+    public func isLive(within bound: Duration, now: ContinuousClock.Instant = .now) -> Bool {
+        guard running, let lastTurn else { return false }
+        return now - lastTurn <= bound
+    }
+}
+
+/// The shared cell the loop writes and the probes read.
+final class OrchestratorStatusCell: Sendable {
+    private let state = Mutex(OrchestratorStatus())
+
+    var value: OrchestratorStatus { state.withLock { $0 } }
+
+    func update(_ body: (inout OrchestratorStatus) -> Void) {
+        state.withLock { body(&$0) }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Runs a program to its end with a bound, and returns its exit status and output (stdout and
+/// stderr together); kills it and throws at the bound.
+func runProgram(_ arguments: [String], timeout: Duration, environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("saga-http-\(UUID().uuidString).out")
+    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: output)
+    defer { try? FileManager.default.removeItem(at: output) }
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning {
+        if ContinuousClock.now >= deadline {
+            process.terminate()
+            process.waitUntilExit()
+            try? handle.close()
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            throw TestFailure("\(arguments.joined(separator: " ")) did not finish within \(timeout); its output:\n\(text)")
+        }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    try? handle.close()
+    return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+}
+
+/// The repository's root, found from this file's path.
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
