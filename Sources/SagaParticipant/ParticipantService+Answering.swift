@@ -83,6 +83,18 @@ extension ParticipantService {
             instruments.duplicate()
             return try Self.replay(recorded, for: command)
         }
+        // A pending command that arrives after its step was compensated (a re-send) must change
+        // nothing: it is refused without running the handler, and the refusal is recorded.
+        if command.phase == .pending {
+            let compensation = DedupeKey(consumer: configuration.name, idempotencyKey: "\(command.sagaId)/\(command.step)/\(SagaPhase.compensate.rawValue)")
+            if try await dedupe.reply(for: compensation) != nil {
+                let refusal = ParticipantReply(to: command, outcome: .rejected, reason: "step '\(command.step)' of this saga was already compensated")
+                logger.notice("a pending command arrived after its step was compensated; refused without running the handler", metadata: [
+                    "saga": "\(command.sagaId)", "step": "\(command.step)",
+                ])
+                return try Self.replay(try await dedupe.record(try SagaMessageCodec.encode(refusal), for: key, at: Self.now().milliseconds), for: command)
+            }
+        }
         let request = ParticipantRequest(command: command, traceparent: message.header(SagaHeaders.traceparent)?.stringValue, logger: logger)
         let answer = await handle(request)
         if request.isPastDeadline(now: Self.now()) {

@@ -36,6 +36,33 @@ struct ParticipantServiceTests {
         }
     }
 
+    @Test("a pending command that arrives after its step was compensated is refused without running the handler")
+    func pendingAfterCompensationIsRefused() async throws {
+        try await withHarness { harness in
+            let calls = Counter()
+            let service = harness.service(ParticipantHandlers(
+                pending: { request in
+                    _ = calls.increment(request.idempotencyKey)
+                    return .success()
+                },
+                compensate: { _ in .success() }
+            ))
+            let replies = try await withRunning(service) {
+                // The compensation overtook the pending command (a re-send after a crash, say).
+                try await harness.send(ParticipantHarness.command(saga: "s-late", phase: .compensate, attempt: 1))
+                try await harness.send(ParticipantHarness.command(saga: "s-late", phase: .pending, attempt: 1))
+                try await harness.send(ParticipantHarness.command(saga: "s-late", phase: .pending, attempt: 2))
+                return try await harness.replies(count: 3)
+            }
+            try #require(replies.count == 3)
+            #expect(replies[0].reply.phase == .compensate && replies[0].reply.outcome == .succeeded)
+            #expect(replies[1].reply.phase == .pending && replies[1].reply.outcome == .rejected)
+            #expect(replies[1].reply.reason?.contains("already compensated") == true)
+            #expect(replies[2].reply.outcome == .rejected && replies[2].reply.attempt == 2)
+            #expect(calls.count("s-late/pay/pending") == 0, "the pending handler must not run")
+        }
+    }
+
     @Test("the dedupe record lives in the store: a second service on the same SQLite file replays it")
     func deduplicationAcrossRestarts() async throws {
         try await withHarness { harness in
