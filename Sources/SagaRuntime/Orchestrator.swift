@@ -70,8 +70,9 @@ public final class Orchestrator: Service, Sendable {
         )
         let store = self.store
         let logger = self.logger
+        let offsetCheck = recordedOffsetCheck()
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await bridge.serve(store: store, clock: OrchestratorLoop.wallClock) }
+            group.addTask { await bridge.serve(store: store, clock: OrchestratorLoop.wallClock, offsetCheck: offsetCheck) }
             group.addTask { try await relay.run() }
             defer {
                 bridge.finish()
@@ -121,6 +122,19 @@ public final class Orchestrator: Service, Sendable {
             !Self.consumerOnlyPrefixes.contains { key.hasPrefix($0) }
         }) { _, given in given }
         return producer
+    }
+
+    /// Compares the offsets the store recorded with each topic's end on assignment, through an
+    /// admin client of its own (the consumer's thread is busy serving the rebalance); `nil`, and
+    /// no check, when that client cannot be made.
+    private func recordedOffsetCheck() -> RecordedOffsetCheck? {
+        var admin = KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers)
+        admin.clientID = configuration.clientID
+        admin.additionalProperties = Self.lowLatencyDefaults.merging(configuration.kafkaProperties.filter { key, _ in
+            !Self.consumerOnlyPrefixes.contains { key.hasPrefix($0) }
+        }) { _, given in given }
+        guard let client = try? KafkaAdminClient(configuration: admin, logger: logger) else { return nil }
+        return RecordedOffsetCheck(endOffset: { try await client.watermarks(of: $0, timeout: .seconds(5)).high }, logger: logger)
     }
 
     private static func isUnknownTopic(_ error: KafkaError) -> Bool {

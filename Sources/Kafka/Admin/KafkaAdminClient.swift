@@ -8,8 +8,8 @@ import Logging
 /// `EmbeddedKafkaBroker.createTopic` (KafkaTestKit). Blocking calls run on the client's own
 /// I/O thread.
 public final class KafkaAdminClient: Sendable {
-    private let handle: RdKafkaHandle
-    private let thread: KafkaIOThread
+    let handle: RdKafkaHandle
+    let thread: KafkaIOThread
     private let events: RdKafkaEventWaiter
 
     /// Creates an admin client.
