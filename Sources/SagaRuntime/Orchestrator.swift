@@ -74,6 +74,9 @@ public final class Orchestrator: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await bridge.serve(store: store, clock: OrchestratorLoop.wallClock, offsetCheck: offsetCheck) }
             group.addTask { try await relay.run() }
+            let definitions = registry.versions.compactMap { registry.plan(type: $0.type, version: $0.version)?.definition }
+            let definitionsTopic = configuration.topics.definitions
+            group.addTask { await Self.publishDefinitions(definitions, topic: definitionsTopic, producer: producer, logger: logger) }
             defer {
                 bridge.finish()
                 relay.finish()
@@ -137,6 +140,21 @@ public final class Orchestrator: Service, Sendable {
         return RecordedOffsetCheck(endOffset: { try await client.watermarks(of: $0, timeout: .seconds(5)).high }, logger: logger)
     }
 
+    /// The definitions topic, compacted with one partition, when the cluster lacks it.
+    private func missingDefinitionsTopic(_ client: KafkaAdminClient) async -> [KafkaNewTopic] {
+        let topic = KafkaNewTopic(
+            name: configuration.topics.definitions, partitionCount: 1, replicationFactor: configuration.replicationFactor,
+            configs: ["cleanup.policy": "compact"]
+        )
+        do {
+            return try await client.partitions(of: topic.name, timeout: .seconds(10)).isEmpty ? [topic] : []
+        } catch where Self.isUnknownTopic(error) {
+            return [topic]
+        } catch {
+            return []
+        }
+    }
+
     private static func isUnknownTopic(_ error: KafkaError) -> Bool {
         error.rdKafkaCodeName == "UNKNOWN_TOPIC_OR_PART" || error.rdKafkaCodeName == "_UNKNOWN_TOPIC"
     }
@@ -189,6 +207,7 @@ public final class Orchestrator: Service, Sendable {
                 )
             }
         }
+        missing += await missingDefinitionsTopic(client)
         if !missing.isEmpty {
             do {
                 try await client.createTopics(missing, timeout: .seconds(30))

@@ -8,11 +8,12 @@ final class ChildProcess: Sendable {
     private let stderr: PipeReader
 
     /// Starts `executable` with `arguments`; `input`, when given, is written to its stdin and closed;
-    /// `environment` is added to this process's own.
-    init(_ executable: URL, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws {
+    /// `environment` is added to this process's own; `directory`, when given, is its working directory.
+    init(_ executable: URL, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: URL? = nil) throws {
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }
@@ -99,8 +100,9 @@ final class LoggedChildProcess: Sendable {
     /// The file the process writes to.
     let log: URL
 
-    /// Starts `executable` with `arguments`, its output appended to `log`.
-    init(_ executable: URL, _ arguments: [String], log: URL) throws {
+    /// Starts `executable` with `arguments`, its output appended to `log`; `directory`, when
+    /// given, is its working directory.
+    init(_ executable: URL, _ arguments: [String], log: URL, directory: URL? = nil) throws {
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
@@ -110,6 +112,7 @@ final class LoggedChildProcess: Sendable {
         process.executableURL = executable
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
+        if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
