@@ -117,15 +117,15 @@ struct DevCommand: AsyncParsableCommand {
             definitions: absoluteDefinitions, pid: getpid()
         )
         let files = (try? FileManager.default.contentsOfDirectory(atPath: definitionsDirectory))?.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted() ?? []
-        writeLine(DevDemo.banner(
+        let banner = DevDemo.banner(
             bootstrap: bootstrap, definitions: files.map { "\(definitionsDirectory)/\($0)" }, store: storeURL, storeNote: storeNote,
             portNote: forwarder == nil ? (port == nil ? "port \(Self.defaultPort) is in use, so the port differs on each run (--port N fixes one)" : nil) : nil,
             folder: directory, log: "\(directory)/dev.log"
-        ))
+        )
         // The broker goes last: a Kafka client still alive when it stops keeps reconnecting
         // and logs a refused connection. The clients all live inside `runServices`.
         do {
-            try await runServices(broker: broker, topics: SagaTopics(), registry: registry, store: store, dedupe: dedupe, logger: logger)
+            try await runServices(broker: broker, topics: SagaTopics(), registry: registry, store: store, dedupe: dedupe, banner: banner, logger: logger)
         } catch {
             try? await dedupe.close()
             try? await store.close()
@@ -157,7 +157,7 @@ struct DevCommand: AsyncParsableCommand {
     /// released when this returns.
     private func runServices(
         broker: EmbeddedKafkaBroker, topics: SagaTopics, registry: SagaRegistry, store: any SagaStore,
-        dedupe: any ParticipantDedupeStore, logger: Logger
+        dedupe: any ParticipantDedupeStore, banner: String, logger: Logger
     ) async throws {
         var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
         configuration.topics = topics
@@ -181,7 +181,11 @@ struct DevCommand: AsyncParsableCommand {
         )
         let printer = try ProgressPrinter(consumer: broker.consumerConfiguration(groupID: "dev-watch-\(UInt32.random(in: 0...UInt32.max))"), topic: topics.progress, logger: logger)
         let client = try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: logger)
-        let demo = DevDemoService(client: client, printer: printer, exitAfterDemo: exitAfterDemo)
+        let partitions = Int(configuration.partitions)
+        let demo = DevDemoService(
+            client: client, printer: printer, exitAfterDemo: exitAfterDemo, banner: banner,
+            ready: { orchestrator.metrics.snapshot.ownedPartitions >= partitions }
+        )
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: orchestrator)]
                 + participants.map { .init(service: $0) }
@@ -216,6 +220,10 @@ struct DevDemoService: Service {
     let client: SagaClient
     let printer: ProgressPrinter
     let exitAfterDemo: Bool
+    /// What to print once everything is up.
+    let banner: String
+    /// Whether the orchestrator owns all its partitions.
+    let ready: @Sendable () -> Bool
 
     func run() async throws {
         do {
@@ -232,7 +240,17 @@ struct DevDemoService: Service {
 
     /// Starts the demo sagas and prints how they ended.
     private func demo() async throws {
-        try await Task.sleep(for: .seconds(1))
+        // Nothing is sent (and no command to send more is shown) before the orchestrator owns
+        // its partitions: it then has compared the store's offsets with the new, empty broker's
+        // topics, which a message produced earlier would hide.
+        let readyBy = ContinuousClock.now + .seconds(60)
+        while !ready() {
+            guard ContinuousClock.now < readyBy else {
+                throw OperatorFailure("the orchestrator did not take its partitions within 60 s: see dev.log in the dev folder")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        writeLine(banner)
         let ids = try await client.start(DevDemo.sagas(run: String(UInt32.random(in: 0...UInt32.max), radix: 36)))
         let deadline = ContinuousClock.now + .seconds(60)
         while printer.finished(ids).count < ids.count && ContinuousClock.now < deadline {

@@ -124,6 +124,9 @@ func readPartitionsFailingFast(_ handle: RdKafkaHandle, topic: String, timeout: 
             return try readPartitions(handle.pointer, topic: topic, timeoutMs: Int32(clamping: max(round, .milliseconds(1)).wholeMilliseconds))
         } catch where error.rdKafkaCode == RD_KAFKA_RESP_ERR__TIMED_OUT.rawValue || error.rdKafkaCode == RD_KAFKA_RESP_ERR__TRANSPORT.rawValue {
             if ContinuousClock.now >= deadline { throw error }
+            // Error events reach the error callback only through a poll: this thread is the
+            // one that would serve them, and it is busy here.
+            _ = rd_kafka_poll(handle.pointer, 0)
             if let down = handle.context.lastAllBrokersDown, down >= started, ContinuousClock.now - started >= allBrokersDownGrace {
                 throw .librdkafka(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, context: "metadata for \(topic): no broker answers")
             }
