@@ -40,7 +40,7 @@ struct StoreOptions: ParsableArguments {
         let url = try self.url(environment: environment)
         // Opening a SQLite path creates it: an operator who mistyped it must hear so instead.
         if url.backend == .sqlite && !FileManager.default.fileExists(atPath: url.location) {
-            throw OperatorFailure("no saga store at '\(url.location)': name the orchestrator's store with --store sqlite:PATH or SAGA_STORE_URL")
+            throw OperatorFailure("no saga store at '\(url.location)': name the orchestrator's store with --store sqlite:PATH (or postgres://...) or SAGA_STORE_URL, or run this where saga dev runs (or with SAGA_DEV_DIR)")
         }
         var logger = Logger(label: "saga.cli.store") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .error

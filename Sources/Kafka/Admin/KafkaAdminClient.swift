@@ -127,7 +127,9 @@ func readPartitionsFailingFast(_ handle: RdKafkaHandle, topic: String, timeout: 
             // Error events reach the error callback only through a poll: this thread is the
             // one that would serve them, and it is busy here.
             _ = rd_kafka_poll(handle.pointer, 0)
-            if let down = handle.context.lastAllBrokersDown, down >= started, ContinuousClock.now - started >= allBrokersDownGrace {
+            // The report may predate this request (the client's thread served it before), and it
+            // is made once per outage: any report counts, with every round failing since.
+            if handle.context.lastAllBrokersDown != nil, ContinuousClock.now - started >= allBrokersDownGrace {
                 throw .librdkafka(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, context: "metadata for \(topic): no broker answers")
             }
             // A refused connection fails a round at once: pause instead of spinning.
