@@ -11,9 +11,7 @@ final class ChildProcess: Sendable {
     /// `environment` is added to this process's own; `directory`, when given, is its working directory.
     init(_ executable: URL, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: URL? = nil) throws {
         process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
+        (process.executableURL, process.arguments) = Self.command(executable, arguments, in: directory)
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }
@@ -29,6 +27,14 @@ final class ChildProcess: Sendable {
             stdin.fileHandleForWriting.write(input)
             try stdin.fileHandleForWriting.close()
         }
+    }
+
+    /// The executable and arguments that run `executable` in `directory`: through `env --chdir`,
+    /// which then execs it (same pid). Foundation's `currentDirectoryURL` is not used: starting
+    /// processes with it while other tests start theirs crashed the test runner.
+    static func command(_ executable: URL, _ arguments: [String], in directory: URL?) -> (URL, [String]) {
+        guard let directory else { return (executable, arguments) }
+        return (URL(fileURLWithPath: "/usr/bin/env"), ["--chdir=\(directory.path)", executable.path] + arguments)
     }
 
     /// Waits for the exit up to `timeout`; kills the process and returns `nil` when it is still
@@ -109,10 +115,8 @@ final class LoggedChildProcess: Sendable {
         handle.seekToEndOfFile()
         self.log = log
         process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        (process.executableURL, process.arguments) = ChildProcess.command(executable, arguments, in: directory)
         process.standardInput = FileHandle.nullDevice
-        if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
