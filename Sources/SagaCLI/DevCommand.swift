@@ -25,7 +25,7 @@ struct DevCommand: AsyncParsableCommand {
             and keeps running until Ctrl-C so more sagas can be started from another terminal (the \
             command to do so is printed).
 
-            Everything lives in the dev folder (--directory, default .saga-dev): the stores, which \
+            Everything lives in the dev folder (--directory, else SAGA_DEV_DIR, else .saga-dev): the stores, which \
             are kept across runs unless --reset; a lock, so a second saga dev there refuses to \
             start; dev.log with the log lines (the screen keeps the progress lines); and \
             client.yaml, which saga start, watch, status, list and the controls run in the \
@@ -36,8 +36,8 @@ struct DevCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The dev folder: the stores, the lock, the log (dev.log) and the client file (client.yaml) that other saga commands run here pick up.")
-    var directory: String = DevClientFile.defaultDirectory
+    @Option(help: "The dev folder: the stores, the lock, the log (dev.log) and the client file (client.yaml) that other saga commands run here pick up (default: SAGA_DEV_DIR, else .saga-dev).")
+    var directory: String?
 
     @Option(help: "Directory of saga definitions (default: examples/definitions here, else in the source tree saga was built from).")
     var definitions: String?
@@ -69,6 +69,8 @@ struct DevCommand: AsyncParsableCommand {
         let registry = try DefinitionLoader.registry(from: [definitionsDirectory])
         let plans = registry.versions.compactMap { registry.plan(type: $0.type, version: $0.version) }
         let participantTopics = Set(plans.flatMap { $0.definition.steps.map(\.topic) }).sorted()
+        let environment = ProcessInfo.processInfo.environment
+        let directory = self.directory ?? environment["SAGA_DEV_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? DevClientFile.defaultDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let folder = URL(fileURLWithPath: directory).standardizedFileURL.path
         // Held until the process ends: a second saga dev here must not touch these stores.
