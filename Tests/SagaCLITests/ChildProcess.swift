@@ -3,35 +3,37 @@ import Synchronization
 
 /// A child process with captured output and bounded waits that never block the cooperative pool.
 final class ChildProcess: Sendable {
-    let process: Process
+    let process: SpawnedProcess
     private let stdout: PipeReader
     private let stderr: PipeReader
 
     /// Starts `executable` with `arguments`; `input`, when given, is written to its stdin and closed;
     /// `environment` is added to this process's own; `directory`, when given, is its working directory.
     init(_ executable: URL, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: URL? = nil) throws {
-        process = Process()
-        (process.executableURL, process.arguments) = Self.command(executable, arguments, in: directory)
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
-        }
-        let (out, err) = (Pipe(), Pipe())
-        process.standardOutput = out
-        process.standardError = err
+        let (program, programArguments) = Self.command(executable, arguments, in: directory)
+        let (out, err, stdin) = (Pipe(), Pipe(), Pipe())
         stdout = PipeReader(out)
         stderr = PipeReader(err)
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
+        let nullDevice = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
+        defer { try? nullDevice.close() }
+        process = try SpawnedProcess(
+            executable: program.path, arguments: programArguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, added in added },
+            stdin: input == nil ? nullDevice.fileDescriptor : stdin.fileHandleForReading.fileDescriptor,
+            stdout: out.fileHandleForWriting.fileDescriptor, stderr: err.fileHandleForWriting.fileDescriptor
+        )
+        // The child has its own copies: the pipes end when it exits.
+        try out.fileHandleForWriting.close()
+        try err.fileHandleForWriting.close()
+        try stdin.fileHandleForReading.close()
         if let input {
             stdin.fileHandleForWriting.write(input)
-            try stdin.fileHandleForWriting.close()
         }
+        try stdin.fileHandleForWriting.close()
     }
 
     /// The executable and arguments that run `executable` in `directory`: through `env --chdir`,
-    /// which then execs it (same pid). Foundation's `currentDirectoryURL` is not used: starting
-    /// processes with it while other tests start theirs crashed the test runner.
+    /// which then execs it (same pid).
     static func command(_ executable: URL, _ arguments: [String], in directory: URL?) -> (URL, [String]) {
         guard let directory else { return (executable, arguments) }
         return (URL(fileURLWithPath: "/usr/bin/env"), ["--chdir=\(directory.path)", executable.path] + arguments)
@@ -58,8 +60,11 @@ final class ChildProcess: Sendable {
 /// Reads a pipe as data arrives, so a child that writes more than a pipe holds never blocks on it.
 private final class PipeReader: Sendable {
     private let state = Mutex<(data: Data, ended: Bool)>((Data(), false))
+    /// Kept open as long as the reader lives (a released handle closes its descriptor).
+    private let handle: FileHandle
 
     init(_ pipe: Pipe) {
+        handle = pipe.fileHandleForReading
         pipe.fileHandleForReading.readabilityHandler = { [self] handle in
             let chunk = handle.availableData
             if chunk.isEmpty { handle.readabilityHandler = nil }
@@ -102,7 +107,7 @@ enum Products {
 /// fill up and block it). Released while still running, it is killed: a failing test leaves no
 /// process behind.
 final class LoggedChildProcess: Sendable {
-    let process: Process
+    let process: SpawnedProcess
     /// The file the process writes to.
     let log: URL
 
@@ -114,12 +119,13 @@ final class LoggedChildProcess: Sendable {
         defer { try? handle.close() }
         handle.seekToEndOfFile()
         self.log = log
-        process = Process()
-        (process.executableURL, process.arguments) = ChildProcess.command(executable, arguments, in: directory)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let (program, programArguments) = ChildProcess.command(executable, arguments, in: directory)
+        let nullDevice = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
+        defer { try? nullDevice.close() }
+        process = try SpawnedProcess(
+            executable: program.path, arguments: programArguments, environment: ProcessInfo.processInfo.environment,
+            stdin: nullDevice.fileDescriptor, stdout: handle.fileDescriptor, stderr: handle.fileDescriptor
+        )
     }
 
     deinit {
@@ -164,14 +170,4 @@ final class LoggedChildProcess: Sendable {
 
     /// Lets a frozen process go on (SIGCONT).
     func thaw() { kill(process.processIdentifier, SIGCONT) }
-}
-
-extension Process {
-    /// Waits, without blocking a thread, until the process exited or `timeout` passed.
-    /// - Returns: whether it exited.
-    func exits(within timeout: Duration) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        return !isRunning
-    }
 }
