@@ -12,14 +12,14 @@ struct BrokerCommand: AsyncParsableCommand {
         abstract: "Run the embedded Kafka broker (librdkafka's mock cluster).",
         discussion: """
             Creates the project's topics (<prefix>commands, <prefix>replies, <prefix>progress, \
-            <prefix>dead-letters, plus any given with --topics), prints the bootstrap address on \
+            <prefix>dead-letters, <prefix>definitions, plus any given with --topics), prints the bootstrap address on \
             stdout and runs until SIGINT or SIGTERM. The mock keeps about 5 MiB per partition and \
             drops older data: it is for development and tests, not a store of record.
             """
     )
 
     /// The topics every project broker has, after the prefix.
-    static let projectTopics = ["commands", "replies", "progress", "dead-letters"]
+    static let projectTopics = ["commands", "replies", "progress", "dead-letters", "definitions"]
 
     @Option(help: "Number of brokers in the cluster.")
     var brokers: Int = 1

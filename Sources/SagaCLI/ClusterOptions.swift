@@ -25,7 +25,7 @@ struct ClusterOptions: ParsableArguments {
 
     /// The settings in force, from the file, the environment and the flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClusterSettings {
-        let settings = try sources.settings(environment: environment)
+        let settings = try sources.settings(environment: environment, fallbackFile: try DevClientFile.path(environment: environment))
         guard !settings.bootstrapServers.isEmpty else { throw ValidationError("--bootstrap-servers must name at least one host:port") }
         var logger = Logger(label: "saga.cli") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = logLevel
@@ -107,8 +107,11 @@ struct ClusterSettings: Sendable {
         if error.rdKafkaCodeName == "UNKNOWN_TOPIC_OR_PART" || error.rdKafkaCodeName == "_UNKNOWN_TOPIC" {
             return OperatorFailure("topic '\(topic)' does not exist on the Kafka cluster at \(servers): is the topic prefix right (--topic-prefix, SAGA_TOPIC_PREFIX)?")
         }
-        if error.isTimeout || error.isMessageTimeout || error.rdKafkaCodeName == "_TRANSPORT" || error.rdKafkaCodeName == "_ALL_BROKERS_DOWN" {
-            return OperatorFailure("cannot reach the Kafka cluster at \(servers) within \(connectTimeout.spoken) (\(error.message))", status: OperatorExit.unreachable)
+        if error.rdKafkaCodeName == "_ALL_BROKERS_DOWN" || error.rdKafkaCodeName == "_TRANSPORT" {
+            return OperatorFailure("cannot reach the Kafka cluster at \(servers): nothing answers there. Start the broker (saga dev, or saga broker), or name the right one with --bootstrap-servers or SAGA_BOOTSTRAP_SERVERS", status: OperatorExit.unreachable)
+        }
+        if error.isTimeout || error.isMessageTimeout {
+            return OperatorFailure("the Kafka cluster at \(servers) did not answer within \(connectTimeout.spoken): check that it runs and that --bootstrap-servers or SAGA_BOOTSTRAP_SERVERS names it (or give it longer with --connect-timeout)", status: OperatorExit.unreachable)
         }
         return OperatorFailure("Kafka request about '\(topic)' failed at \(servers): \(error.message)")
     }

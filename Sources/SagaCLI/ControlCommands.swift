@@ -15,7 +15,7 @@ protocol ControlCommandLine: AsyncParsableCommand {
 
 /// The arguments every control command starts with: the saga and why.
 struct ControlSubject: ParsableArguments {
-    @Argument(help: "The saga id.")
+    @Argument(help: "The saga id, or its first characters (resolved in the orchestrator's store, see --store).")
     var id: String
 
     @Option(help: "Why, for the progress events and the saga's record.")

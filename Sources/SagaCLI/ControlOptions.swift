@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SagaCore
+import SagaStore
 
 /// What every control command shares: where to send, whether to wait, and the sending itself.
 struct ControlOptions: ParsableArguments {
@@ -11,11 +12,14 @@ struct ControlOptions: ParsableArguments {
 
     @OptionGroup var cluster: ClusterOptions
 
+    @OptionGroup var storeOptions: StoreOptions
+
     /// Publishes `control` to the commands topic, keyed by its saga id, says what was sent,
     /// and with `--wait` follows the saga until the orchestrator answered.
     func send(_ control: ControlCommand) async throws {
         try await reportingFailures {
             var control = control
+            control.sagaId = try await fullID(control.sagaId)
             control.requestedBy = requestedBy ?? "\(ProcessInfo.processInfo.environment["USER"] ?? "operator")@\(ProcessInfo.processInfo.hostName)"
             let cluster = try self.cluster.resolve()
             try await cluster.checkReachable()
@@ -32,6 +36,24 @@ struct ControlOptions: ParsableArguments {
         }
     }
 
+    /// The full id of the saga `given` names, resolved in the orchestrator's store when one is
+    /// named or found (a prefix works then); `given` as it is when there is no store to ask.
+    private func fullID(_ given: String) async throws -> String {
+        guard try storeOptions.isAvailable() else { return given }
+        let store = try await storeOptions.open()
+        do {
+            let id = try await SagaIDLookup.resolve(given, in: store)
+            try? await store.close()
+            return id
+        } catch let error as SagaStoreError {
+            try? await store.close()
+            throw OperatorFailure("reading the store failed: \(error.message)")
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
     /// Whether `event` is the orchestrator's answer to a control: its rejection, the event it
     /// applies as, or (cancel and compensate) the saga settling.
     private static func answers(_ action: ControlCommand.Action, _ event: ProgressEvent) -> Bool {
@@ -41,7 +63,10 @@ struct ControlOptions: ParsableArguments {
         case .pause: return event.event == .paused
         case .resume: return event.event == .resumed
         case .retry: return event.event == .retryRequested
-        case .cancel, .compensate: return event.state.isSettled
+        case .cancel: return event.state.isSettled
+        // Compensating can take long (a participant that does not answer is asked again and
+        // again): the answer is the compensation starting, or the step marked done by hand.
+        case .compensate: return event.event == .compensationStarted || event.event == .compensationForced || event.state.isSettled
         }
     }
 

@@ -8,18 +8,9 @@ enum DefinitionLoader {
     /// into a registry.
     /// - Throws: a ``DefinitionProblems`` listing every problem as `file:line: field: message`.
     static func registry(from paths: [String]) throws -> SagaRegistry {
-        var files: [String] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ValidationError("definitions: '\(path)' does not exist")
-            }
-            if isDirectory.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                files += names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(path)/\($0)" }
-            } else {
-                files.append(path)
-            }
+        let (files, missing) = DefinitionFiles.expand(paths)
+        if let problem = missing.first {
+            throw ValidationError("definitions: \(problem)")
         }
         guard !files.isEmpty else {
             throw ValidationError("definitions: no .yaml or .yml files in \(paths.joined(separator: ", "))")
@@ -27,8 +18,11 @@ enum DefinitionLoader {
         var registry = SagaRegistry()
         var problems: [String] = []
         for file in files {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                problems.append("\(file):0: : cannot read the file")
+            let text: String
+            do {
+                text = try DefinitionFiles.read(file)
+            } catch {
+                problems.append("\(file):0: : \(error.reason)")
                 continue
             }
             let result = SagaDefinition.parse(yaml: text, file: file)

@@ -24,58 +24,134 @@ struct DevCommand: AsyncParsableCommand {
             one that the payment service refuses, so it is compensated, prints every progress event, \
             and keeps running until Ctrl-C so more sagas can be started from another terminal (the \
             command to do so is printed).
+
+            Everything lives in the dev folder (--directory, else SAGA_DEV_DIR, else .saga-dev): the stores, which \
+            are kept across runs unless --reset; a lock, so a second saga dev there refuses to \
+            start; dev.log with the log lines (the screen keeps the progress lines); and \
+            client.yaml, which saga start, watch, status, list and the controls run in the \
+            folder's parent (or with SAGA_DEV_DIR=FOLDER) use for the broker, the store and the \
+            definitions when given no --config. The broker listens on 127.0.0.1:9092 when that \
+            port is free (or --port), so its address stays the same across runs; it starts \
+            empty every time, and the orchestrator reads the new topics from their start.
             """
     )
 
-    @Option(help: "Directory for the SQLite stores (orchestrator and participants).")
-    var directory: String = ".saga-dev"
+    @Option(help: "The dev folder: the stores, the lock, the log (dev.log) and the client file (client.yaml) that other saga commands run here pick up (default: SAGA_DEV_DIR, else .saga-dev).")
+    var directory: String?
 
     @Option(help: "Directory of saga definitions (default: examples/definitions here, else in the source tree saga was built from).")
     var definitions: String?
 
-    @Option(help: "Stop after the demo sagas finished instead of running until Ctrl-C.")
-    var exitAfterDemo: Bool = false
+    @Option(help: "The broker's port on 127.0.0.1, kept across restarts (default: 9092 when free, else a random one).")
+    var port: Int?
+
+    @Flag(help: "Start with empty stores instead of keeping the sagas of earlier runs.")
+    var reset = false
+
+    @Flag(help: "Stop after the demo sagas finished instead of running until Ctrl-C.")
+    var exitAfterDemo = false
+
+    /// The port tried when none is given.
+    static let defaultPort = 9092
+
+    func validate() throws {
+        if let port, !(1...65_535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
+    }
 
     func run() async throws {
-        var logger = Logger(label: "saga.dev") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .warning
+        try await reportingFailures { try await runDev() }
+    }
+
+    private func runDev() async throws {
         guard let definitionsDirectory = definitions ?? DevDemo.defaultDefinitions else {
             throw ValidationError("no saga definitions: run saga dev from the repository root or pass --definitions DIR")
         }
         let registry = try DefinitionLoader.registry(from: [definitionsDirectory])
         let plans = registry.versions.compactMap { registry.plan(type: $0.type, version: $0.version) }
         let participantTopics = Set(plans.flatMap { $0.definition.steps.map(\.topic) }).sorted()
+        let environment = ProcessInfo.processInfo.environment
+        let directory = self.directory ?? environment["SAGA_DEV_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? DevClientFile.defaultDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let folder = URL(fileURLWithPath: directory).standardizedFileURL.path
+        // Held until the process ends: a second saga dev here must not touch these stores.
+        let lock = try DevLock(directory: folder)
+        defer { lock.release() }
 
-        let broker = try EmbeddedKafkaBroker(logger: logger)
-        let topics = SagaTopics()
-        for topic in topics.all { try await broker.createTopic(topic, partitions: 4) }
-        for topic in participantTopics { try await broker.createTopic(topic, partitions: 2) }
+        let logFile = try DevLogHandler.File(path: "\(folder)/dev.log")
+        var logger = Logger(label: "saga.dev") { DevLogHandler(label: $0, file: logFile) }
+        logger.logLevel = .info
+        logger.info("saga dev starting", metadata: ["pid": "\(getpid())", "directory": "\(folder)"])
 
-        // The embedded broker starts empty every time, so the stores must too: offsets and
-        // replies recorded against an earlier broker's topics mean nothing to this one.
-        for file in ["saga.sqlite", "participants.sqlite"] {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: "\(directory)/\(file)\(suffix)") }
+        let storeFiles = ["saga.sqlite", "participants.sqlite"]
+        let hadStore = FileManager.default.fileExists(atPath: "\(folder)/saga.sqlite")
+        if reset {
+            for file in storeFiles {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: "\(folder)/\(file)\(suffix)") }
+            }
         }
-        let store = try await SQLiteSagaStore(path: "\(directory)/saga.sqlite", logger: logger)
-        let dedupe = try await SQLiteParticipantDedupeStore(path: "\(directory)/participants.sqlite", logger: logger)
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: definitionsDirectory))?.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted() ?? []
-        writeLine(DevDemo.banner(
-            bootstrap: broker.bootstrapServers, definitions: files.map { "\(definitionsDirectory)/\($0)" }, store: "\(directory)/saga.sqlite"
-        ))
-        // The broker goes last: a Kafka client still alive when it stops keeps reconnecting
-        // and logs a refused connection. The clients all live inside `runServices`.
+        let store = try await SQLiteSagaStore(path: "\(folder)/saga.sqlite", logger: logger)
+        let dedupe = try await SQLiteParticipantDedupeStore(path: "\(folder)/participants.sqlite", logger: logger)
+        let kept = (try? await store.countSagasByStatus().values.reduce(0, +)) ?? 0
+        let storeNote = reset
+            ? (hadStore ? "emptied (--reset)" : "new")
+            : (hadStore ? "kept: \(kept) saga\(kept == 1 ? "" : "s") from earlier runs (--reset empties it)" : "new")
+
+        let broker: EmbeddedKafkaBroker
+        let forwarder: DevPortForwarder?
         do {
-            try await runServices(broker: broker, topics: topics, registry: registry, store: store, dedupe: dedupe, logger: logger)
+            broker = try EmbeddedKafkaBroker(logger: logger)
+            let topics = SagaTopics()
+            for topic in topics.all { try await broker.createTopic(topic, partitions: 4) }
+            try await broker.createTopic(topics.definitions, partitions: 1)
+            for topic in participantTopics { try await broker.createTopic(topic, partitions: 2) }
+            forwarder = try Self.forwarder(port: port, broker: broker.bootstrapServers)
         } catch {
             try? await dedupe.close()
             try? await store.close()
+            throw error
+        }
+        forwarder?.start()
+        let bootstrap = forwarder.map { "127.0.0.1:\($0.port)" } ?? broker.bootstrapServers
+        let storeURL = "sqlite:\(folder)/saga.sqlite"
+        let absoluteDefinitions = URL(fileURLWithPath: definitionsDirectory).standardizedFileURL.path
+        try DevClientFile.write(
+            directory: folder, bootstrap: bootstrap, store: storeURL, topicPrefix: SagaTopics.defaultPrefix,
+            definitions: absoluteDefinitions, pid: getpid()
+        )
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: definitionsDirectory))?.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted() ?? []
+        let banner = DevDemo.banner(
+            bootstrap: bootstrap, definitions: files.map { "\(definitionsDirectory)/\($0)" }, store: storeURL, storeNote: storeNote,
+            portNote: forwarder == nil ? (port == nil ? "port \(Self.defaultPort) is in use, so the port differs on each run (--port N fixes one)" : nil) : nil,
+            folder: directory, log: "\(directory)/dev.log"
+        )
+        // The broker goes last: a Kafka client still alive when it stops keeps reconnecting
+        // and logs a refused connection. The clients all live inside `runServices`.
+        do {
+            try await runServices(broker: broker, topics: SagaTopics(), registry: registry, store: store, dedupe: dedupe, banner: banner, logger: logger)
+        } catch {
+            try? await dedupe.close()
+            try? await store.close()
+            forwarder?.stop()
             await broker.shutdown()
             throw error
         }
         try await dedupe.close()
         try await store.close()
+        forwarder?.stop()
         await broker.shutdown()
+    }
+
+    /// The forwarder from the fixed port to the broker: `--port`, else 9092 when free; `nil`
+    /// when 9092 is taken and no port was asked for.
+    /// - Throws: ``OperatorFailure`` when the port asked for cannot be had.
+    private static func forwarder(port: Int?, broker: String) throws -> DevPortForwarder? {
+        guard let target = broker.split(separator: ",").first?.split(separator: ":").last.flatMap({ Int($0) }) else { return nil }
+        do {
+            return try DevPortForwarder(port: port ?? defaultPort, targetPort: target)
+        } catch {
+            if port == nil { return nil }
+            throw OperatorFailure("\(error): stop what uses it, or give another --port")
+        }
     }
 
     /// Runs the orchestrator, the example participants, the progress printer and the demo until
@@ -83,9 +159,10 @@ struct DevCommand: AsyncParsableCommand {
     /// released when this returns.
     private func runServices(
         broker: EmbeddedKafkaBroker, topics: SagaTopics, registry: SagaRegistry, store: any SagaStore,
-        dedupe: any ParticipantDedupeStore, logger: Logger
+        dedupe: any ParticipantDedupeStore, banner: String, logger: Logger
     ) async throws {
         var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
+        configuration.topics = topics
         configuration.partitions = 4
         configuration.createTopics = false
         configuration.kafkaProperties = EmbeddedKafkaBroker.recommendedClientProperties
@@ -106,7 +183,11 @@ struct DevCommand: AsyncParsableCommand {
         )
         let printer = try ProgressPrinter(consumer: broker.consumerConfiguration(groupID: "dev-watch-\(UInt32.random(in: 0...UInt32.max))"), topic: topics.progress, logger: logger)
         let client = try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: logger)
-        let demo = DevDemoService(client: client, printer: printer, exitAfterDemo: exitAfterDemo)
+        let partitions = Int(configuration.partitions)
+        let demo = DevDemoService(
+            client: client, printer: printer, exitAfterDemo: exitAfterDemo, banner: banner,
+            ready: { orchestrator.metrics.snapshot.ownedPartitions >= partitions }
+        )
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: orchestrator)]
                 + participants.map { .init(service: $0) }
@@ -141,6 +222,10 @@ struct DevDemoService: Service {
     let client: SagaClient
     let printer: ProgressPrinter
     let exitAfterDemo: Bool
+    /// What to print once everything is up.
+    let banner: String
+    /// Whether the orchestrator owns all its partitions.
+    let ready: @Sendable () -> Bool
 
     func run() async throws {
         do {
@@ -157,8 +242,18 @@ struct DevDemoService: Service {
 
     /// Starts the demo sagas and prints how they ended.
     private func demo() async throws {
-        try await Task.sleep(for: .seconds(1))
-        let ids = try await client.start(DevDemo.sagas)
+        // Nothing is sent (and no command to send more is shown) before the orchestrator owns
+        // its partitions: it then has compared the store's offsets with the new, empty broker's
+        // topics, which a message produced earlier would hide.
+        let readyBy = ContinuousClock.now + .seconds(60)
+        while !ready() {
+            guard ContinuousClock.now < readyBy else {
+                throw OperatorFailure("the orchestrator did not take its partitions within 60 s: see dev.log in the dev folder")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        writeLine(banner)
+        let ids = try await client.start(DevDemo.sagas(run: String(UInt32.random(in: 0...UInt32.max), radix: 36)))
         let deadline = ContinuousClock.now + .seconds(60)
         while printer.finished(ids).count < ids.count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))

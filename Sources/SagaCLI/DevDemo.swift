@@ -17,15 +17,18 @@ enum DevDemo {
     }
 
     /// One user update the payment service accepts (it completes) and one over its limit (it is
-    /// refused, so the user step is compensated).
-    static let sagas = [
-        StartSagaCommand(sagaType: "user-update", businessKey: "demo-user-1", payload: [
-            "userId": "u-1", "email": "ada@example.com", "name": "Ada Lovelace", "amount": 42,
-        ]),
-        StartSagaCommand(sagaType: "user-update", businessKey: "demo-user-2", payload: [
-            "userId": "u-2", "email": "bob@example.com", "name": "Bob", "amount": 1_000_000,
-        ]),
-    ]
+    /// refused, so the user step is compensated). Their business keys name the run, so the sagas
+    /// of a restarted `saga dev` (whose store is kept) are new ones.
+    static func sagas(run: String) -> [StartSagaCommand] {
+        [
+            StartSagaCommand(sagaType: "user-update", businessKey: "demo-\(run)-user-1", payload: [
+                "userId": "u-1", "email": "ada@example.com", "name": "Ada Lovelace", "amount": 42,
+            ]),
+            StartSagaCommand(sagaType: "user-update", businessKey: "demo-\(run)-user-2", payload: [
+                "userId": "u-2", "email": "bob@example.com", "name": "Bob", "amount": 1_000_000,
+            ]),
+        ]
+    }
 
     /// How to run this `saga` from another terminal: `saga` when that name on the `PATH` is this
     /// binary (after `scripts/install`), else this binary's absolute path (under `swift run`), so
@@ -46,20 +49,32 @@ enum DevDemo {
         path.allSatisfy { $0.isLetter || $0.isNumber || "/._-+".contains($0) } ? path : "'\(path.replacingOccurrences(of: "'", with: "'\\''"))'"
     }
 
-    static func banner(bootstrap: String, definitions: [String], store: String) -> String {
+    /// What `saga dev` prints first: where everything is, what it kept, and how to use it from
+    /// another terminal.
+    static func banner(
+        bootstrap: String, definitions: [String], store: String, storeNote: String, portNote: String?, folder: String, log: String
+    ) -> String {
         let saga = sagaCommand
+        let inFolder = folder == DevClientFile.defaultDirectory ? "" : "SAGA_DEV_DIR=\(folder) "
         return """
-        saga dev — embedded Kafka broker at \(bootstrap)
-          orchestrator store: \(store)
+        saga dev — embedded Kafka broker at \(bootstrap)\(portNote.map { "\n  (\($0))" } ?? "")
+          orchestrator store: \(store) — \(storeNote)
           saga definitions:   \(definitions.joined(separator: ", "))
           participants:       user service (\(UserService.topic)), payment service (\(PaymentService.topic)),
                               controllable participant (\(ControllableParticipant.topic))
+          log:                \(log)
+        The embedded broker starts empty on every run: sagas in the store outlive it, their Kafka
+        messages do not.
 
-        Start another saga from a second terminal:
-          \(saga) start user-update --payload '{"userId":"u-9","email":"eve@example.com","amount":25}' --bootstrap-servers \(bootstrap)
+        From a second terminal in this directory, the saga commands find this broker and store
+        by themselves (through \(folder)/\(DevClientFile.name)):
+          \(inFolder)\(saga) start user-update --payload '{"userId":"u-9","email":"eve@example.com","amount":25}' --wait
+          \(inFolder)\(saga) list
+          \(inFolder)\(saga) status ID        (the first characters of an id are enough)
+        From elsewhere, pass --bootstrap-servers \(bootstrap) --store \(store)
         An amount over 10000 is refused by the payment service: the saga is compensated. The
         controllable participant does what the payload says (see controllable.yaml), e.g.
-          \(saga) start controllable --payload '{"failAttempts":1,"steps":{"second":{"refuse":"verify"}}}' --bootstrap-servers \(bootstrap)
+          \(inFolder)\(saga) start controllable --payload '{"failAttempts":1,"steps":{"second":{"refuse":"verify"}}}'
         Or with kcat (installed by scripts/setup):
           echo '{"messageType":"saga.start","schemaVersion":1,"sagaType":"user-update","businessKey":"my-user","payload":{"userId":"u-9","email":"eve@example.com","amount":25}}' \\
             | kcat -P -b \(bootstrap) -t saga.commands -k my-user

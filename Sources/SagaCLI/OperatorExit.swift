@@ -26,7 +26,7 @@ enum OperatorExit {
     static let table = """
         EXIT STATUS of start, watch, status, list and the controls
           0   success; --wait: the saga completed, or the control was applied
-              (cancel, compensate: and the saga ended compensated)
+              (cancel: and the saga ended compensated)
           1   an error the message explains (no store, a send failed, ...)
           2   start --wait: the saga was compensated
           3   --wait: the saga failed: a participant refused compensation;

@@ -24,7 +24,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
     @OptionGroup var sources: SettingsOptions
 
-    @Option(help: "The saga store: sqlite:PATH (default sqlite:saga.sqlite).")
+    @Option(help: "The saga store: sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE to share the work between instances (default sqlite:saga.sqlite; SAGA_STORE).")
     var store: String?
 
     @Option(name: .customLong("definitions"), help: "A saga definition file or a directory of them; repeatable.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `saga` command-line tool: runs the orchestrator, the embedded broker and the demo, and the
 /// operator commands. Benchmarks are `saga-bench`.
@@ -20,6 +21,7 @@ struct SagaCommand: AsyncParsableCommand {
             WatchCommand.self,
             StatusCommand.self,
             ListCommand.self,
+            DefinitionsCommand.self,
             CancelCommand.self,
             PauseCommand.self,
             ResumeCommand.self,
@@ -32,4 +34,23 @@ struct SagaCommand: AsyncParsableCommand {
             DevCommand.self,
         ]
     )
+
+    /// Runs the command; an error from the libraries is printed as one plain sentence with what
+    /// to do next (``PlainErrors``) and ends the process with status 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if let sentence = PlainErrors.sentence(for: error) {
+                writeError("saga: \(sentence)")
+                Self.exit(withError: ExitCode(1))
+            }
+            Self.exit(withError: error)
+        }
+    }
 }

@@ -18,11 +18,12 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customShort("X"), help: "A librdkafka property, key=value; repeatable.")
     var properties: [String] = []
 
-    /// The settings from the file, then `environment`, then these flags.
+    /// The settings from the file, then `environment`, then these flags. Without `--config`,
+    /// `fallbackFile` (`saga dev`'s client file, for the client commands) stands in for it.
     /// - Throws: `ValidationError` naming the file, variable or flag that is wrong.
-    func settings(environment: [String: String]) throws -> OrchestratorSettings {
+    func settings(environment: [String: String], fallbackFile: String? = nil) throws -> OrchestratorSettings {
         var settings = OrchestratorSettings()
-        if let config { try settings.apply(file: config) }
+        if let file = config ?? fallbackFile { try settings.apply(file: file) }
         try settings.apply(environment: environment)
         if let bootstrapServers { settings.bootstrapServers = bootstrapServers.split(separator: ",").map(String.init) }
         if let topicPrefix { settings.topicPrefix = topicPrefix }

@@ -12,8 +12,9 @@ struct StartCommand: AsyncParsableCommand {
             The id is --saga-id, else derived from the type and --business-key (starting twice with \
             one business key never makes two sagas), else random. With --wait it follows the saga's \
             progress and exits 0 when it completed, 2 when it was compensated, 3 when it failed, 4 \
-            when --timeout passed first and 6 when the orchestrator refused the start (an unknown \
-            saga type, say).
+            when --timeout passed first and 6 when the orchestrator refused the start. A type that \
+            no orchestrator published on <prefix>definitions is refused before sending (exit 6, \
+            with the known types) unless --force is given.
             """
     )
 
@@ -34,6 +35,9 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON: the saga id, and with --wait the outcome.")
     var json = false
 
+    @Flag(help: "Send even when the type is not among the orchestrators' published definitions.")
+    var force = false
+
     @OptionGroup var cluster: ClusterOptions
 
     /// The command to publish.
@@ -49,6 +53,7 @@ struct StartCommand: AsyncParsableCommand {
         try await reportingFailures {
             let cluster = try self.cluster.resolve()
             try await cluster.checkReachable()
+            if !force { try await checkType(on: cluster) }
             let feed = try await waiting.feed(on: cluster)
             let id = try await cluster.withClient { try await $0.start([command])[0] }
             guard let feed else {
@@ -61,6 +66,19 @@ struct StartCommand: AsyncParsableCommand {
                 $0.event == .startRejected || $0.state.isSettled
             }
             try finish(StartReport(sagaId: id, sagaType: type, businessKey: businessKey, outcome: outcome, elapsed: ContinuousClock.now - began))
+        }
+    }
+
+    /// Refuses a type no orchestrator published a definition of; says nothing when none were
+    /// published at all (an orchestrator that does not publish them, or none started yet).
+    private func checkType(on cluster: ClusterSettings) async throws {
+        guard let definitions = try await PublishedDefinitions.read(from: cluster), !definitions.isEmpty else { return }
+        let types = Set(definitions.map(\.type)).sorted()
+        guard types.contains(type) else {
+            throw OperatorFailure(
+                "no orchestrator runs saga type '\(type)' (known: \(types.joined(separator: ", "))): check the name, or pass --force to send it anyway",
+                status: OperatorExit.refused
+            )
         }
     }
 

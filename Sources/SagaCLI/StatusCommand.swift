@@ -17,7 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The saga id.")
+    @Argument(help: "The saga id, or its first characters (as saga dev and saga watch print it).")
     var id: String
 
     @Flag(help: "Print the saga as one JSON object.")
@@ -37,19 +37,23 @@ struct StatusCommand: AsyncParsableCommand {
             let environment = ProcessInfo.processInfo.environment
             var settings = OrchestratorSettings()
             try settings.apply(environment: environment)
-            let paths = definitions.isEmpty ? settings.definitions : definitions
+            let paths = definitions.isEmpty ? (settings.definitions.isEmpty ? try DevClientFile.settings(environment: environment)?.definitions ?? [] : settings.definitions) : definitions
             let registry = paths.isEmpty ? nil : try DefinitionLoader.registry(from: paths)
 
             let store = try await storeOptions.open(environment: environment)
             let record: SagaRecord?
             do {
-                record = try await store.saga(id: id)
+                record = try await store.saga(id: try await SagaIDLookup.resolve(id, in: store))
                 try await store.close()
             } catch let error as SagaStoreError {
                 try? await store.close()
                 throw OperatorFailure("reading the store failed: \(error.message)")
+            } catch {
+                try? await store.close()
+                throw error
             }
             guard let record else { throw OperatorFailure("no saga with id '\(id)' in the store", status: OperatorExit.noSuchSaga) }
+            let id = record.id
             let state: SagaState
             do {
                 state = try SagaStateCodec.decode(record.state)

@@ -2,30 +2,34 @@ import ArgumentParser
 import Foundation
 import SagaCore
 
-/// `saga validate FILE...`: checks saga definition files and prints every problem, or a summary of each.
+/// `saga validate PATH...`: checks saga definition files (or every one in a directory) and prints
+/// every problem, or a summary of each.
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Validate saga definition files.",
         discussion: """
-            Problems are printed to standard error as `file:line: field: message`, all of them, and the \
+            Each path is a file, or a directory whose .yaml and .yml files are all validated (as \
+            --definitions reads them). Problems are printed to standard error as `file:line: field: message`, all of them, and the \
             command exits with status 1. A valid file prints its type, version, steps and execution order \
             (layers of steps that run in parallel) to standard output.
             """
     )
 
-    @Argument(help: "Saga definition files (YAML).")
+    @Argument(help: "Saga definition files (YAML), or directories of them.")
     var files: [String]
 
     func run() async throws {
         var registry = SagaRegistry()
-        var problems = 0
-        for file in files {
+        let (found, missing) = DefinitionFiles.expand(files)
+        var problems = missing.count
+        for problem in missing { printError("\(problem.path):0: : \(problem.reason)") }
+        for file in found {
             let text: String
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
+                text = try DefinitionFiles.read(file)
             } catch {
-                printError("\(file):0: : cannot read the file: \(error.localizedDescription)")
+                printError("\(file):0: : \(error.reason)")
                 problems += 1
                 continue
             }

@@ -4,7 +4,7 @@ import SagaCore
 /// `--wait` and `--timeout` of the commands that send a command about a saga (start and the
 /// controls): whether to follow the saga until the orchestrator answered, and for how long.
 struct WaitOptions: ParsableArguments {
-    @Flag(help: "Follow the saga until the orchestrator answered: a start, cancel or compensate until the saga settles, another control until it is applied.")
+    @Flag(help: "Follow the saga until the orchestrator answered: a start or cancel until the saga settles, another control until it is applied (compensate: until the compensation started).")
     var wait = false
 
     @Option(help: "With --wait: seconds to wait for the answer (default 120).")

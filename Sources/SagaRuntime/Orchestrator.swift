@@ -99,8 +99,9 @@ public final class Orchestrator: Service, Sendable {
         )
         let store = self.store
         let logger = self.logger
+        let offsetCheck = recordedOffsetCheck()
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await bridge.serve(store: store, clock: OrchestratorLoop.wallClock) }
+            group.addTask { await bridge.serve(store: store, clock: OrchestratorLoop.wallClock, offsetCheck: offsetCheck) }
             group.addTask {
                 do {
                     try await relay.run()
@@ -110,6 +111,9 @@ public final class Orchestrator: Service, Sendable {
                     logger.debug("relay stopped before publishing everything", metadata: ["error": "\(error)"])
                 }
             }
+            let definitions = registry.versions.compactMap { registry.plan(type: $0.type, version: $0.version)?.definition }
+            let definitionsTopic = configuration.topics.definitions
+            group.addTask { await Self.publishDefinitions(definitions, topic: definitionsTopic, producer: producer, logger: logger) }
             defer {
                 bridge.finish()
                 relay.finish()
@@ -167,6 +171,34 @@ public final class Orchestrator: Service, Sendable {
         return producer
     }
 
+    /// Compares the offsets the store recorded with each topic's end on assignment, through an
+    /// admin client of its own (the consumer's thread is busy serving the rebalance); `nil`, and
+    /// no check, when that client cannot be made.
+    private func recordedOffsetCheck() -> RecordedOffsetCheck? {
+        var admin = KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers)
+        admin.clientID = configuration.clientID
+        admin.additionalProperties = Self.lowLatencyDefaults.merging(configuration.kafkaProperties.filter { key, _ in
+            !Self.consumerOnlyPrefixes.contains { key.hasPrefix($0) }
+        }) { _, given in given }
+        guard let client = try? KafkaAdminClient(configuration: admin, logger: logger) else { return nil }
+        return RecordedOffsetCheck(endOffset: { try await client.watermarks(of: $0, timeout: .seconds(5)).high }, logger: logger)
+    }
+
+    /// The definitions topic, compacted with one partition, when the cluster lacks it.
+    private func missingDefinitionsTopic(_ client: KafkaAdminClient) async -> [KafkaNewTopic] {
+        let topic = KafkaNewTopic(
+            name: configuration.topics.definitions, partitionCount: 1, replicationFactor: configuration.replicationFactor,
+            configs: ["cleanup.policy": "compact"]
+        )
+        do {
+            return try await client.partitions(of: topic.name, timeout: .seconds(10)).isEmpty ? [topic] : []
+        } catch where Self.isUnknownTopic(error) {
+            return [topic]
+        } catch {
+            return []
+        }
+    }
+
     private static func isUnknownTopic(_ error: KafkaError) -> Bool {
         error.rdKafkaCodeName == "UNKNOWN_TOPIC_OR_PART" || error.rdKafkaCodeName == "_UNKNOWN_TOPIC"
     }
@@ -219,6 +251,7 @@ public final class Orchestrator: Service, Sendable {
                 )
             }
         }
+        missing += await missingDefinitionsTopic(client)
         if !missing.isEmpty {
             do {
                 try await client.createTopics(missing, timeout: .seconds(30))

@@ -57,6 +57,14 @@ public protocol SagaStore: Sendable {
     /// (finished ones, or new ones a start names) with one call per batch.
     func sagas(ids: [String]) async throws -> [String: SagaRecord]
 
+    /// Returns the ids of the sagas whose id starts with `prefix` (terminal or not), in id order,
+    /// at most `limit` of them: how an operator's shortened id is resolved. The match is exact
+    /// (case-sensitive, `%` and `_` are plain characters).
+    /// - Parameters:
+    ///   - prefix: The first characters of an id; empty matches every saga.
+    ///   - limit: The most ids to return (ask for two to learn whether a prefix is unique).
+    func sagaIDs(startingWith prefix: String, limit: Int) async throws -> [String]
+
     /// Lists sagas by status and type, ordered by update time.
     func listSagas(_ query: SagaQuery) async throws -> [SagaRecord]
 

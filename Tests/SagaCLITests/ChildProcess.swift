@@ -1,42 +1,50 @@
 import Foundation
-import SagaTestKit
 import Synchronization
 
 /// A child process with captured output and bounded waits that never block the cooperative pool.
 final class ChildProcess: Sendable {
-    let process: SpawnedProcess
+    let process: SpawnedChild
     private let stdout: PipeReader
     private let stderr: PipeReader
 
     /// Starts `executable` with `arguments`; `input`, when given, is written to its stdin and closed;
-    /// `environment` is added to this process's own.
-    init(_ executable: URL, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws {
-        process = SpawnedProcess()
-        process.executableURL = executable
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
-        }
-        let (out, err) = (Pipe(), Pipe())
-        process.standardOutput = out
-        process.standardError = err
+    /// `environment` is added to this process's own; `directory`, when given, is its working directory.
+    init(_ executable: URL, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: URL? = nil) throws {
+        let (program, programArguments) = Self.command(executable, arguments, in: directory)
+        let (out, err, stdin) = (Pipe(), Pipe(), Pipe())
         stdout = PipeReader(out)
         stderr = PipeReader(err)
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
+        let nullDevice = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
+        defer { try? nullDevice.close() }
+        process = try SpawnedChild(
+            executable: program.path, arguments: programArguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, added in added },
+            stdin: input == nil ? nullDevice.fileDescriptor : stdin.fileHandleForReading.fileDescriptor,
+            stdout: out.fileHandleForWriting.fileDescriptor, stderr: err.fileHandleForWriting.fileDescriptor
+        )
+        // The child has its own copies: the pipes end when it exits.
+        try out.fileHandleForWriting.close()
+        try err.fileHandleForWriting.close()
+        try stdin.fileHandleForReading.close()
         if let input {
             stdin.fileHandleForWriting.write(input)
-            try stdin.fileHandleForWriting.close()
         }
+        try stdin.fileHandleForWriting.close()
+    }
+
+    /// The executable and arguments that run `executable` in `directory`: through `env --chdir`,
+    /// which then execs it (same pid).
+    static func command(_ executable: URL, _ arguments: [String], in directory: URL?) -> (URL, [String]) {
+        guard let directory else { return (executable, arguments) }
+        return (URL(fileURLWithPath: "/usr/bin/env"), ["--chdir=\(directory.path)", executable.path] + arguments)
     }
 
     /// Waits for the exit up to `timeout`; kills the process and returns `nil` when it is still
     /// running then.
     func waitForExit(timeout: Duration) async throws -> Int32? {
-        if await process.exits(within: timeout) { return process.terminationStatus }
+        if try await process.exits(within: timeout) { return process.terminationStatus }
         process.terminate()
-        if await !process.exits(within: .seconds(5)) { kill(process.processIdentifier, SIGKILL) }
+        if try await !process.exits(within: .seconds(5)) { kill(process.processIdentifier, SIGKILL) }
         return nil
     }
 
@@ -115,24 +123,25 @@ enum Products {
 /// fill up and block it). Released while still running, it is killed: a failing test leaves no
 /// process behind.
 final class LoggedChildProcess: Sendable {
-    let process: SpawnedProcess
+    let process: SpawnedChild
     /// The file the process writes to.
     let log: URL
 
-    /// Starts `executable` with `arguments`, its output appended to `log`.
-    init(_ executable: URL, _ arguments: [String], log: URL) throws {
+    /// Starts `executable` with `arguments`, its output appended to `log`; `directory`, when
+    /// given, is its working directory.
+    init(_ executable: URL, _ arguments: [String], log: URL, directory: URL? = nil) throws {
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
         handle.seekToEndOfFile()
         self.log = log
-        process = SpawnedProcess()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let (program, programArguments) = ChildProcess.command(executable, arguments, in: directory)
+        let nullDevice = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
+        defer { try? nullDevice.close() }
+        process = try SpawnedChild(
+            executable: program.path, arguments: programArguments, environment: ProcessInfo.processInfo.environment,
+            stdin: nullDevice.fileDescriptor, stdout: handle.fileDescriptor, stderr: handle.fileDescriptor
+        )
     }
 
     deinit {
@@ -161,7 +170,7 @@ final class LoggedChildProcess: Sendable {
     /// - Returns: the exit status, or `nil` when it had to be killed.
     func stop(timeout: Duration) async throws -> Int32? {
         process.terminate()
-        if await process.exits(within: timeout) { return process.terminationStatus }
+        if try await process.exits(within: timeout) { return process.terminationStatus }
         kill(process.processIdentifier, SIGKILL)
         return nil
     }
@@ -169,7 +178,7 @@ final class LoggedChildProcess: Sendable {
     /// Kills it with SIGKILL (a crash, as its peers see it) and waits up to 10 s until it is gone.
     func kill9() async throws {
         kill(process.processIdentifier, SIGKILL)
-        _ = await process.exits(within: .seconds(10))
+        _ = try await process.exits(within: .seconds(10))
     }
 
     /// Freezes it (SIGSTOP): a paused, slow or cut-off process as its peers see it.

@@ -89,4 +89,18 @@ struct OperatorArgumentTests {
         // The 2 s bound plus the process's start, with room for a busy machine.
         #expect(ContinuousClock.now - began < .seconds(30))
     }
+
+    @Test("an address where nothing listens fails in seconds, well before the connect timeout, in one plain sentence")
+    func nothingListens() async throws {
+        let began = ContinuousClock.now
+        let run = try ChildProcess(Products.saga, ["start", "order", "--bootstrap-servers", "127.0.0.1:1", "--connect-timeout", "600"])
+        let status = try await run.waitForExit(timeout: .seconds(100))
+        let elapsed = ContinuousClock.now - began
+        #expect(status == 69, "\(run.errorOutput.suffix(1000))")
+        // librdkafka reports every broker down at once: about 3 s, far below the 600 s bound
+        // (the rest is room for a busy machine).
+        #expect(elapsed < .seconds(60), "took \(elapsed)")
+        let lines = run.errorOutput.split(separator: "\n")
+        #expect(lines == ["saga: cannot reach the Kafka cluster at 127.0.0.1:1: nothing answers there. Start the broker (saga dev, or saga broker), or name the right one with --bootstrap-servers or SAGA_BOOTSTRAP_SERVERS"], "\(lines)")
+    }
 }

@@ -6,10 +6,12 @@ import Testing
 @Suite("saga operator commands against a running orchestrator", .timeLimit(.minutes(5)))
 struct OperatorCommandsTests {
     /// `charge` refuses a payload with `"refuse": "charge"` and never answers one with
-    /// `"silent": "charge"`; pending replies carry an output.
+    /// `"silent": "charge"` (nor its compensation with `"silentCompensate": "charge"`); pending
+    /// replies carry an output.
     private static func script(_ command: ParticipantCommand) -> ParticipantBehavior {
         let says = { (key: String) in command.payload.objectValue?[key]?.stringValue == command.step }
         if command.phase == .pending && says("silent") { return .silent }
+        if command.phase == .compensate && says("silentCompensate") { return .silent }
         if command.phase == .pending && says("refuse") { return .reject("\(command.step) refused") }
         return .succeed(output: command.phase == .pending ? .object(["\(command.step)Ref": .string("ref-\(command.step)")]) : nil)
     }
@@ -87,10 +89,24 @@ struct OperatorCommandsTests {
             #expect(nobody.status == 5, "\(nobody.output) \(nobody.errors.suffix(2000))")
             #expect(nobody.errors.contains("no saga with id 'no-such-saga'"), "\(nobody.errors)")
 
-            // An unknown saga type: the orchestrator dead-letters the start.
+            // The orchestrator published its definitions: saga definitions lists them.
+            let definitions = try await saga(["definitions"] + kafka)
+            #expect(definitions.status == 0, "\(definitions.errors)")
+            #expect(definitions.output.contains("order") && definitions.output.contains("reserve, charge (after reserve), ship (after reserve)"), "\(definitions.output)")
+            let definitionsJSON = try await saga(["definitions", "--json"] + kafka)
+            let published = try #require(try JSONSerialization.jsonObject(with: Data(definitionsJSON.output.utf8)) as? [[String: Any]])
+            #expect(published.count == 1 && published[0]["type"] as? String == "order" && published[0]["version"] as? Int == 1, "\(published)")
+            #expect((published[0]["steps"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["reserve", "charge", "ship"])
+
+            // An unknown saga type is refused before it is sent, with the known types.
             let unknown = try await saga(["start", "no-such-type", "--wait", "--timeout", "60"] + kafka)
             #expect(unknown.status == 6, "\(unknown.errors.suffix(2000))")
-            #expect(unknown.errors.contains("dead-letter topic"), "\(unknown.errors)")
+            #expect(unknown.errors.contains("no orchestrator runs saga type 'no-such-type' (known: order)"), "\(unknown.errors)")
+            #expect(unknown.output.isEmpty, "no saga id is printed: \(unknown.output)")
+            // Sent anyway with --force: the orchestrator dead-letters the start.
+            let forced = try await saga(["start", "no-such-type", "--force", "--wait", "--timeout", "60"] + kafka)
+            #expect(forced.status == 6, "\(forced.errors.suffix(2000))")
+            #expect(forced.errors.contains("dead-letter topic"), "\(forced.errors)")
 
             // Waiting on a saga that cannot finish in time: exit 4.
             let slow = try await saga(["start", "order", "--payload", #"{"silent": "reserve"}"#, "--wait", "--timeout", "3", "--json"] + kafka)
@@ -136,6 +152,34 @@ struct OperatorCommandsTests {
             let table = try await saga(["list", "--state", "compensated,active", "--store", "sqlite:\(storePath)"])
             #expect(table.status == 0, "\(table.errors)")
             #expect(table.output.contains(refusedID) && table.output.contains(silentID) && !table.output.contains(completedID), "\(table.output)")
+
+            // Ids as saga dev and saga watch print them: the first 8 characters are enough for
+            // status and the controls (resolved in the store); the control carries the full id.
+            let short = String(completedID.prefix(8))
+            let byPrefix = try await saga(["status", short, "--json", "--store", "sqlite:\(storePath)"])
+            #expect(byPrefix.status == 0, "\(byPrefix.errors)")
+            #expect(try json(byPrefix.output)["sagaId"] as? String == completedID)
+            let stuck = try await saga(["start", "order", "--payload", #"{"silent": "charge", "silentCompensate": "charge"}"#, "--json"] + kafka)
+            let stuckID = try #require(try json(stuck.output)["sagaId"] as? String)
+            let pauseShort = try await saga(["pause", String(stuckID.prefix(8)), "--store", "sqlite:\(storePath)", "--wait", "--timeout", "60"] + kafka)
+            #expect(pauseShort.status == 0, "\(pauseShort.output) \(pauseShort.errors.suffix(2000))")
+            #expect(pauseShort.output.contains("sent pause for saga \(stuckID)"), "\(pauseShort.output)")
+            #expect(try await saga(["resume", stuckID, "--store", "sqlite:\(storePath)", "--wait", "--timeout", "60"] + kafka).status == 0)
+            // compensate --wait ends on the orchestrator's answer (the compensation started), even
+            // when a participant does not answer its compensate command.
+            let compensate = try await saga(["compensate", String(stuckID.prefix(10)), "--store", "sqlite:\(storePath)", "--wait", "--timeout", "60"] + kafka)
+            #expect(compensate.status == 0, "\(compensate.output) \(compensate.errors.suffix(2000))")
+            #expect(compensate.output.contains("compensationStarted") && compensate.output.contains("=> compensate applied: saga \(stuckID) is compensating"), "\(compensate.output)")
+            // A prefix of several ids is an error listing them; one of none is exit 5.
+            for id in ["dup-aaa-1", "dup-aaa-2"] {
+                #expect(try await saga(["start", "order", "--saga-id", id, "--wait", "--timeout", "60"] + kafka).status == 0)
+            }
+            let ambiguous = try await saga(["status", "dup-aaa", "--store", "sqlite:\(storePath)"])
+            #expect(ambiguous.status == 1 && ambiguous.errors.contains("dup-aaa-1, dup-aaa-2"), "\(ambiguous.errors)")
+            let ambiguousControl = try await saga(["cancel", "dup-aaa", "--store", "sqlite:\(storePath)"] + kafka)
+            #expect(ambiguousControl.status == 1 && ambiguousControl.errors.contains("dup-aaa-1, dup-aaa-2"), "\(ambiguousControl.errors)")
+            let none = try await saga(["cancel", "zzzz", "--store", "sqlite:\(storePath)"] + kafka)
+            #expect(none.status == 5 && none.errors.contains("no saga with id 'zzzz'"), "\(none.errors)")
 
             // watch saw every event of these sagas, one JSON object per line, each once.
             watch.signal(SIGINT)

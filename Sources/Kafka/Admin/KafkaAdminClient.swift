@@ -1,4 +1,5 @@
 import CRdKafka
+import Glibc
 import Logging
 
 /// Topic administration: create topics (Kafka's CreateTopics request) and read a topic's
@@ -8,8 +9,8 @@ import Logging
 /// `EmbeddedKafkaBroker.createTopic` (KafkaTestKit). Blocking calls run on the client's own
 /// I/O thread.
 public final class KafkaAdminClient: Sendable {
-    private let handle: RdKafkaHandle
-    private let thread: KafkaIOThread
+    let handle: RdKafkaHandle
+    let thread: KafkaIOThread
     private let events: RdKafkaEventWaiter
 
     /// Creates an admin client.
@@ -101,7 +102,38 @@ public final class KafkaAdminClient: Sendable {
     public func partitions(of topic: String, timeout: Duration) async throws(KafkaError) -> [KafkaPartitionMetadata] {
         let handle = self.handle
         return try await thread.run { () throws(KafkaError) in
-            try readPartitions(handle.pointer, topic: topic, timeoutMs: Int32(clamping: timeout.wholeMilliseconds))
+            try readPartitionsFailingFast(handle, topic: topic, timeout: timeout)
+        }
+    }
+}
+
+/// How long a metadata request goes on once librdkafka said every broker is down: long enough
+/// for a broker that is starting to be reached on a retry, far shorter than a typical timeout.
+let allBrokersDownGrace = Duration.seconds(3)
+
+/// Blocking metadata request for one topic that gives up early when no broker can be reached:
+/// asks in short rounds, and fails with `_ALL_BROKERS_DOWN` once librdkafka has reported every
+/// broker down and ``allBrokersDownGrace`` has passed (librdkafka says so right after the
+/// connections are refused, while one long request would wait out the whole `timeout`).
+func readPartitionsFailingFast(_ handle: RdKafkaHandle, topic: String, timeout: Duration) throws(KafkaError) -> [KafkaPartitionMetadata] {
+    let started = ContinuousClock.now
+    let deadline = started + timeout
+    while true {
+        let round = min(deadline - ContinuousClock.now, .milliseconds(250))
+        do {
+            return try readPartitions(handle.pointer, topic: topic, timeoutMs: Int32(clamping: max(round, .milliseconds(1)).wholeMilliseconds))
+        } catch where error.rdKafkaCode == RD_KAFKA_RESP_ERR__TIMED_OUT.rawValue || error.rdKafkaCode == RD_KAFKA_RESP_ERR__TRANSPORT.rawValue {
+            if ContinuousClock.now >= deadline { throw error }
+            // Error events reach the error callback only through a poll: this thread is the
+            // one that would serve them, and it is busy here.
+            _ = rd_kafka_poll(handle.pointer, 0)
+            // The report may predate this request (the client's thread served it before), and it
+            // is made once per outage: any report counts, with every round failing since.
+            if handle.context.lastAllBrokersDown != nil, ContinuousClock.now - started >= allBrokersDownGrace {
+                throw .librdkafka(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, context: "metadata for \(topic): no broker answers")
+            }
+            // A refused connection fails a round at once: pause instead of spinning.
+            usleep(50_000)
         }
     }
 }

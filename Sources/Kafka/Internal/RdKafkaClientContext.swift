@@ -12,6 +12,7 @@ package final class RdKafkaClientContext: Sendable {
     /// The consumer's own state, for a consumer's handle.
     let consumer: ConsumerState?
     private let fatal = Mutex<KafkaError?>(nil)
+    private let allBrokersDown = Mutex<ContinuousClock.Instant?>(nil)
 
     init(logger: Logger, consumer: ConsumerState? = nil) {
         self.logger = logger
@@ -27,6 +28,13 @@ package final class RdKafkaClientContext: Sendable {
 
     package func recordFatal(_ error: KafkaError) {
         fatal.withLock { if $0 == nil { $0 = error } }
+    }
+
+    /// When librdkafka last reported every broker down (`_ALL_BROKERS_DOWN`), if ever.
+    package var lastAllBrokersDown: ContinuousClock.Instant? { allBrokersDown.withLock { $0 } }
+
+    func recordAllBrokersDown() {
+        allBrokersDown.withLock { $0 = .now }
     }
 
     /// Installs the log and error callbacks and this context as the conf's opaque pointer.
@@ -55,7 +63,9 @@ private func logLevel(_ syslogLevel: Int32) -> Logger.Level {
     }
 }
 
-/// Runs on librdkafka's internal threads: touches only the immutable logger.
+/// Runs on librdkafka's internal threads: touches only the immutable logger. librdkafka's own
+/// lines are at debug level whatever their syslog level (kept as `rdkafka.level`): the client
+/// reports what matters as errors, and a person sees them with a debug log level only.
 private func rdKafkaLogCallback(
     handle: OpaquePointer?, level: Int32, facility: UnsafePointer<CChar>?,
     buffer: UnsafePointer<CChar>?
@@ -64,8 +74,11 @@ private func rdKafkaLogCallback(
     let facility = facility.map { String(cString: $0) } ?? "?"
     let text = buffer.map { String(cString: $0) } ?? ""
     context.logger.log(
-        level: logLevel(level), "\(text)",
-        metadata: ["rdkafka.facility": "\(facility)", "rdkafka.client": "\(String(cString: rd_kafka_name(handle)))"],
+        level: .debug, "\(text)",
+        metadata: [
+            "rdkafka.facility": "\(facility)", "rdkafka.client": "\(String(cString: rd_kafka_name(handle)))",
+            "rdkafka.level": "\(logLevel(level))",
+        ],
         source: "librdkafka")
 }
 
@@ -86,7 +99,11 @@ private func rdKafkaErrorCallback(
         context.logger.critical("librdkafka fatal error: \(message)",
                                 metadata: ["rdkafka.code": "\(String(cString: rd_kafka_err2name(original)))"])
     } else {
-        context.logger.warning("librdkafka error: \(reasonText)",
-                               metadata: ["rdkafka.code": "\(String(cString: rd_kafka_err2name(code)))"])
+        if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN { context.recordAllBrokersDown() }
+        // A broker that cannot be reached is retried by librdkafka and said on every attempt: at
+        // debug level. That all of them are down is said once per outage, and stays a warning.
+        let transient = code == RD_KAFKA_RESP_ERR__TRANSPORT || code == RD_KAFKA_RESP_ERR__RESOLVE
+        context.logger.log(level: transient ? .debug : .warning, "librdkafka error: \(reasonText)",
+                           metadata: ["rdkafka.code": "\(String(cString: rd_kafka_err2name(code)))"])
     }
 }

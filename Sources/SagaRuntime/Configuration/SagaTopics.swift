@@ -10,6 +10,9 @@ public struct SagaTopics: Sendable, Hashable {
     public var progress: String
     /// Messages that could not be processed, with the reason. Default: `<prefix>dead-letters`.
     public var deadLetters: String
+    /// The saga definitions the orchestrators run, keyed `type@version`; compacted, one
+    /// partition. Default: `<prefix>definitions`. Not among ``all``: clients only read it.
+    public var definitions: String
 
     /// The default prefix, `saga.`.
     public static let defaultPrefix = "saga."
@@ -21,6 +24,7 @@ public struct SagaTopics: Sendable, Hashable {
         replies = prefix + "replies"
         progress = prefix + "progress"
         deadLetters = prefix + "dead-letters"
+        definitions = prefix + "definitions"
     }
 
     /// The topics the orchestrator consumes: commands and replies. Both are keyed by saga id and

@@ -49,14 +49,15 @@ final class RebalanceBridge: Sendable {
         }
     }
 
-    /// Serves assignment requests until ``finish()``.
-    func serve(store: any SagaStore, clock: @escaping @Sendable () -> Int64) async {
+    /// Serves assignment requests until ``finish()``; with `offsetCheck`, recorded offsets beyond
+    /// their topic's end are dropped (the partition is read from its start).
+    func serve(store: any SagaStore, clock: @escaping @Sendable () -> Int64, offsetCheck: RecordedOffsetCheck? = nil) async {
         for await request in requests {
             do {
                 var snapshots: [PartitionSnapshot] = []
                 for partition in request.partitions {
                     let started = clock()
-                    let snapshot: PartitionSnapshot
+                    var snapshot: PartitionSnapshot
                     do {
                         snapshot = try await store.loadPartition(try await store.takePartition(partition))
                     } catch let error as SagaStoreError where error.code == .fenced {
@@ -67,6 +68,7 @@ final class RebalanceBridge: Sendable {
                         ])
                         continue
                     }
+                    if let offsetCheck { snapshot = await offsetCheck.check(snapshot) }
                     let lease = snapshot.lease
                     snapshots.append(snapshot)
                     logger.info("took partition", metadata: [

@@ -23,6 +23,23 @@ extension PostgresSagaStore {
         }
     }
 
+    public func sagaIDs(startingWith prefix: String, limit: Int) async throws -> [String] {
+        guard limit > 0 else { return [] }
+        return try await pool.withConnection(doing: "looking up saga ids starting with \(prefix)") { connection in
+            // left() compares characters exactly, whatever the database's collation.
+            let rows = try await connection.query(
+                """
+                SELECT id FROM sagas WHERE left(id, char_length(\(prefix)::text)) = \(prefix)::text
+                ORDER BY id COLLATE "C" LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            var ids: [String] = []
+            for try await id in rows.decode(String.self) { ids.append(id) }
+            return ids
+        }
+    }
+
     public func listSagas(_ query: SagaQuery) async throws -> [SagaRecord] {
         guard query.limit > 0 else { return [] }
         let direction = query.order.isNewestFirst ? "DESC" : "ASC"

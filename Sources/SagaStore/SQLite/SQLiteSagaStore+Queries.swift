@@ -25,6 +25,25 @@ extension SQLiteSagaStore {
         }
     }
 
+    public func sagaIDs(startingWith prefix: String, limit: Int) async throws -> [String] {
+        guard limit > 0 else { return [] }
+        // A range on the primary key (byte order): every id that starts with the prefix sorts at
+        // or after it and before it followed by U+10FFFF, whose UTF-8 bytes no valid text exceeds.
+        return try await worker.run { connection in
+            try connection.withStatement("SELECT id FROM sagas WHERE id >= ? AND id < ? ORDER BY id LIMIT ?") { select in
+                try select.bind(prefix, at: 1)
+                try select.bind(prefix + "\u{10FFFF}", at: 2)
+                try select.bind(Int64(limit), at: 3)
+                var ids: [String] = []
+                while try select.step() {
+                    let id = select.string(0)
+                    if id.hasPrefix(prefix) { ids.append(id) }
+                }
+                return ids
+            }
+        }
+    }
+
     public func listSagas(_ query: SagaQuery) async throws -> [SagaRecord] {
         guard query.limit > 0 else { return [] }
         let statuses = query.statuses.sorted()

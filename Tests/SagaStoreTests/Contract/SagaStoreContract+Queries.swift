@@ -77,5 +77,29 @@ extension SagaStoreContract {
                 #expect(try await store.saga(id: "a") != nil)
             }
         },
+        ContractCase(name: "saga ids are found by their first characters, exactly, in id order, limited") { harness in
+            try await harness.withStore { store in
+                let zero = try await store.takePartition(0)
+                let one = try await store.takePartition(1)
+                try await store.commit(CommitBatch(lease: zero, sagas: [
+                    Fixture.saga("f969296a-1111", status: "running"),
+                    Fixture.saga("f969296a-0000", status: "completed", isTerminal: true),
+                    Fixture.saga("F969296A-upper", status: "running"),
+                    Fixture.saga("f96%_x", status: "running"),
+                ]))
+                try await store.commit(CommitBatch(lease: one, sagas: [Fixture.saga("f97-other", partition: 1), Fixture.saga("f969\u{e9}t\u{e9}", partition: 1)]))
+                #expect(try await store.sagaIDs(startingWith: "f969296a", limit: 10) == ["f969296a-0000", "f969296a-1111"])
+                #expect(try await store.sagaIDs(startingWith: "f969296a", limit: 1) == ["f969296a-0000"])
+                #expect(try await store.sagaIDs(startingWith: "f969296a-1111", limit: 10) == ["f969296a-1111"])
+                #expect(try await store.sagaIDs(startingWith: "F969", limit: 10) == ["F969296A-upper"])
+                #expect(try await store.sagaIDs(startingWith: "f969\u{e9}", limit: 10) == ["f969\u{e9}t\u{e9}"])
+                // LIKE's wildcards are plain characters here.
+                #expect(try await store.sagaIDs(startingWith: "f96%", limit: 10) == ["f96%_x"])
+                #expect(try await store.sagaIDs(startingWith: "f9_", limit: 10).isEmpty)
+                #expect(try await store.sagaIDs(startingWith: "nothing", limit: 10).isEmpty)
+                #expect(try await store.sagaIDs(startingWith: "f9", limit: 0).isEmpty)
+                #expect(try await store.sagaIDs(startingWith: "", limit: 10).count == 6)
+            }
+        },
     ]
 }
