@@ -54,7 +54,8 @@ struct DevCommandTests {
             // ... with a program that runs from another terminal: `saga` when that is this binary on
             // the PATH, else this binary's own path (under `swift run`, `saga` alone is not found).
             let startLine = try #require(output.split(separator: "\n").first { $0.contains(" start user-update --payload") })
-            let program = String(startLine.trimmingCharacters(in: .whitespaces).split(separator: " ")[0])
+            // (after any VAR=value the line sets, such as SAGA_DEV_DIR)
+            let program = String(startLine.trimmingCharacters(in: .whitespaces).split(separator: " ").first { !$0.contains("=") } ?? "")
             #expect(program == "saga" || FileManager.default.isExecutableFile(atPath: program), "\(startLine)")
             #expect(output.contains("embedded Kafka broker at 127.0.0.1:\(port)"), "run \(run): \(output.prefix(1500))")
             #expect(output.contains("--bootstrap-servers 127.0.0.1:\(port) --store sqlite:\(directory.standardizedFileURL.path)/saga.sqlite"), "\(output.prefix(1500))")
