@@ -132,6 +132,9 @@ public final class SagaHTTPServer: Service, Sendable {
         DefinitionRoutes(orchestrator: orchestrator).add(to: router)
         StatsRoutes(orchestrator: orchestrator).add(to: router)
         EventRoutes(orchestrator: orchestrator, configuration: configuration, streams: streams, logger: logger).add(to: router)
+        let assets = ConsoleAssets.load()
+        if assets == nil { logger.warning("the console's files are not installed: / answers 503 (the API works)") }
+        ConsoleRoutes(assets: assets).add(to: router)
     }
 
     private func makeRouter() -> Router<SagaRequestContext> {
