@@ -78,22 +78,32 @@ function refreshSoon() {
   if (state.refreshTimer) return;
   state.refreshTimer = setTimeout(async () => {
     state.refreshTimer = null;
-    await Promise.all([loadSagas(), loadCounts(), state.selected ? loadDetail() : null]);
+    await Promise.all([loadSagas(), loadCounts(), state.selected && state.detailStored ? loadDetail() : null]);
   }, 250);
 }
 
 // MARK: - One saga
 
-async function select(id) {
+// A saga just started is not in the store until the orchestrator committed its start: then its
+// first event arrives, and the detail is read (`fresh`).
+async function select(id, fresh) {
   state.selected = id;
+  state.detailStored = !fresh;
   document.querySelectorAll("#sagas tr.selected").forEach((row) => row.classList.remove("selected"));
   const row = document.querySelector(`#sagas tr[data-id="${CSS.escape(id)}"]`);
   if (row) row.classList.add("selected");
   $("#timeline").replaceChildren();
   $("#detail").hidden = false;
-  await loadDetail();
+  if (fresh) {
+    $("#detail-title").replaceChildren("saga " + id + " — waiting for the orchestrator to start it");
+    $("#steps tbody").replaceChildren();
+    delete $("#detail").dataset.state;
+  } else {
+    await loadDetail();
+  }
   if (state.detailStream) state.detailStream.close();
   state.detailStream = openStream({ sagaId: id, from: "beginning" }, (event) => {
+    state.detailStored = true;
     $("#timeline").append(el("li", { "data-event": event.event },
       `#${event.sequence} ${time(new Date(event.time).toISOString())} ${event.event}` +
       (event.phase ? ` ${event.phase}` : "") + (event.step ? ` ${event.step}` : "") + (event.reason ? ` — ${event.reason}` : "")));
@@ -192,8 +202,7 @@ $("#start").addEventListener("submit", async (event) => {
     const started = await api("POST", "/v1/sagas", body);
     $("#start-result").textContent = "started " + started.sagaId;
     $("#start-result").dataset.sagaId = started.sagaId;
-    await select(started.sagaId);
-    refreshSoon();
+    await select(started.sagaId, true);
   } catch (error) {
     showError(error.message);
   }
