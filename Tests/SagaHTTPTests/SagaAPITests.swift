@@ -72,9 +72,13 @@ struct SagaAPITests {
                 let id = try #require(try started.json()["sagaId"] as? String)
                 _ = try #require(await stack.progress.waitForEvent(of: id, timeout: .seconds(30)) { $0.event == .sagaStarted })
 
-                let pause = try await stack.http.post("/v1/sagas/\(id)/pause", json: #"{"reason":"looking into it"}"#)
-                #expect(pause.status == 202, "\(pause.text)")
+                // With wait, the answer is the owner's verdict.
+                let pause = try await stack.http.post("/v1/sagas/\(id)/pause?wait=20s", json: #"{"reason":"looking into it"}"#)
+                #expect(pause.status == 200, "\(pause.text)")
                 #expect(try pause.json()["action"] as? String == "pause")
+                #expect(try pause.json()["status"] as? String == "applied")
+                #expect(try pause.json()["event"] as? String == "paused")
+                #expect(try await stack.http.post("/v1/sagas/\(id)/pause?wait=forever").status == 400)
                 _ = try #require(await stack.progress.waitForEvent(of: id, timeout: .seconds(30)) { $0.event == .paused })
                 #expect(try await stack.http.post("/v1/sagas/\(id)/resume").status == 202)
                 _ = try #require(await stack.progress.waitForEvent(of: id, timeout: .seconds(30)) { $0.event == .resumed })
@@ -83,6 +87,11 @@ struct SagaAPITests {
                 #expect(try await stack.http.post("/v1/sagas/\(id)/cancel", json: #"{"reason":"customer called"}"#).status == 202)
                 let outcome = await stack.progress.waitForTerminal([id], timeout: .seconds(60))
                 #expect(outcome[id] == .compensated)
+                // A finished saga refuses controls, and says why.
+                let late = try await stack.http.post("/v1/sagas/\(id)/resume?wait=20s")
+                #expect(late.status == 200, "\(late.text)")
+                #expect(try late.json()["status"] as? String == "rejected", "\(late.text)")
+                #expect((try late.json()["reason"] as? String)?.isEmpty == false)
             }
         }
     }

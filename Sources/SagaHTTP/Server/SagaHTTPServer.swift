@@ -142,7 +142,7 @@ public final class SagaHTTPServer: Service, Sendable {
     private func addAPI(to router: Router<SagaRequestContext>, publisher: CommandPublisher) {
         let sagas = SagaRoutes(orchestrator: orchestrator, publisher: publisher, configuration: configuration)
         sagas.add(to: router)
-        ControlRoutes(sagas: sagas, publisher: publisher, configuration: configuration).add(to: router)
+        ControlRoutes(sagas: sagas, publisher: publisher, configuration: configuration, streams: streams, logger: logger).add(to: router)
         DefinitionRoutes(orchestrator: orchestrator).add(to: router)
         StatsRoutes(orchestrator: orchestrator).add(to: router)
         EventRoutes(orchestrator: orchestrator, configuration: configuration, streams: streams, logger: logger).add(to: router)
