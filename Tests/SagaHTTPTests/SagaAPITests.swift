@@ -40,6 +40,12 @@ struct SagaAPITests {
                 #expect(steps.map { $0["name"] as? String } == ["reserve", "charge"])
                 #expect(steps.allSatisfy { $0["progress"] as? String == "done" })
 
+                // The short id the CLI prints finds the saga when no other id starts with it.
+                let short = try await stack.http.get("/v1/sagas/\(ids[1].prefix(8))")
+                #expect(short.status == 200)
+                #expect(try short.json()["id"] as? String == ids[1])
+                #expect(try await stack.http.get("/v1/sagas/\(ids[1].prefix(3))").status == 404)
+
                 let byKey = try await stack.http.get("/v1/sagas?businessKey=b-2&type=order").json()
                 #expect((byKey["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[2]])
                 let none = try await stack.http.get("/v1/sagas?state=compensated").json()
