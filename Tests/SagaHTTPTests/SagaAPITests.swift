@@ -35,6 +35,10 @@ struct SagaAPITests {
                 let saga = try detail.json()
                 #expect(saga["status"] as? String == "completed")
                 #expect(saga["businessKey"] as? String == "b-1")
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                let created = try #require(formatter.date(from: saga["createdAt"] as? String ?? ""), "createdAt: \(saga["createdAt"] ?? "none")")
+                #expect(abs(created.timeIntervalSinceNow) < 600)
                 #expect((saga["payload"] as? [String: Any])?["n"] as? Int == 1)
                 let steps = try #require(saga["steps"] as? [[String: Any]])
                 #expect(steps.map { $0["name"] as? String } == ["reserve", "charge"])
