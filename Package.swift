@@ -1,17 +1,24 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The layers, from the bottom up (see ../shared/DESIGN.md):
-//   CRdKafka  -> Kafka (our librdkafka wrapper, no saga knowledge) -> KafkaTestKit (embedded broker)
+// The layers, from the bottom up (docs/architecture.md):
+//   CRdKafka  -> Kafka (our librdkafka wrapper, no saga knowledge) -> KafkaTestKit (the embedded broker)
 //   SagaCore  (pure state machine, definitions, message contracts; no I/O)
 //   CSQLite   -> SagaStore (the SagaStore protocol, its SQLite and PostgreSQL implementations)
+//   SagaRuntime (the orchestrator service: loop, relay, rebalances; joins Kafka, SagaCore, SagaStore)
+//   SagaClient (publishes start commands and operator controls)
+//   SagaHTTP  (the HTTP surface: health, readiness, metrics, the REST API, live events, the console)
 //   SagaParticipant (the participant SDK) -> SagaExamples (example participants)
-//   SagaCLI   (the `saga` executable)
+//   SagaTestKit (scripted participants, a progress collector, a PostgreSQL launcher: tests and benchmarks)
+//   SagaCLI   (the `saga` executable: production, operator commands, the embedded broker and the demo)
+//   SagaBench (the `saga-bench` executable: benchmarks; links the test kits, `saga` does not)
 let package = Package(
     name: "saga-orchestrator",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "saga", targets: ["SagaCLI"]),
+        .executable(name: "saga-bench", targets: ["SagaBench"]),
+        .library(name: "SagaClient", targets: ["SagaClient"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "KafkaTestKit", targets: ["KafkaTestKit"]),
         .library(name: "SagaCore", targets: ["SagaCore"]),
@@ -72,6 +79,7 @@ let package = Package(
             name: "SagaCore",
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -96,10 +104,20 @@ let package = Package(
         ),
 
         .target(
+            name: "SagaClient",
+            dependencies: [
+                "Kafka",
+                "SagaCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .target(
             name: "SagaTestKit",
             dependencies: [
                 "Kafka",
                 "KafkaTestKit",
+                "SagaClient",
                 "SagaCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -154,10 +172,10 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "KafkaTestKit",
+                "SagaClient",
                 "SagaCore",
                 "SagaStore",
                 "SagaRuntime",
-                "SagaTestKit",
                 "SagaParticipant",
                 "SagaExamples",
                 "SagaHTTP",
@@ -167,6 +185,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "SagaBench",
+            dependencies: [
+                "Kafka",
+                "KafkaTestKit",
+                "SagaClient",
+                "SagaCore",
+                "SagaStore",
+                "SagaRuntime",
+                "SagaTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -203,6 +235,7 @@ let package = Package(
             name: "SagaRuntimeTests",
             dependencies: [
                 "SagaRuntime",
+                "SagaClient",
                 "SagaTestKit",
                 "SagaCore",
                 "SagaStore",
@@ -221,6 +254,7 @@ let package = Package(
                 "SagaCore",
                 "SagaStore",
                 "SagaRuntime",
+                "SagaClient",
                 "SagaTestKit",
                 "Kafka",
                 "KafkaTestKit",
@@ -235,6 +269,7 @@ let package = Package(
             dependencies: [
                 "SagaHTTP",
                 "SagaRuntime",
+                "SagaClient",
                 "SagaTestKit",
                 "SagaCore",
                 "SagaStore",
@@ -250,7 +285,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SagaCLITests",
-            dependencies: ["SagaCLI", "KafkaTestKit", "Kafka", "SagaTestKit", "SagaCore", "SagaStore"]
+            dependencies: [
+                "SagaCLI", "SagaBench", "KafkaTestKit", "Kafka", "SagaClient", "SagaTestKit", "SagaCore", "SagaStore",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
     ]
 )

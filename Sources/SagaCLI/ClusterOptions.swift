@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import SagaClient
 import SagaRuntime
-import SagaTestKit
 
 /// The options of the commands that talk to Kafka: the settings from the same places as
 /// `saga orchestrator`'s (``SettingsOptions``), how long to wait for the cluster, and the

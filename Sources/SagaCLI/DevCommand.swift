@@ -5,13 +5,13 @@ import Kafka
 import KafkaTestKit
 import Logging
 import Prometheus
+import SagaClient
 import SagaCore
 import SagaExamples
 import SagaHTTP
 import SagaParticipant
 import SagaRuntime
 import SagaStore
-import SagaTestKit
 import ServiceLifecycle
 
 /// `saga dev`: the whole system on one machine — embedded broker, orchestrator on a SQLite file,

@@ -51,6 +51,12 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(name: .customLong("ops-http"), help: "A separate listener for /health, /ready and /metrics, HOST:PORT (default: served on --http; SAGA_OPS_HTTP).")
     var opsHTTP: String?
 
+    @Flag(help: "Print the settings in force (file, environment and flags resolved; secrets masked) and exit without connecting.")
+    var printConfig = false
+
+    @Flag(help: "Print the topics to create (names, partitions, cleanup.policy and retention), for clusters that forbid auto-creation, and exit.")
+    var printTopics = false
+
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
 
@@ -83,6 +89,23 @@ struct OrchestratorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let settings = try settings(environment: ProcessInfo.processInfo.environment)
+        let url: SagaStoreURL
+        do {
+            url = try SagaStoreURL(settings.store)
+        } catch let error as SagaStoreError {
+            throw ValidationError("store: \(error.message)")
+        }
+        if printConfig {
+            writeLine(settings.printed)
+            return
+        }
+        let registry = try DefinitionLoader.registry(from: settings.definitions)
+        if printTopics {
+            let plans = registry.versions.compactMap { registry.plan(type: $0.type, version: $0.version) }
+            writeLine(TopicPlan(settings: settings, participantTopics: plans.flatMap { $0.definition.steps.map(\.topic) }).printed)
+            return
+        }
         switch logFormat {
         case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
@@ -90,14 +113,6 @@ struct OrchestratorCommand: AsyncParsableCommand {
         var logger = Logger(label: "saga.orchestrator")
         logger.logLevel = logLevel
 
-        let settings = try settings(environment: ProcessInfo.processInfo.environment)
-        let registry = try DefinitionLoader.registry(from: settings.definitions)
-        let url: SagaStoreURL
-        do {
-            url = try SagaStoreURL(settings.store)
-        } catch {
-            throw ValidationError("--store: \(error)")
-        }
         // One registry behind /metrics: the orchestrator's instruments, the HTTP surface's, and
         // anything else in the process that uses swift-metrics.
         let metrics = PrometheusCollectorRegistry()

@@ -12,11 +12,9 @@ import Yams
 /// `groupId`, `maxActiveSagas`, `createTopics`, `retention` (seconds), `commandSentEvents`,
 /// `http` and `opsHttp` (listener addresses), `tokens` (the API's bearer tokens: a list of
 /// `name`, `sha256` (hex SHA-256 of the token) and `role` (`read` or `operate`)).
-/// Environment: `SAGA_BOOTSTRAP_SERVERS`, `SAGA_STORE`, `SAGA_DEFINITIONS` (comma-separated),
-/// `SAGA_TOPIC_PREFIX`, `SAGA_PARTITIONS`, `SAGA_GROUP_ID`, `SAGA_MAX_ACTIVE_SAGAS`,
-/// `SAGA_COMMAND_SENT_EVENTS` (`true` or `false`), `SAGA_HTTP`, `SAGA_OPS_HTTP`, and
-/// `SAGA_KAFKA_<PROPERTY>` for any librdkafka property (`SAGA_KAFKA_SASL_MECHANISM` sets
-/// `sasl.mechanism`).
+/// Environment: the variables of ``environmentVariables`` and `SAGA_KAFKA_<PROPERTY>` for any
+/// librdkafka property (`SAGA_KAFKA_SASL_MECHANISM` sets `sasl.mechanism`); any other `SAGA_*`
+/// name is an error.
 struct OrchestratorSettings {
     var bootstrapServers: [String] = ["localhost:9092"]
     var kafka: [String: String] = [:]
@@ -57,6 +55,9 @@ struct OrchestratorSettings {
         var http: String?
         var opsHttp: String?
         var tokens: [TokenEntry]?
+
+        /// The keys a file may have: the names of the properties above (the decoder's keys).
+        static var keys: Set<String> { Set(Mirror(reflecting: File()).children.compactMap(\.label)) }
     }
 
     /// A list written either as a YAML sequence or as one comma-separated string.
@@ -84,6 +85,13 @@ struct OrchestratorSettings {
             file = try YAMLDecoder().decode(File.self, from: text)
         } catch {
             throw ValidationError("--config: '\(path)' is not a valid configuration: \(error)")
+        }
+        // A misspelt key would otherwise be ignored without a word.
+        if let keys = (try? Yams.load(yaml: text) as? [String: Any])?.keys {
+            let known = File.keys
+            if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
+                throw ValidationError("--config: '\(path)' has an unknown key '\(unknown)': the keys are \(known.sorted().joined(separator: ", "))")
+            }
         }
         if let v = file.bootstrapServers?.values { bootstrapServers = v }
         if let v = file.kafka { kafka.merge(v) { _, new in new } }
@@ -113,10 +121,52 @@ struct OrchestratorSettings {
         }
     }
 
+    /// Every `SAGA_*` environment variable `saga` reads, with what it sets; any other `SAGA_*`
+    /// name (but `SAGA_KAFKA_<PROPERTY>`) is an error, so a misspelt one is not silently ignored.
+    /// Keep it next to ``apply(environment:)``, which reads them.
+    static let environmentVariables: KeyValuePairs<String, String> = [
+        "SAGA_BOOTSTRAP_SERVERS": "Kafka bootstrap servers, comma-separated (file key bootstrapServers)",
+        "SAGA_STORE": "the saga store URL (file key store)",
+        "SAGA_STORE_URL": "the saga store URL; wins over SAGA_STORE (status and list read it too)",
+        "SAGA_DEFINITIONS": "saga definition files or directories, comma-separated (file key definitions)",
+        "SAGA_TOPIC_PREFIX": "prefix of the orchestrator's topics (file key topicPrefix)",
+        "SAGA_PARTITIONS": "partitions of the commands and replies topics (file key partitions)",
+        "SAGA_GROUP_ID": "the orchestrators' consumer group (file key groupId)",
+        "SAGA_MAX_ACTIVE_SAGAS": "bound on active sagas per instance (file key maxActiveSagas)",
+        "SAGA_CREATE_TOPICS": "true or false: create missing topics at start (file key createTopics)",
+        "SAGA_RETENTION": "seconds finished sagas are kept (file key retention)",
+        "SAGA_COMMAND_SENT_EVENTS": "true or false (file key commandSentEvents)",
+        "SAGA_HTTP": "the API and console listener, HOST:PORT or off (file key http)",
+        "SAGA_OPS_HTTP": "the /health, /ready and /metrics listener, HOST:PORT (file key opsHttp)",
+        "SAGA_BENCH_ORCHESTRATOR_LOG": "log level of the orchestrators saga-bench sagas starts",
+        "SAGA_TEST_LOG": "log level of the in-process parts of the test suite",
+    ]
+
+    /// The prefix of the variables that set a librdkafka property each.
+    static let kafkaVariablePrefix = "SAGA_KAFKA_"
+
+    /// Fails on a `SAGA_*` variable that is not one of ``environmentVariables`` or a
+    /// `SAGA_KAFKA_<PROPERTY>`.
+    static func checkNames(in environment: [String: String]) throws {
+        let known = Set(environmentVariables.map(\.key))
+        for name in environment.keys.sorted() where name.hasPrefix("SAGA_") && !known.contains(name) {
+            if name.hasPrefix(kafkaVariablePrefix) {
+                guard name.count > kafkaVariablePrefix.count else {
+                    throw ValidationError("environment variable \(name) names no librdkafka property: write SAGA_KAFKA_<PROPERTY>, e.g. SAGA_KAFKA_SECURITY_PROTOCOL")
+                }
+                continue
+            }
+            throw ValidationError(
+                "unknown environment variable \(name): the known ones are \(known.sorted().joined(separator: ", ")) and SAGA_KAFKA_<PROPERTY> for librdkafka properties"
+            )
+        }
+    }
+
     mutating func apply(environment: [String: String]) throws {
+        try Self.checkNames(in: environment)
         func list(_ text: String) -> [String] { text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         if let v = environment["SAGA_BOOTSTRAP_SERVERS"] { bootstrapServers = list(v) }
-        if let v = environment["SAGA_STORE"] { store = v }
+        if let v = environment["SAGA_STORE_URL"] ?? environment["SAGA_STORE"] { store = v }
         if let v = environment["SAGA_DEFINITIONS"] { definitions = list(v) }
         if let v = environment["SAGA_TOPIC_PREFIX"] { topicPrefix = v }
         if let v = environment["SAGA_GROUP_ID"] { groupID = v }
@@ -127,6 +177,14 @@ struct OrchestratorSettings {
         if let v = environment["SAGA_MAX_ACTIVE_SAGAS"] {
             guard let n = Int(v), n > 0 else { throw ValidationError("SAGA_MAX_ACTIVE_SAGAS must be a positive number, got '\(v)'") }
             maxActiveSagas = n
+        }
+        if let v = environment["SAGA_CREATE_TOPICS"] {
+            guard let flag = Bool(v) else { throw ValidationError("SAGA_CREATE_TOPICS must be true or false, got '\(v)'") }
+            createTopics = flag
+        }
+        if let v = environment["SAGA_RETENTION"] {
+            guard let n = Int64(v), n > 0 else { throw ValidationError("SAGA_RETENTION must be a positive number of seconds, got '\(v)'") }
+            retentionSeconds = n
         }
         if let v = environment["SAGA_COMMAND_SENT_EVENTS"] {
             guard let flag = Bool(v) else { throw ValidationError("SAGA_COMMAND_SENT_EVENTS must be true or false, got '\(v)'") }

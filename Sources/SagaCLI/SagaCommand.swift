@@ -1,7 +1,7 @@
 import ArgumentParser
 
-/// The `saga` command-line tool: runs the orchestrator, the embedded broker, benchmarks and
-/// operator commands.
+/// The `saga` command-line tool: runs the orchestrator, the embedded broker and the demo, and the
+/// operator commands. Benchmarks are `saga-bench`.
 @main
 struct SagaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,9 +27,9 @@ struct SagaCommand: AsyncParsableCommand {
             CompensateCommand.self,
             ValidateCommand.self,
             OrchestratorCommand.self,
+            ParticipantCommands.self,
             BrokerCommand.self,
             DevCommand.self,
-            BenchCommand.self,
         ]
     )
 }

@@ -101,7 +101,15 @@ public final class Orchestrator: Service, Sendable {
         let logger = self.logger
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await bridge.serve(store: store, clock: OrchestratorLoop.wallClock) }
-            group.addTask { try await relay.run() }
+            group.addTask {
+                do {
+                    try await relay.run()
+                } catch where relay.isStopped {
+                    // Cut short by a shutdown that could not wait any longer: its rows stay in the
+                    // outbox for the partitions' next owner.
+                    logger.debug("relay stopped before publishing everything", metadata: ["error": "\(error)"])
+                }
+            }
             defer {
                 bridge.finish()
                 relay.finish()
@@ -130,9 +138,15 @@ public final class Orchestrator: Service, Sendable {
             } catch {
                 logger.warning("leaving the consumer group failed", metadata: ["error": "\(error)"])
             }
-            // Whatever the relay still waits for is purged here, which ends it.
-            await producer.shutdown(flushTimeout: left > 0 ? .zero : .seconds(1))
-            group.cancelAll()
+            if left > 0 {
+                // Whatever the relay still waits for is purged by the producer's shutdown, which
+                // ends it; it must not throw for that.
+                relay.stop()
+                await producer.shutdown(flushTimeout: .zero)
+                group.cancelAll()
+            } else {
+                await producer.shutdown(flushTimeout: .seconds(1))
+            }
             logger.info("orchestrator stopped")
         }
     }

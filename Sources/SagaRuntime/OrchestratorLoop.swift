@@ -93,6 +93,7 @@ struct OrchestratorLoop {
                     // With a commit in flight, take only what has already arrived: when nothing
                     // has, the loop settles that commit at once instead of waiting for input.
                     let wait = inFlight == nil ? pollWait() : .zero
+                    if let delay = configuration.pollDelayForTesting { try? await Task.sleep(for: delay) }
                     messages = try await consumer.nextBatch(maxMessages: configuration.maxBatchMessages, timeout: wait)
                 } catch {
                     if error.isFatal { throw OrchestratorError.kafka("the consumer failed", cause: error) }
@@ -133,7 +134,8 @@ struct OrchestratorLoop {
                 }
             case .assigned(let snapshot):
                 instruments.rebalanced("assigned")
-                var partition = OwnedPartition(lease: snapshot.lease)
+                var partition = OwnedPartition(lease: snapshot.lease, maxTimerDeferral: configuration.maxTimerDeferral.wholeMillisecondsValue)
+                partition.repliesNext = snapshot.nextOffsets[configuration.topics.replies]
                 var work = PartitionWork()
                 for record in snapshot.activeSagas {
                     if record.status == SagaRecord.quarantinedStatus {
@@ -174,6 +176,15 @@ struct OrchestratorLoop {
         var byPartition: [Int32: [DecodedInput]] = [:]
         for message in messages {
             byPartition[message.partition, default: []].append(decoder.decode(message))
+            if message.topic == configuration.topics.replies {
+                partitions[message.partition]?.replies.read(replyStampedAt: message.timestamp?.millisecondsSinceEpoch ?? now.milliseconds)
+                partitions[message.partition]?.repliesNext = message.offset + 1
+            }
+        }
+        for number in Array(partitions.keys) {
+            let high = consumer.cachedHighWatermark(of: KafkaTopicPartition(topic: configuration.topics.replies, partition: number))
+            let next = partitions[number]?.repliesNext
+            partitions[number]?.replies.checked(next: next, highWatermark: high)
         }
         // Inputs that need a read of the store (a saga out of memory, a business key) must see the
         // batch in flight once it names what they read.
@@ -195,7 +206,7 @@ struct OrchestratorLoop {
             for failure in undeliverable where partition.sagas[failure.sagaID] != nil {
                 applier.applyUndeliverable(failure, to: &partition, work: &work, now: now)
             }
-            applier.fireTimers(of: &partition, work: &work, now: now)
+            applier.fireTimers(of: &partition, work: &work, now: now, limit: partition.replies.limit(now: now.milliseconds))
             if !work.isEmpty { entries.append((number, partition.lease, work)) }
             partitions[number] = partition
         }
@@ -366,7 +377,8 @@ struct OrchestratorLoop {
         var wait = configuration.maxPollWait.wholeMillisecondsValue
         let now = Self.wallClock()
         for partition in partitions.values {
-            if let earliest = partition.timers.earliest { wait = min(wait, max(0, earliest - now)) }
+            // A due timer held back for unread replies is looked at again after the next poll.
+            if let earliest = partition.timers.earliest { wait = min(wait, max(1, earliest - now)) }
         }
         return .milliseconds(wait)
     }

@@ -7,8 +7,8 @@ import Testing
 struct BenchCommandTests {
     @Test("a small run finishes every saga and prints throughput, latency, the hop and chain measurements, CPU, memory and its timeline")
     func smallRunPrintsItsFigures() async throws {
-        let bench = try ChildProcess(Products.saga, [
-            "bench", "sagas", "--sagas", "60", "--rate", "30", "--hold", "40", "--hop-samples", "20", "--timeline",
+        let bench = try ChildProcess(Products.sagaBench, [
+            "sagas", "--sagas", "60", "--rate", "30", "--hold", "40", "--hop-samples", "20", "--timeline",
         ])
         let status = try await bench.waitForExit(timeout: .seconds(150))
         #expect(status == 0, "\(bench.errorOutput.suffix(2000))")
@@ -36,7 +36,7 @@ struct BenchCommandTests {
         (["--linger-ms", "1001"], "--linger-ms must be 0 to 1000"),
     ])
     func badArgument(arguments: [String], message: String) async throws {
-        let bench = try ChildProcess(Products.saga, ["bench", "sagas"] + arguments)
+        let bench = try ChildProcess(Products.sagaBench, ["sagas"] + arguments)
         let status = try await bench.waitForExit(timeout: .seconds(30))
         #expect(status != 0)
         #expect(bench.errorOutput.contains(message), "\(bench.errorOutput)")

@@ -51,6 +51,8 @@ final class ChildProcess: Sendable {
 /// Reads a pipe as data arrives, so a child that writes more than a pipe holds never blocks on it.
 private final class PipeReader: Sendable {
     private let state = Mutex<(data: Data, ended: Bool)>((Data(), false))
+    /// Signalled once the writer closes the pipe (and again by each reader that saw it).
+    private let closed = DispatchSemaphore(value: 0)
 
     init(_ pipe: Pipe) {
         pipe.fileHandleForReading.readabilityHandler = { [self] handle in
@@ -59,13 +61,13 @@ private final class PipeReader: Sendable {
             state.withLock { state in
                 if chunk.isEmpty { state.ended = true } else { state.data.append(chunk) }
             }
+            if chunk.isEmpty { closed.signal() }
         }
     }
 
     /// Everything read so far, once the writer closed the pipe (waiting for that at most 5 s).
     var text: String {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !state.withLock({ $0.ended }) && ContinuousClock.now < deadline { usleep(5_000) }
+        if closed.wait(timeout: .now() + 5) == .success { closed.signal() }
         return String(decoding: state.withLock { $0.data }, as: UTF8.self)
     }
 }
@@ -84,6 +86,8 @@ enum Products {
     }
 
     static var saga: URL { directory.appendingPathComponent("saga") }
+    /// The `saga-bench` executable, beside `saga`.
+    static var sagaBench: URL { directory.appendingPathComponent("saga-bench") }
 
     static var kcat: URL? {
         ["/usr/bin/kcat", "/usr/local/bin/kcat", "/usr/bin/kafkacat"]

@@ -22,6 +22,11 @@ struct DevCommandTests {
             // and shows how to start more sagas.
             #expect(output.contains("examples/definitions/user-update.yaml") && output.contains("examples/definitions/controllable.yaml"))
             #expect(output.contains("saga start user-update --payload"))
+            // ... with a program that runs from another terminal: `saga` when that is this binary on
+            // the PATH, else this binary's own path (under `swift run`, `saga` alone is not found).
+            let startLine = try #require(output.split(separator: "\n").first { $0.contains(" start user-update --payload") })
+            let program = String(startLine.trimmingCharacters(in: .whitespaces).split(separator: " ")[0])
+            #expect(program == "saga" || FileManager.default.isExecutableFile(atPath: program), "\(startLine)")
             // A clean exit logs no errors: every Kafka client is gone before the broker stops.
             let errors = dev.errorOutput.split(separator: "\n").filter { $0.contains(" error ") || $0.contains(" critical ") || $0.contains("Connection refused") }
             #expect(errors.isEmpty, "run \(run): \(errors.prefix(5))")

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import SagaClient
 import SagaCore
 import SagaTestKit
 import Testing

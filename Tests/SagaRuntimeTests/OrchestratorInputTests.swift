@@ -154,6 +154,41 @@ struct OrchestratorInputTests {
     }
 }
 
+@Suite("Orchestrator: overload degrades, it does not compensate", .timeLimit(.minutes(5)))
+struct OrchestratorOverloadTests {
+    @Test("an instance far behind on its replies times nothing out that was answered in time: exactly the intended compensations")
+    func laggingInstanceDoesNotCompensate() async throws {
+        try await withHarness { harness in
+            let store = try await harness.openStore()
+            // Attempts time out after 3 s, while the instance polls slowly in small batches: about
+            // 45 batches 250 ms apart, so its replies wait on the topic far longer than 3 s. (The
+            // participants themselves answer well within 3 s even on a busy machine: this test is
+            // about the orchestrator's own lag.)
+            let definition = harness.orderDefinition(timeout: .seconds(3))
+            let orchestrator = try harness.orchestrator(store, [definition]) {
+                $0.pollDelayForTesting = .milliseconds(250)
+                $0.maxBatchMessages = 100
+            }
+            let participants = try harness.participants { command in
+                command.step == "charge" && command.phase == .pending && { if case .int(let n)? = command.payload.objectValue?["n"] { return n % 10 == 0 } else { return false } }()
+                    ? .reject("insufficient funds") : .succeed()
+            }
+            let progress = try harness.progress()
+            let client = try harness.client()
+
+            let terminal = try await withRunning(orchestrator, participants, progress) {
+                let ids = try await client.start((0..<500).map { StartSagaCommand(sagaType: "order", payload: .object(["n": .int(Int64($0))])) })
+                return await progress.waitForTerminal(ids, timeout: .seconds(240))
+            }
+            #expect(terminal.count == 500)
+            #expect(terminal.values.filter { $0 == .compensated }.count == 50)
+            #expect(terminal.values.filter { $0 == .completed }.count == 450)
+            await client.shutdown()
+            try await store.close()
+        }
+    }
+}
+
 @Suite("Orchestrator: backpressure", .timeLimit(.minutes(2)))
 struct OrchestratorBackpressureTests {
     @Test("at the active-saga bound, intake of starts pauses while replies keep flowing; it resumes below it")

@@ -24,3 +24,19 @@ extension KafkaConsumer {
         }
     }
 }
+
+extension KafkaConsumer {
+    /// The high watermark librdkafka last saw for a partition this consumer fetches from (each
+    /// fetch response carries it), without asking the broker: nothing blocks.
+    /// - Parameter partition: the partition.
+    /// - Returns: the offset the next message produced to it will get, or `nil` when no fetch
+    ///   response has told it yet (or the consumer is closed).
+    public func cachedHighWatermark(of partition: KafkaTopicPartition) -> Int64? {
+        guard !context.isClosed else { return nil }
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return high
+    }
+}

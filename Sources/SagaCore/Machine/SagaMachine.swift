@@ -23,7 +23,9 @@ public struct SagaMachine: Sendable {
     /// - Parameters:
     ///   - plan: the compiled definition (from a ``SagaRegistry``).
     ///   - replyTopic: the topic participants reply to.
-    ///   - commandSentEvents: whether each command sent is also a progress event. Default: `true`.
+    ///   - commandSentEvents: whether each command sent is also a progress event. Default: `true` for
+    ///     the machine on its own; the orchestrator passes `OrchestratorConfiguration.commandSentEvents`,
+    ///     whose default is `false`.
     public init(plan: SagaPlan, replyTopic: String, commandSentEvents: Bool = true) {
         self.plan = plan
         self.replyTopic = replyTopic

@@ -1,3 +1,5 @@
+import Crypto
+
 /// Idempotent start: which saga a start command is about, and whether it creates one.
 public enum SagaStart {
     /// What to do with a start command.
@@ -21,7 +23,7 @@ public enum SagaStart {
 
     /// A stable id for (type, business key): a name-based UUID (version 8) from SHA-256 of `type`, a NUL byte and `businessKey`.
     public static func derivedSagaID(sagaType: String, businessKey: String) -> String {
-        var digest = SHA256.hash(Array(sagaType.utf8) + [0] + Array(businessKey.utf8))
+        var digest = Array(SHA256.hash(data: Array(sagaType.utf8) + [0] + Array(businessKey.utf8)))
         digest[6] = (digest[6] & 0x0F) | 0x80
         digest[8] = (digest[8] & 0x3F) | 0x80
         let hex = digest.prefix(16).map { byte in

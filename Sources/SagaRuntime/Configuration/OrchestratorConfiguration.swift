@@ -36,9 +36,12 @@ public struct OrchestratorConfiguration: Sendable {
     /// timed out, retry scheduled, compensated, ...) tell each saga's story, and leaving one event
     /// per command out takes about 30% off the progress topic and the orchestrator's work.
     public var commandSentEvents = false
-    /// How long `fetch.wait.max.ms` may hold an empty fetch. Default: 10 ms, which keeps a hop
-    /// short on brokers that wait the whole interval (librdkafka's mock cluster does).
-    public var fetchWaitMax: Duration = .milliseconds(10)
+    /// How long `fetch.wait.max.ms` may hold an empty fetch. Default: 500 ms (librdkafka's own): a
+    /// real broker answers a fetch as soon as data arrives, so this only bounds how often an idle
+    /// connection asks again. The embedded broker (librdkafka's mock cluster) waits the whole
+    /// interval even when data arrives: `saga dev` and `saga-bench` set 5 ms for it, and so should
+    /// anything else run against it (`-X fetch.wait.max.ms=5`).
+    public var fetchWaitMax: Duration = .milliseconds(500)
     /// The producer's `linger.ms`. Default: 1 ms.
     public var linger: Duration = .milliseconds(1)
     /// The consumer's session timeout: how long before a silent instance's partitions move to
@@ -63,6 +66,15 @@ public struct OrchestratorConfiguration: Sendable {
     /// consumer group anyway; what is left is published by the partitions' next owner. Keep the
     /// platform's grace period (Kubernetes' `terminationGracePeriodSeconds`) above it. Default: 10 s.
     public var shutdownDrainTimeout: Duration = .seconds(10)
+
+    /// The longest a due timer (a step attempt's or the saga's deadline) waits while this instance
+    /// is behind on its replies: a timeout is acted on only once the replies that reached the
+    /// topic before the deadline have been read, so an overloaded instance does not turn its own
+    /// lag into compensations. Default: 60 s.
+    public var maxTimerDeferral: Duration = .seconds(60)
+    /// Test hook: a pause before each poll, to make an instance fall behind on purpose. Default:
+    /// none. Not for production.
+    public var pollDelayForTesting: Duration?
 
     /// - Parameter bootstrapServers: Kafka bootstrap servers, `host:port` each.
     public init(bootstrapServers: [String]) {

@@ -15,11 +15,16 @@ struct OwnedPartition {
     var timers = DeadlineHeap()
     /// Sagas set aside because their state cannot be read or written; their inputs are dead-lettered.
     var quarantined: Set<String> = []
+    /// How far the partition's timers may fire, given how far its replies have been read.
+    var replies = ReplyHorizon()
+    /// The offset of the replies partition read next, once known.
+    var repliesNext: Int64?
 
     var number: Int32 { lease.partition }
 
-    init(lease: PartitionLease) {
+    init(lease: PartitionLease, maxTimerDeferral: Int64 = 60_000) {
         self.lease = lease
+        self.replies = ReplyHorizon(maxDeferral: maxTimerDeferral)
     }
 
     /// Puts a saga in memory (or takes it out when it is terminal) and arms its timer.

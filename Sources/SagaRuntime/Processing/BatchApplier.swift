@@ -75,9 +75,9 @@ struct BatchApplier {
         }
     }
 
-    /// Fires the timers due at `now`.
-    func fireTimers(of partition: inout OwnedPartition, work: inout PartitionWork, now: SagaTime) {
-        for sagaID in partition.dueTimers(now: now.milliseconds) {
+    /// Fires the timers due by `limit` (see ``ReplyHorizon``), at `now`.
+    func fireTimers(of partition: inout OwnedPartition, work: inout PartitionWork, now: SagaTime, limit: Int64) {
+        for sagaID in partition.dueTimers(now: min(limit, now.milliseconds)) {
             guard var state = partition.sagas[sagaID] else { continue }
             handle(.timer, &state, nil, &partition, &work, nil, now)
         }

@@ -280,6 +280,16 @@ final class OutboxRelay: Sendable {
         )
     }
 
+    private let stopped = Atomic(false)
+
+    /// Whether ``stop()`` was called: the shutdown gave up waiting for the relay.
+    var isStopped: Bool { stopped.load(ordering: .relaxed) }
+
+    /// Marks the relay as cut short by a shutdown; what it had not published stays in the outbox.
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+    }
+
     /// Waits until nothing is left to publish, `timeout` passed, or the task is cancelled.
     func drained(within timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout

@@ -7,6 +7,7 @@ import SagaCore
 import SagaHTTP
 import SagaRuntime
 import SagaStore
+import SagaClient
 import SagaTestKit
 import ServiceLifecycle
 import Synchronization

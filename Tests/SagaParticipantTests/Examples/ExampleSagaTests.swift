@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import KafkaTestKit
+import SagaClient
 import SagaCore
 import SagaExamples
 import SagaParticipant

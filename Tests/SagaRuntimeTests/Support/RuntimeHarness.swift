@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import KafkaTestKit
 import Logging
+import SagaClient
 import SagaCore
 import SagaRuntime
 import SagaStore
@@ -131,11 +132,17 @@ func withRunning<T: Sendable>(
         group.addTask { try await participants.run() }
         group.addTask { try await progress.run() }
         do {
-            // Start sagas only once every consumer group has its partitions.
-            let deadline = ContinuousClock.now + .seconds(30)
+            // Start sagas only once every consumer group has its partitions; say which did not.
+            let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline
                 && !(orchestrator.metrics.snapshot.ownedPartitions > 0 && participants.isReady && progress.isReady) {
                 try await Task.sleep(for: .milliseconds(20))
+            }
+            guard orchestrator.metrics.snapshot.ownedPartitions > 0 && participants.isReady && progress.isReady else {
+                throw HarnessError(
+                    "not ready within 60 s: orchestrator partitions \(orchestrator.metrics.snapshot.ownedPartitions), "
+                        + "participants ready \(participants.isReady), progress reader ready \(progress.isReady)"
+                )
             }
             let result = try await body()
             group.cancelAll()
@@ -167,4 +174,10 @@ final class Gate: Sendable {
     private let state = Mutex(false)
     var isOpen: Bool { state.withLock { $0 } }
     func open() { state.withLock { $0 = true } }
+}
+
+/// A test harness could not set up what the test needs.
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

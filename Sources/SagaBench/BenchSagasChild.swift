@@ -4,16 +4,22 @@ import Foundation
 final class BenchSagasChild {
     let process = Process()
 
-    /// Starts this binary with `arguments`; its standard error goes to `log` when given.
+    /// Starts the `saga` executable beside this one with `arguments`; its standard error goes to
+    /// `log` when given.
     init(arguments: [String], log: URL? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = Self.saga
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         if let log {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: log)
         }
         try process.run()
+    }
+
+    /// The `saga` executable in the folder of this one (both are built, and installed, together).
+    static var saga: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("saga")
     }
 
     /// Resident memory now and at its peak, in bytes, from `/proc/PID/status`.

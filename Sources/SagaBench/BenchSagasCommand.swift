@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// `saga bench sagas` (the default of `saga bench`): sagas per second and start→terminal latency
+/// `saga-bench sagas` (the default of `saga-bench`): sagas per second and start→terminal latency
 /// of the whole system on the embedded broker.
 struct BenchSagasCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

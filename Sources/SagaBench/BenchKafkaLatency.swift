@@ -4,8 +4,8 @@ import KafkaTestKit
 import Logging
 
 /// One-hop latency at low load: from the call to `send` to the message coming out of the
-/// consumer's poll, one message at a time. `saga bench kafka` measures the wrapper's best case
-/// (linger 0, `fetch.wait.max.ms=1`); `saga bench` measures with the saga path's settings.
+/// consumer's poll, one message at a time. `saga-bench kafka` measures the wrapper's best case
+/// (linger 0, `fetch.wait.max.ms=1`); `saga-bench` measures with the saga path's settings.
 struct BenchKafkaLatency {
     struct Result {
         /// One hop, in milliseconds.

@@ -3,12 +3,13 @@ import Histogram
 import Kafka
 import KafkaTestKit
 import Logging
+import SagaClient
 import SagaCore
 import SagaRuntime
 import SagaStore
 import SagaTestKit
 
-/// One run of `saga bench sagas`.
+/// One run of `saga-bench sagas`.
 final class BenchSagasRun {
     private let broker: EmbeddedKafkaBroker
     private let topics = SagaTopics()
@@ -71,7 +72,7 @@ final class BenchSagasRun {
     }
 
     func execute(sagas: Int, concurrency: Int, rate: Int?, hold: Int, hopSamples: Int, instances: Int, takeover: Bool, timeline: Bool) async throws {
-        print("saga bench: \(sagas) sagas of 3 participants × 3 phases, \(partitions) partitions, "
+        print("saga-bench: \(sagas) sagas of 3 participants × 3 phases, \(partitions) partitions, "
               + (rate.map { "open loop at \($0) sagas/s" } ?? "closed loop, \(concurrency) in flight")
               + ", \(instances) orchestrator\(instances == 1 ? "" : "s") on \((try? SagaStoreURL(store)).map(\.description) ?? "an invalid store URL")")
         try await broker.createTopic("bench.hop", partitions: 1)

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import SagaCore
 
-/// `saga bench core`: transitions per second of the pure saga core on one core, and the memory of a saga.
+/// `saga-bench core`: transitions per second of the pure saga core on one core, and the memory of a saga.
 struct BenchCoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "core",
         abstract: "Saga core transitions per second and memory per saga.",
-        discussion: "Build in release mode for meaningful figures: swift run -c release saga bench core"
+        discussion: "Build in release mode for meaningful figures: swift run -c release saga-bench core"
     )
 
     @Option(help: "Sagas driven to completion per round.")

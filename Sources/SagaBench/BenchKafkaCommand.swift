@@ -4,7 +4,7 @@ import Kafka
 import KafkaTestKit
 import Logging
 
-/// `saga bench kafka`: throughput of our Kafka wrapper against kcat through the same embedded
+/// `saga-bench kafka`: throughput of our Kafka wrapper against kcat through the same embedded
 /// broker, and one-hop latency. Prints numbers; it is not a test.
 struct BenchKafkaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,7 +54,7 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         let kcatURL = skipKcat ? nil : try BenchKafkaKcat.locate(kcat)
         let broker = try EmbeddedKafkaBroker(logger: logger)
         let wrapper = BenchKafkaWrapper(broker: broker, logger: logger)
-        print("saga bench kafka: \(messages) messages per run, median of \(rounds) rounds, \(partitions) partitions, embedded broker \(broker.bootstrapServers)")
+        print("saga-bench kafka: \(messages) messages per run, median of \(rounds) rounds, \(partitions) partitions, embedded broker \(broker.bootstrapServers)")
         print("wrapper producer: idempotent, acks=all, linger 5 ms; consumers: fetch.wait.max.ms=5")
         print("")
         print(BenchKafkaReport.header)
