@@ -268,6 +268,7 @@ let package = Package(
             name: "SagaHTTPTests",
             dependencies: [
                 "SagaHTTP",
+                "SagaParticipant",
                 "SagaRuntime",
                 "SagaClient",
                 "SagaTestKit",

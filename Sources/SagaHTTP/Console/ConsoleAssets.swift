@@ -31,8 +31,11 @@ struct ConsoleAssets: Sendable {
     private static var candidates: [URL] {
         let bundleName = "saga-orchestrator_SagaHTTP.resources"
         var urls: [URL] = []
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        urls.append(executable.appendingPathComponent(bundleName).appendingPathComponent("console"))
+        // The running executable's directory, however it was invoked (from PATH, by a symlink).
+        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            let directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+            urls.append(directory.appendingPathComponent(bundleName).appendingPathComponent("console"))
+        }
         urls.append(Bundle.main.bundleURL.appendingPathComponent(bundleName).appendingPathComponent("console"))
         if let resources = Bundle.main.resourceURL {
             urls.append(resources.appendingPathComponent(bundleName).appendingPathComponent("console"))
