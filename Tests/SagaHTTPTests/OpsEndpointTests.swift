@@ -41,8 +41,11 @@ struct OpsEndpointTests {
                     try await waitUntil("the active gauge to reach 0 and the dead letter to be counted", timeout: .seconds(20)) {
                         text = try await stack.ops.get("/metrics").text
                         samples = try PrometheusSamples.parse(text)
+                        // The lag gauges are set once the partitions were read from (a position).
+                        let lags = samples.samples.filter { $0.name == "saga_consumer_lag" }
                         return samples.value("saga_sagas_active", ["type": "order"]) == 0
                             && samples.value("saga_dead_letters_total", ["reason": "malformed"]) == 1
+                            && !lags.isEmpty && lags.allSatisfy { $0.value == 0 }
                     }
                 } catch {
                     Issue.record("\(error); /metrics was:\n\(text)")
@@ -67,6 +70,10 @@ struct OpsEndpointTests {
                 #expect(samples.value("saga_owned_partitions") != nil, "rebalances: \(samples.samples.filter { $0.name == "saga_rebalances_total" })")
                 #expect(samples.value("saga_outbox_backlog") == 0)
                 #expect(samples.value("saga_fenced_commits_total") == 0)
+                // Caught up: no lag on the inputs of the partitions it owns.
+                let lags = samples.samples.filter { $0.name == "saga_consumer_lag" }
+                #expect(Set(lags.compactMap { $0.labels["topic"] }).isSubset(of: ["saga.commands", "saga.replies"]))
+                #expect(lags.contains { $0.labels["topic"] == "saga.replies" }, "\(lags)")
                 // The probes above were counted by route and status.
                 #expect(samples.value("saga_http_requests_total", ["route": "/health", "method": "GET", "status": "200"]) == 1)
                 #expect(samples.value("saga_http_requests_total", ["route": "/ready", "method": "GET", "status": "200"]) == 1)

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Kafka
 import SagaCore
 
 /// The orchestrator's swift-metrics instruments, made on the factory the ``Orchestrator`` was
@@ -22,6 +23,7 @@ import SagaCore
 /// | `saga_fenced_commits_total` | counter | |
 /// | `saga_owned_partitions` | gauge | |
 /// | `saga_intake_paused` | gauge | |
+/// | `saga_consumer_lag` | gauge | `topic`, `partition` (owned input partitions; 0 once released) |
 final class OrchestratorInstruments: Sendable {
     private let factory: any MetricsFactory
     private let commitDuration: Timer
@@ -80,6 +82,15 @@ final class OrchestratorInstruments: Sendable {
         self.backlog.record(backlog)
         owned.record(ownedPartitions)
         paused.record(intakePaused ? 1 : 0)
+    }
+
+    /// Sets the lag gauge of every partition read now, and 0 for those read before and not now.
+    func lag(_ lags: [KafkaTopicPartition: Int64], known: inout Set<KafkaTopicPartition>) {
+        for partition in known.union(lags.keys) {
+            Gauge(label: "saga_consumer_lag", dimensions: [("topic", partition.topic), ("partition", "\(partition.partition)")], factory: factory)
+                .record(lags[partition] ?? 0)
+        }
+        known.formUnion(lags.keys)
     }
 
     /// Sets the active-saga gauge of every type seen so far (a type with none left goes to 0).
