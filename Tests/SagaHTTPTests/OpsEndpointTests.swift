@@ -60,6 +60,14 @@ struct OpsEndpointTests {
                 #expect(samples.value("saga_step_outcomes_total", ["step": "charge", "phase": "approve", "outcome": "succeeded"]) == 3)
                 #expect(samples.value("saga_step_outcomes_total", ["step": "reserve", "phase": "compensate", "outcome": "compensated"]) == 1)
                 #expect(samples.value("saga_step_outcomes_total", ["step": "charge", "phase": "compensate", "outcome": "compensated"]) == 1)
+                // A reply latency per reply: 4 reserve and 4 charge (one refused) in pending, 2 per
+                // completed saga in verify and approve, the 2 compensations of the refused one.
+                for (phase, count) in [("pending", 8.0), ("verify", 6.0), ("approve", 6.0), ("compensate", 2.0)] {
+                    #expect(samples.value("saga_step_reply_duration_seconds_count", ["phase": phase]) == count, "\(phase)")
+                    // Each within the run, not a clock mix-up.
+                    let sum = samples.value("saga_step_reply_duration_seconds_sum", ["phase": phase]) ?? -1
+                    #expect(sum > 0 && sum < count * 60, "\(phase): \(sum) s")
+                }
                 // Histograms: one observation per finished saga.
                 #expect(samples.value("saga_saga_duration_seconds_count", ["outcome": "completed"]) == 3)
                 #expect(samples.sum("saga_store_commit_duration_seconds_count") >= 1)

@@ -13,6 +13,7 @@ import SagaCore
 /// | `saga_sagas_active` | gauge | `type` |
 /// | `saga_saga_duration_seconds` | histogram | `outcome` |
 /// | `saga_step_outcomes_total` | counter | `step`, `phase`, `outcome` |
+/// | `saga_step_reply_duration_seconds` | histogram | `phase` (command sent to reply applied) |
 /// | `saga_batch_apply_duration_seconds` | histogram | |
 /// | `saga_store_commit_duration_seconds` | histogram | |
 /// | `saga_store_commits_total` | counter | |
@@ -64,6 +65,9 @@ final class OrchestratorInstruments: Sendable {
         for (key, count) in work.stepOutcomes {
             Counter(label: "saga_step_outcomes_total", dimensions: [("step", key.step), ("phase", key.phase), ("outcome", key.outcome)], factory: factory)
                 .increment(by: count)
+        }
+        for (phase, millis) in work.replyLatencies {
+            Timer(label: "saga_step_reply_duration_seconds", dimensions: [("phase", phase)], factory: factory).recordMilliseconds(millis)
         }
         for (reason, count) in work.deadLettersByReason {
             Counter(label: "saga_dead_letters_total", dimensions: [("reason", reason.rawValue)], factory: factory).increment(by: count)
