@@ -16,6 +16,9 @@ struct BenchCoreCommand: AsyncParsableCommand {
     @Option(help: "Measured rounds (the best is reported); one warm-up round runs first.")
     var rounds: Int = 5
 
+    @Option(help: "Messages per round of the JSON codec measurement (0 leaves it out).")
+    var codecMessages: Int = 20_000
+
     func run() async throws {
         let workload = try BenchCoreWorkload()
         _ = workload.run(sagas: min(sagas, 20_000))
@@ -37,5 +40,9 @@ struct BenchCoreCommand: AsyncParsableCommand {
         print("  ns per transition:    \(String(format: "%.1f", best / Double(transitions) * 1e9))")
         print("")
         for line in workload.memoryReport() { print(line) }
+        if codecMessages > 0 {
+            print("")
+            for line in try BenchCoreCodec(workload: workload).report(count: codecMessages) { print(line) }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SagaTestKit
 
 /// The same runs through `kcat`, a client that is not ours, timed from launch to exit.
 struct BenchKafkaKcat {
@@ -65,7 +66,7 @@ struct BenchKafkaKcat {
     }
 
     private func run(_ arguments: [String], stdin: FileHandle?, stdout: FileHandle?) async throws -> Duration {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = executable
         process.arguments = arguments
         process.standardInput = stdin ?? FileHandle.nullDevice

@@ -1,8 +1,9 @@
 import Foundation
+import SagaTestKit
 
 /// The orchestrator under test, as a child process of the benchmark, so its memory is its own.
 final class BenchSagasChild {
-    let process = Process()
+    let process = SpawnedProcess()
 
     /// Starts the `saga` executable beside this one with `arguments`; its standard error goes to
     /// `log` when given.

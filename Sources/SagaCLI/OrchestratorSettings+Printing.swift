@@ -33,6 +33,10 @@ extension OrchestratorSettings {
             "createTopics: \(createTopics)",
             "retention: \(retentionSeconds)",
             "commandSentEvents: \(commandSentEvents)",
+            "maxInputBytes: \(maxInputBytes)",
+            "maxMessageBytes: \(maxMessageBytes)",
+            "shutdownDrainTimeout: \(shutdownDrainSeconds)",
+            "maxTimerDeferral: \(maxTimerDeferralSeconds)",
             "http: \(quoted(http.map { "\($0)" } ?? "off"))",
         ]
         if let opsHTTP {

@@ -27,6 +27,14 @@ struct OrchestratorSettings {
     var createTopics = true
     var retentionSeconds: Int64 = 7 * 24 * 3600
     var commandSentEvents = false
+    /// See `OrchestratorConfiguration.maxInputBytes`.
+    var maxInputBytes = 262_144
+    /// See `OrchestratorConfiguration.maxMessageBytes`.
+    var maxMessageBytes = 900_000
+    /// See `OrchestratorConfiguration.shutdownDrainTimeout`, in seconds.
+    var shutdownDrainSeconds: Int64 = 10
+    /// See `OrchestratorConfiguration.maxTimerDeferral`, in seconds.
+    var maxTimerDeferralSeconds: Int64 = 60
     /// The API and console listener; `nil` is `off`. Default `127.0.0.1:8080`.
     var http: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 8080)
     /// The listener for `/health`, `/ready` and `/metrics`; `nil` serves them on ``http``.
@@ -52,6 +60,10 @@ struct OrchestratorSettings {
         var createTopics: Bool?
         var retention: Int64?
         var commandSentEvents: Bool?
+        var maxInputBytes: Int?
+        var maxMessageBytes: Int?
+        var shutdownDrainTimeout: Int64?
+        var maxTimerDeferral: Int64?
         var http: String?
         var opsHttp: String?
         var tokens: [TokenEntry]?
@@ -104,6 +116,10 @@ struct OrchestratorSettings {
         if let v = file.createTopics { createTopics = v }
         if let v = file.retention { retentionSeconds = v }
         if let v = file.commandSentEvents { commandSentEvents = v }
+        if let v = file.maxInputBytes { maxInputBytes = try Self.positive(v, "'maxInputBytes' in \(path)") }
+        if let v = file.maxMessageBytes { maxMessageBytes = try Self.positive(v, "'maxMessageBytes' in \(path)") }
+        if let v = file.shutdownDrainTimeout { shutdownDrainSeconds = Int64(try Self.positive(Int(v), "'shutdownDrainTimeout' in \(path)")) }
+        if let v = file.maxTimerDeferral { maxTimerDeferralSeconds = Int64(try Self.positive(Int(v), "'maxTimerDeferral' in \(path)")) }
         if let v = file.http { http = try ListenAddress.parse(v, source: "'http' in \(path)") }
         if let v = file.opsHttp { opsHTTP = try ListenAddress.parse(v, source: "'opsHttp' in \(path)") }
         if let entries = file.tokens {
@@ -136,6 +152,10 @@ struct OrchestratorSettings {
         "SAGA_CREATE_TOPICS": "true or false: create missing topics at start (file key createTopics)",
         "SAGA_RETENTION": "seconds finished sagas are kept (file key retention)",
         "SAGA_COMMAND_SENT_EVENTS": "true or false (file key commandSentEvents)",
+        "SAGA_MAX_INPUT_BYTES": "the largest input accepted, in bytes (file key maxInputBytes)",
+        "SAGA_MAX_MESSAGE_BYTES": "the largest message published, in bytes (file key maxMessageBytes)",
+        "SAGA_SHUTDOWN_DRAIN_TIMEOUT": "seconds a graceful shutdown spends publishing (file key shutdownDrainTimeout)",
+        "SAGA_MAX_TIMER_DEFERRAL": "seconds a timeout may wait for unread replies (file key maxTimerDeferral)",
         "SAGA_HTTP": "the API and console listener, HOST:PORT or off (file key http)",
         "SAGA_OPS_HTTP": "the /health, /ready and /metrics listener, HOST:PORT (file key opsHttp)",
         "SAGA_BENCH_ORCHESTRATOR_LOG": "log level of the orchestrators saga-bench sagas starts",
@@ -186,6 +206,10 @@ struct OrchestratorSettings {
             guard let n = Int64(v), n > 0 else { throw ValidationError("SAGA_RETENTION must be a positive number of seconds, got '\(v)'") }
             retentionSeconds = n
         }
+        if let v = environment["SAGA_MAX_INPUT_BYTES"] { maxInputBytes = try Self.positive(Int(v), "SAGA_MAX_INPUT_BYTES", text: v) }
+        if let v = environment["SAGA_MAX_MESSAGE_BYTES"] { maxMessageBytes = try Self.positive(Int(v), "SAGA_MAX_MESSAGE_BYTES", text: v) }
+        if let v = environment["SAGA_SHUTDOWN_DRAIN_TIMEOUT"] { shutdownDrainSeconds = Int64(try Self.positive(Int(v), "SAGA_SHUTDOWN_DRAIN_TIMEOUT", text: v)) }
+        if let v = environment["SAGA_MAX_TIMER_DEFERRAL"] { maxTimerDeferralSeconds = Int64(try Self.positive(Int(v), "SAGA_MAX_TIMER_DEFERRAL", text: v)) }
         if let v = environment["SAGA_COMMAND_SENT_EVENTS"] {
             guard let flag = Bool(v) else { throw ValidationError("SAGA_COMMAND_SENT_EVENTS must be true or false, got '\(v)'") }
             commandSentEvents = flag
@@ -208,6 +232,14 @@ struct OrchestratorSettings {
         }
     }
 
+    /// A positive number, or a `ValidationError` naming where it came from.
+    private static func positive(_ value: Int?, _ source: String, text: String? = nil) throws -> Int {
+        guard let value, value > 0 else {
+            throw ValidationError("\(source) must be a positive number, got '\(text ?? value.map(String.init) ?? "")'")
+        }
+        return value
+    }
+
     var configuration: OrchestratorConfiguration {
         var configuration = OrchestratorConfiguration(bootstrapServers: bootstrapServers)
         configuration.kafkaProperties = kafka
@@ -218,6 +250,10 @@ struct OrchestratorSettings {
         configuration.createTopics = createTopics
         configuration.retention = .seconds(retentionSeconds)
         configuration.commandSentEvents = commandSentEvents
+        configuration.maxInputBytes = maxInputBytes
+        configuration.maxMessageBytes = maxMessageBytes
+        configuration.shutdownDrainTimeout = .seconds(shutdownDrainSeconds)
+        configuration.maxTimerDeferral = .seconds(maxTimerDeferralSeconds)
         return configuration
     }
 }

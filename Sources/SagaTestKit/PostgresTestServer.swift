@@ -270,12 +270,12 @@ extension PostgresTestServer {
 // MARK: - Processes
 
 extension PostgresTestServer {
-    private static func spawn(_ command: [String], log: String) throws -> Process {
+    private static func spawn(_ command: [String], log: String) throws -> SpawnedProcess {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         guard let output = FileHandle(forWritingAtPath: log) else {
             throw PostgresTestServerError("cannot write \(log)")
         }
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.standardInput = FileHandle.nullDevice
@@ -312,7 +312,7 @@ extension PostgresTestServer {
             for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
             rm -rf "$2"
             """
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script, "watchdog", "\(getpid())", directory]
         process.standardInput = FileHandle.nullDevice

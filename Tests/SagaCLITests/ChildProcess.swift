@@ -1,16 +1,17 @@
 import Foundation
+import SagaTestKit
 import Synchronization
 
 /// A child process with captured output and bounded waits that never block the cooperative pool.
 final class ChildProcess: Sendable {
-    let process: Process
+    let process: SpawnedProcess
     private let stdout: PipeReader
     private let stderr: PipeReader
 
     /// Starts `executable` with `arguments`; `input`, when given, is written to its stdin and closed;
     /// `environment` is added to this process's own.
     init(_ executable: URL, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws {
-        process = Process()
+        process = SpawnedProcess()
         process.executableURL = executable
         process.arguments = arguments
         if !environment.isEmpty {
@@ -33,9 +34,9 @@ final class ChildProcess: Sendable {
     /// Waits for the exit up to `timeout`; kills the process and returns `nil` when it is still
     /// running then.
     func waitForExit(timeout: Duration) async throws -> Int32? {
-        if try await process.exits(within: timeout) { return process.terminationStatus }
+        if await process.exits(within: timeout) { return process.terminationStatus }
         process.terminate()
-        if try await !process.exits(within: .seconds(5)) { kill(process.processIdentifier, SIGKILL) }
+        if await !process.exits(within: .seconds(5)) { kill(process.processIdentifier, SIGKILL) }
         return nil
     }
 
@@ -49,26 +50,41 @@ final class ChildProcess: Sendable {
 }
 
 /// Reads a pipe as data arrives, so a child that writes more than a pipe holds never blocks on it.
+///
+/// A thread of its own does blocking reads until the end of the stream: Foundation's
+/// `readabilityHandler` was seen to miss the end now and then with many children at once, which
+/// left a reader waiting for an end it had been sent.
 private final class PipeReader: Sendable {
-    private let state = Mutex<(data: Data, ended: Bool)>((Data(), false))
-    /// Signalled once the writer closes the pipe (and again by each reader that saw it).
+    private let state = Mutex(Data())
+    /// Signalled once the writer closed the pipe (and again by each reader that saw it).
     private let closed = DispatchSemaphore(value: 0)
 
     init(_ pipe: Pipe) {
-        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty { handle.readabilityHandler = nil }
-            state.withLock { state in
-                if chunk.isEmpty { state.ended = true } else { state.data.append(chunk) }
+        let handle = pipe.fileHandleForReading
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    state.withLock { $0.append(contentsOf: buffer[0..<count]) }
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
             }
-            if chunk.isEmpty { closed.signal() }
+            try? handle.close()
+            closed.signal()
         }
+        thread.name = "pipe-reader"
+        thread.start()
     }
 
-    /// Everything read so far, once the writer closed the pipe (waiting for that at most 5 s).
+    /// Everything read, once the writer closed the pipe (waiting for that at most 60 s: on a
+    /// loaded machine the last reads can lag well behind the exit).
     var text: String {
-        if closed.wait(timeout: .now() + 5) == .success { closed.signal() }
-        return String(decoding: state.withLock { $0.data }, as: UTF8.self)
+        if closed.wait(timeout: .now() + 60) == .success { closed.signal() }
+        return String(decoding: state.withLock { $0 }, as: UTF8.self)
     }
 }
 
@@ -99,7 +115,7 @@ enum Products {
 /// fill up and block it). Released while still running, it is killed: a failing test leaves no
 /// process behind.
 final class LoggedChildProcess: Sendable {
-    let process: Process
+    let process: SpawnedProcess
     /// The file the process writes to.
     let log: URL
 
@@ -110,7 +126,7 @@ final class LoggedChildProcess: Sendable {
         defer { try? handle.close() }
         handle.seekToEndOfFile()
         self.log = log
-        process = Process()
+        process = SpawnedProcess()
         process.executableURL = executable
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
@@ -145,7 +161,7 @@ final class LoggedChildProcess: Sendable {
     /// - Returns: the exit status, or `nil` when it had to be killed.
     func stop(timeout: Duration) async throws -> Int32? {
         process.terminate()
-        if try await process.exits(within: timeout) { return process.terminationStatus }
+        if await process.exits(within: timeout) { return process.terminationStatus }
         kill(process.processIdentifier, SIGKILL)
         return nil
     }
@@ -153,7 +169,7 @@ final class LoggedChildProcess: Sendable {
     /// Kills it with SIGKILL (a crash, as its peers see it) and waits up to 10 s until it is gone.
     func kill9() async throws {
         kill(process.processIdentifier, SIGKILL)
-        _ = try await process.exits(within: .seconds(10))
+        _ = await process.exits(within: .seconds(10))
     }
 
     /// Freezes it (SIGSTOP): a paused, slow or cut-off process as its peers see it.
@@ -161,14 +177,4 @@ final class LoggedChildProcess: Sendable {
 
     /// Lets a frozen process go on (SIGCONT).
     func thaw() { kill(process.processIdentifier, SIGCONT) }
-}
-
-extension Process {
-    /// Waits, without blocking a thread, until the process exited or `timeout` passed.
-    /// - Returns: whether it exited.
-    func exits(within timeout: Duration) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        return !isRunning
-    }
 }

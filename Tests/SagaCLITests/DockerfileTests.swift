@@ -162,7 +162,9 @@ struct DockerfileTests {
                 // Swift's own static archives are in the binary itself.
                 if FileManager.default.fileExists(atPath: swiftStatic.appendingPathComponent("\(name).a").path) { continue }
                 let entry = cache.output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(name).so.") }
-                let path = try #require(entry?.components(separatedBy: " => ").last, "ldconfig does not know \(name) (\(flag))")
+                // The cache can be rewritten under us (a package installed beside the test): look
+                // in the library folders too.
+                let path = try #require(entry?.components(separatedBy: " => ").last ?? Self.librarySearch(name), "neither ldconfig nor the library folders know \(name) (\(flag))")
                 required.append((String(flag), path))
             }
         }
@@ -178,5 +180,14 @@ struct DockerfileTests {
             }
         }
         #expect(missing.isEmpty, "\(missing)")
+    }
+
+    /// `lib/…/NAME.so.N` in the system's library folders, for when the loader cache does not say.
+    static func librarySearch(_ name: String) -> String? {
+        for folder in ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu"] {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            if let file = files.filter({ $0.hasPrefix("\(name).so.") }).sorted().first { return "\(folder)/\(file)" }
+        }
+        return nil
     }
 }

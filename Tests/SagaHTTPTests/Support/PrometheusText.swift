@@ -1,4 +1,5 @@
 import Foundation
+import SagaTestKit
 
 /// Samples of a `/metrics` answer as Python's `prometheus_client` parser reads them: the test
 /// checks the exposition is valid Prometheus text, not just that it contains some strings.
@@ -35,7 +36,7 @@ struct PrometheusSamples {
     /// Parses `text` with `prometheus_client` (installed by `scripts/setup`).
     /// - Throws: when the parser rejects the text, or Python or the package is missing.
     static func parse(_ text: String) throws -> PrometheusSamples {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", parser]
         let input = Pipe(), output = Pipe(), errors = Pipe()

@@ -1,9 +1,10 @@
 import Foundation
+import SagaTestKit
 
 /// Runs a program to its end with a bound, and returns its exit status and output (stdout and
 /// stderr together); kills it and throws at the bound.
 func runProgram(_ arguments: [String], timeout: Duration, environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-    let process = Process()
+    let process = SpawnedProcess()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment

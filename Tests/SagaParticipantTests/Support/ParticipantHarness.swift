@@ -157,7 +157,9 @@ func withRunning<T: Sendable>(_ service: ParticipantService, _ body: () async th
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }
             do {
-                try await waitUntil(timeout: .seconds(30), "the participant has partitions") { service.isReady }
+                // Generous: a second member of a group can be held about 29 s by the embedded broker's
+                // rejoin, more on a busy machine.
+                try await waitUntil(timeout: .seconds(90), "the participant has partitions") { service.isReady }
                 let result = try await body()
                 trigger.triggerGracefulShutdown()
                 try await group.waitForAll()
