@@ -162,7 +162,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.copy("Resources/console")]
         ),
 
         // MARK: - Executable
@@ -268,6 +269,7 @@ let package = Package(
             name: "SagaHTTPTests",
             dependencies: [
                 "SagaHTTP",
+                "SagaParticipant",
                 "SagaRuntime",
                 "SagaClient",
                 "SagaTestKit",
@@ -280,7 +282,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            exclude: ["Support/console_driver.py"]
         ),
         .testTarget(
             name: "SagaCLITests",

@@ -205,6 +205,8 @@ final class BenchSagasRun {
             "--partitions", "\(partitions)", "--no-create-topics", "--log-level", logLevel,
             "--max-active-sagas", "\(max(100_000, hold * 2))", "--group-id", "bench-orchestrator",
             "-X", "fetch.wait.max.ms=\(fetchWait.wholeMilliseconds)", "-X", "linger.ms=\(linger.wholeMilliseconds)",
+            // Several instances on one machine: each serves its HTTP surface on a free port.
+            "--http", ProcessInfo.processInfo.environment["SAGA_BENCH_HTTP"] ?? "127.0.0.1:0",
         ]
     }
 

@@ -1,11 +1,14 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Kafka
 import KafkaTestKit
 import Logging
+import Prometheus
 import SagaClient
 import SagaCore
 import SagaExamples
+import SagaHTTP
 import SagaParticipant
 import SagaRuntime
 import SagaStore
@@ -58,11 +61,20 @@ struct DevCommand: AsyncParsableCommand {
         if let port, !(1...65_535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
     }
 
+    @Option(help: "The console, the API, /health, /ready and /metrics: HOST:PORT or off (default 127.0.0.1:8080).")
+    var http: String = "127.0.0.1:8080"
+
     func run() async throws {
         try await reportingFailures { try await runDev() }
     }
 
     private func runDev() async throws {
+        let listener = try ListenAddress.parse(http, source: "--http")
+        if let listener, !listener.isLoopback {
+            throw ValidationError("--http: saga dev serves its API without tokens, so only on a loopback address, got \(listener)")
+        }
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         guard let definitionsDirectory = definitions ?? DevDemo.defaultDefinitions else {
             throw ValidationError("no saga definitions: run saga dev from the repository root or pass --definitions DIR")
         }
@@ -127,7 +139,10 @@ struct DevCommand: AsyncParsableCommand {
         // The broker goes last: a Kafka client still alive when it stops keeps reconnecting
         // and logs a refused connection. The clients all live inside `runServices`.
         do {
-            try await runServices(broker: broker, topics: SagaTopics(), registry: registry, store: store, dedupe: dedupe, banner: banner, logger: logger)
+            try await runServices(
+                broker: broker, topics: SagaTopics(), registry: registry, store: store, dedupe: dedupe, banner: banner,
+                http: listener, metrics: metrics, logger: logger
+            )
         } catch {
             try? await dedupe.close()
             try? await store.close()
@@ -159,7 +174,7 @@ struct DevCommand: AsyncParsableCommand {
     /// released when this returns.
     private func runServices(
         broker: EmbeddedKafkaBroker, topics: SagaTopics, registry: SagaRegistry, store: any SagaStore,
-        dedupe: any ParticipantDedupeStore, banner: String, logger: Logger
+        dedupe: any ParticipantDedupeStore, banner: String, http: ListenAddress?, metrics: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
         var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
         configuration.topics = topics
@@ -188,9 +203,22 @@ struct DevCommand: AsyncParsableCommand {
             client: client, printer: printer, exitAfterDemo: exitAfterDemo, banner: banner,
             ready: { orchestrator.metrics.snapshot.ownedPartitions >= partitions }
         )
+        var console: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let http {
+            let server = SagaHTTPServer(
+                configuration: SagaHTTPConfiguration(api: .init(host: http.host, port: http.port)),
+                orchestrator: orchestrator, registry: metrics, logger: logger,
+                onBound: { _, address in
+                    writeLine("console: http://\(address)/   (API under /v1, /health, /ready, /metrics)\n")
+                }
+            )
+            // A busy port must not stop the demo: say so and run without the console.
+            console = [.init(service: ConsoleService(server: server, address: http))]
+        }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: orchestrator)]
                 + participants.map { .init(service: $0) }
+                + console
                 + [
                     .init(service: TaskService { try await printer.run() }),
                     .init(service: demo, successTerminationBehavior: exitAfterDemo ? .gracefullyShutdownGroup : .ignore),
@@ -214,6 +242,22 @@ struct TaskService: Service {
 
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await body() }
+    }
+}
+
+/// The HTTP surface of `saga dev`, stopped gracefully with the rest; a port that cannot be bound
+/// is reported and the demo runs on without the console.
+struct ConsoleService: Service {
+    let server: SagaHTTPServer
+    let address: ListenAddress
+
+    func run() async throws {
+        do {
+            try await server.run()
+        } catch {
+            writeLine("console: not started (\(address) could not be bound: \(error)); run with --http 127.0.0.1:0 for a free port\n")
+            try? await gracefulShutdown()
+        }
     }
 }
 

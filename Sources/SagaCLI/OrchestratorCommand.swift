@@ -60,6 +60,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Log format: text (readable lines, the default) or json (one JSON object per line).")
+    var logFormat: LogFormat = .text
+
     func settings(environment: [String: String]) throws -> OrchestratorSettings {
         var settings = try sources.settings(environment: environment)
         if let store { settings.store = store }
@@ -103,7 +106,10 @@ struct OrchestratorCommand: AsyncParsableCommand {
             writeLine(TopicPlan(settings: settings, participantTopics: plans.flatMap { $0.definition.steps.map(\.topic) }).printed)
             return
         }
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        switch logFormat {
+        case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        }
         var logger = Logger(label: "saga.orchestrator")
         logger.logLevel = logLevel
 

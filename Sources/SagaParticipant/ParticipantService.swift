@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Kafka
 import Logging
@@ -70,12 +71,17 @@ public final class ParticipantService: Service, Sendable {
     ///   - dedupe: where final answers are recorded by idempotency key (its lifetime is the
     ///     caller's: the service does not close it).
     ///   - logger: where the service and its Kafka clients log.
-    public init(configuration: ParticipantConfiguration, handlers: ParticipantHandlers, dedupe: any ParticipantDedupeStore, logger: Logger) {
+    ///   - metricsFactory: where its swift-metrics instruments are made (see
+    ///     ``ParticipantInstruments``); default: the process's bootstrapped `MetricsSystem`.
+    public init(
+        configuration: ParticipantConfiguration, handlers: ParticipantHandlers, dedupe: any ParticipantDedupeStore, logger: Logger,
+        metricsFactory: (any MetricsFactory)? = nil
+    ) {
         self.configuration = configuration
         self.handlers = handlers
         self.dedupe = dedupe
         self.logger = logger
-        self.instruments = ParticipantInstruments(participant: configuration.name)
+        self.instruments = ParticipantInstruments(participant: configuration.name, factory: metricsFactory ?? MetricsSystem.factory)
         self.state = Mutex(RunState(scheduler: CommandScheduler(maxRunning: configuration.maxConcurrentCommands)))
     }
 

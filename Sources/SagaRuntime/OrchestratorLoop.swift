@@ -28,6 +28,7 @@ struct OrchestratorLoop {
     /// When the per-type active-saga gauges were last set, and the types they name.
     private var lastGauges = ContinuousClock.now
     private var gaugeTypes = Set<String>()
+    private var lagPartitions = Set<KafkaTopicPartition>()
     /// When the last poll returned.
     private var polled = ContinuousClock.now
     private let encoder = SagaStateEncoder()
@@ -369,6 +370,10 @@ struct OrchestratorLoop {
             for state in partition.sagas.values { byType[state.sagaType, default: 0] += 1 }
         }
         instruments.active(byType: byType, known: &gaugeTypes)
+        let inputs = partitions.keys.flatMap { number in
+            configuration.topics.inputs.map { KafkaTopicPartition(topic: $0, partition: number) }
+        }
+        instruments.lag(consumer.lag(of: inputs), known: &lagPartitions)
     }
 
     // MARK: - Backpressure, timers, purge

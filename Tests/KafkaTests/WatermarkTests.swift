@@ -30,4 +30,63 @@ struct WatermarkTests {
             await producer.shutdown()
         }
     }
+
+    @Test("lag is the last known high watermark minus the position, without asking the broker")
+    func lag() async throws {
+        try await withBroker { broker, logger in
+            let topic = uniqueName("lag")
+            try await broker.createTopic(topic, partitions: 1)
+            let producer = try KafkaProducer(configuration: broker.producerConfiguration(), logger: logger)
+            let messages = (0..<10).map { KafkaProducerMessage(topic: topic, partition: 0, key: nil, value: "m-\($0)") }
+            for result in await producer.send(messages) { _ = try result.get() }
+            let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(groupID: uniqueName("g")), logger: logger)
+            let p0 = KafkaTopicPartition(topic: topic, partition: 0)
+            #expect(consumer.lag(of: [p0]).isEmpty, "not assigned: no position")
+            try await consumer.assign([p0: KafkaOffset(0)])
+            var read = 0
+            let deadline = ContinuousClock.now + .seconds(20)
+            while read < 4 && ContinuousClock.now < deadline {
+                read += try await consumer.nextBatch(maxMessages: 4 - read, timeout: .milliseconds(100)).count
+            }
+            #expect(read == 4)
+            var lag: Int64?
+            while lag != 6 && ContinuousClock.now < deadline {
+                lag = consumer.lag(of: [p0])[p0]
+                if lag != 6 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(lag == 6)
+            try await consumer.close()
+            await producer.shutdown()
+        }
+    }
+
+    @Test("lag of a subscribed consumer's partitions")
+    func lagSubscribed() async throws {
+        try await withBroker { broker, logger in
+            let topic = uniqueName("lagsub")
+            try await broker.createTopic(topic, partitions: 1)
+            let producer = try KafkaProducer(configuration: broker.producerConfiguration(), logger: logger)
+            let messages = (0..<10).map { KafkaProducerMessage(topic: topic, partition: 0, key: nil, value: "m-\($0)") }
+            for result in await producer.send(messages) { _ = try result.get() }
+            var configuration = broker.consumerConfiguration(groupID: uniqueName("g"))
+            configuration.autoOffsetReset = .earliest
+            let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+            try consumer.subscribe(topics: [topic])
+            let p0 = KafkaTopicPartition(topic: topic, partition: 0)
+            var read = 0
+            let deadline = ContinuousClock.now + .seconds(20)
+            while read < 10 && ContinuousClock.now < deadline {
+                read += try await consumer.nextBatch(maxMessages: 10 - read, timeout: .milliseconds(100)).count
+            }
+            #expect(read == 10)
+            var lag: Int64?
+            while lag != 0 && ContinuousClock.now < deadline {
+                lag = consumer.lag(of: [p0])[p0]
+                if lag != 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(lag == 0, "assignment: \(consumer.assignment)")
+            try await consumer.close()
+            await producer.shutdown()
+        }
+    }
 }

@@ -66,6 +66,22 @@ struct OrchestratorCommandTests {
         #expect(run.errorOutput.contains("tokens[0].role must be read or operate, got 'admin'"), "\(run.errorOutput)")
     }
 
+    @Test("--log-format json writes one JSON object per log line")
+    func jsonLogs() async throws {
+        let directory = try definitions("type: order\nsteps:\n  - name: a\n    topic: t\n")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try ChildProcess(Products.saga, [
+            "orchestrator", "--definitions", directory.path, "--store", "sqlite:\(directory.path)/s.sqlite",
+            "--bootstrap-servers", "127.0.0.1:1", "--http", "127.0.0.1:0", "--log-format", "json",
+        ])
+        _ = try await run.waitForExit(timeout: .seconds(40))
+        let objects = run.errorOutput.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        #expect(objects.contains { $0["message"] as? String == "HTTP listener bound" && $0["role"] as? String == "api" }, "\(run.errorOutput.suffix(1500))")
+        #expect(objects.allSatisfy { $0["level"] is String && $0["time"] is String && $0["label"] is String })
+    }
+
     @Test("a bad argument gets the usage message")
     func badArgument() async throws {
         let run = try ChildProcess(Products.saga, ["orchestrator", "--partitions", "many"])

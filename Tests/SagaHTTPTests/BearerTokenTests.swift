@@ -56,4 +56,21 @@ struct BearerTokenTests {
         #expect(throws: SagaHTTPError.self) { try APIToken(name: "short", sha256Hex: "abcd", role: .read) }
         #expect(throws: SagaHTTPError.self) { try APIToken(name: "not hex", sha256Hex: String(repeating: "zz", count: 32), role: .read) }
     }
+
+    @Test("A port already taken is a clear error naming the listener")
+    func portTaken() async throws {
+        try await withHarness { harness in
+            try await withStack(harness) { stack in
+                let taken = try require_(stack.server.boundAddresses[.api], "the API address")
+                let store = try await harness.openStore()
+                let second = harness.server(try harness.orchestrator(store)) { $0.api = taken }
+                await #expect {
+                    try await second.run()
+                } throws: { error in
+                    "\(error)".contains("cannot listen on 127.0.0.1:\(taken.port) (the api listener)")
+                }
+                try await store.close()
+            }
+        }
+    }
 }

@@ -12,9 +12,13 @@ struct OpenAPIConformanceTests {
                     #expect(try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"s-\#(n)"}"#).status == 202)
                 }
                 let schema = repositoryRoot.appendingPathComponent("schemas/openapi.yaml").path
+                // schemathesis keeps a cache in its working directory: a temporary one, not the checkout.
+                let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-schemathesis-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: workDirectory) }
                 let (status, output) = try await runProgram(
                     [
-                        "python3", "-m", "schemathesis.cli", "run", schema, "--url", stack.http.base,
+                        "-C", workDirectory.path, "python3", "-m", "schemathesis.cli", "run", schema, "--url", stack.http.base,
                         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
                         "--phases", "examples,coverage,fuzzing", "--max-examples", "20", "--workers", "1", "--seed", "1",
                         "--request-timeout", "20", "--exclude-path", "/v1/events", "--generation-codec", "utf-8",

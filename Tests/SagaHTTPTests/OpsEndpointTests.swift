@@ -41,8 +41,13 @@ struct OpsEndpointTests {
                     try await waitUntil("the active gauge to reach 0 and the dead letter to be counted", timeout: .seconds(20)) {
                         text = try await stack.ops.get("/metrics").text
                         samples = try PrometheusSamples.parse(text)
+                        // The lag gauges are set once the partitions were read from (a position);
+                        // the gauges are sampled each second, so a busy moment may show a backlog.
+                        let lags = samples.samples.filter { $0.name == "saga_consumer_lag" }
                         return samples.value("saga_sagas_active", ["type": "order"]) == 0
                             && samples.value("saga_dead_letters_total", ["reason": "malformed"]) == 1
+                            && !lags.isEmpty && lags.allSatisfy { $0.value == 0 }
+                            && samples.value("saga_outbox_backlog") == 0
                     }
                 } catch {
                     Issue.record("\(error); /metrics was:\n\(text)")
@@ -57,6 +62,14 @@ struct OpsEndpointTests {
                 #expect(samples.value("saga_step_outcomes_total", ["step": "charge", "phase": "approve", "outcome": "succeeded"]) == 3)
                 #expect(samples.value("saga_step_outcomes_total", ["step": "reserve", "phase": "compensate", "outcome": "compensated"]) == 1)
                 #expect(samples.value("saga_step_outcomes_total", ["step": "charge", "phase": "compensate", "outcome": "compensated"]) == 1)
+                // A reply latency per reply: 4 reserve and 4 charge (one refused) in pending, 2 per
+                // completed saga in verify and approve, the 2 compensations of the refused one.
+                for (phase, count) in [("pending", 8.0), ("verify", 6.0), ("approve", 6.0), ("compensate", 2.0)] {
+                    #expect(samples.value("saga_step_reply_duration_seconds_count", ["phase": phase]) == count, "\(phase)")
+                    // Each within the run, not a clock mix-up.
+                    let sum = samples.value("saga_step_reply_duration_seconds_sum", ["phase": phase]) ?? -1
+                    #expect(sum > 0 && sum < count * 60, "\(phase): \(sum) s")
+                }
                 // Histograms: one observation per finished saga.
                 #expect(samples.value("saga_saga_duration_seconds_count", ["outcome": "completed"]) == 3)
                 #expect(samples.sum("saga_store_commit_duration_seconds_count") >= 1)
@@ -67,6 +80,10 @@ struct OpsEndpointTests {
                 #expect(samples.value("saga_owned_partitions") != nil, "rebalances: \(samples.samples.filter { $0.name == "saga_rebalances_total" })")
                 #expect(samples.value("saga_outbox_backlog") == 0)
                 #expect(samples.value("saga_fenced_commits_total") == 0)
+                // Caught up: no lag on the inputs of the partitions it owns.
+                let lags = samples.samples.filter { $0.name == "saga_consumer_lag" }
+                #expect(Set(lags.compactMap { $0.labels["topic"] }).isSubset(of: ["saga.commands", "saga.replies"]))
+                #expect(lags.contains { $0.labels["topic"] == "saga.replies" }, "\(lags)")
                 // The probes above were counted by route and status.
                 #expect(samples.value("saga_http_requests_total", ["route": "/health", "method": "GET", "status": "200"]) == 1)
                 #expect(samples.value("saga_http_requests_total", ["route": "/ready", "method": "GET", "status": "200"]) == 1)

@@ -35,10 +35,20 @@ struct SagaAPITests {
                 let saga = try detail.json()
                 #expect(saga["status"] as? String == "completed")
                 #expect(saga["businessKey"] as? String == "b-1")
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                let created = try #require(formatter.date(from: saga["createdAt"] as? String ?? ""), "createdAt: \(saga["createdAt"] ?? "none")")
+                #expect(abs(created.timeIntervalSinceNow) < 600)
                 #expect((saga["payload"] as? [String: Any])?["n"] as? Int == 1)
                 let steps = try #require(saga["steps"] as? [[String: Any]])
                 #expect(steps.map { $0["name"] as? String } == ["reserve", "charge"])
                 #expect(steps.allSatisfy { $0["progress"] as? String == "done" })
+
+                // The short id the CLI prints finds the saga when no other id starts with it.
+                let short = try await stack.http.get("/v1/sagas/\(ids[1].prefix(8))")
+                #expect(short.status == 200)
+                #expect(try short.json()["id"] as? String == ids[1])
+                #expect(try await stack.http.get("/v1/sagas/\(ids[1].prefix(3))").status == 404)
 
                 let byKey = try await stack.http.get("/v1/sagas?businessKey=b-2&type=order").json()
                 #expect((byKey["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[2]])
@@ -72,9 +82,13 @@ struct SagaAPITests {
                 let id = try #require(try started.json()["sagaId"] as? String)
                 _ = try #require(await stack.progress.waitForEvent(of: id, timeout: .seconds(30)) { $0.event == .sagaStarted })
 
-                let pause = try await stack.http.post("/v1/sagas/\(id)/pause", json: #"{"reason":"looking into it"}"#)
-                #expect(pause.status == 202, "\(pause.text)")
+                // With wait, the answer is the owner's verdict.
+                let pause = try await stack.http.post("/v1/sagas/\(id)/pause?wait=20s", json: #"{"reason":"looking into it"}"#)
+                #expect(pause.status == 200, "\(pause.text)")
                 #expect(try pause.json()["action"] as? String == "pause")
+                #expect(try pause.json()["status"] as? String == "applied")
+                #expect(try pause.json()["event"] as? String == "paused")
+                #expect(try await stack.http.post("/v1/sagas/\(id)/pause?wait=forever").status == 400)
                 _ = try #require(await stack.progress.waitForEvent(of: id, timeout: .seconds(30)) { $0.event == .paused })
                 #expect(try await stack.http.post("/v1/sagas/\(id)/resume").status == 202)
                 _ = try #require(await stack.progress.waitForEvent(of: id, timeout: .seconds(30)) { $0.event == .resumed })
@@ -83,6 +97,11 @@ struct SagaAPITests {
                 #expect(try await stack.http.post("/v1/sagas/\(id)/cancel", json: #"{"reason":"customer called"}"#).status == 202)
                 let outcome = await stack.progress.waitForTerminal([id], timeout: .seconds(60))
                 #expect(outcome[id] == .compensated)
+                // A finished saga refuses controls, and says why.
+                let late = try await stack.http.post("/v1/sagas/\(id)/resume?wait=20s")
+                #expect(late.status == 200, "\(late.text)")
+                #expect(try late.json()["status"] as? String == "rejected", "\(late.text)")
+                #expect((try late.json()["reason"] as? String)?.isEmpty == false)
             }
         }
     }

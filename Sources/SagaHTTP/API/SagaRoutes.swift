@@ -59,7 +59,20 @@ struct SagaRoutes: Sendable {
         return try jsonResponse(SagaDetail(record: record, state: state, plan: plan))
     }
 
+    /// A saga by id, or by the short prefix the CLI prints when only one saga's id starts with it.
+    /// - Throws: a 409 ``Problem`` when the prefix names several sagas.
     func findSaga(_ id: String) async throws -> (record: SagaRecord, state: SagaState)? {
+        if let found = try await read(id) { return found }
+        guard id.count >= 4 else { return nil }
+        let matches = try await orchestrator.listSagas(SagaQuery(limit: 2, idPrefix: id))
+        if matches.count > 1 {
+            throw Problem(.conflict, "Ambiguous Id", detail: "several sagas have ids starting with '\(id)' (\(matches.map(\.id).joined(separator: ", ")), ...); give more of the id")
+        }
+        guard let match = matches.first else { return nil }
+        return try await read(match.id)
+    }
+
+    private func read(_ id: String) async throws -> (record: SagaRecord, state: SagaState)? {
         do {
             return try await orchestrator.saga(id: id)
         } catch let error as SagaCoreError {

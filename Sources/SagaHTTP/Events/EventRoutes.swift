@@ -99,7 +99,7 @@ struct EventRoutes: Sendable {
         }
     }
 
-    private static func startPosition(_ consumer: KafkaConsumer, topic: String, resume: StreamPosition?, fromBeginning: Bool) async throws -> StreamPosition {
+    static func startPosition(_ consumer: KafkaConsumer, topic: String, resume: StreamPosition?, fromBeginning: Bool) async throws -> StreamPosition {
         let partitions = try await consumer.partitions(of: topic, timeout: .seconds(10)).map(\.partition)
         var offsets: [Int32: Int64] = [:]
         for partition in partitions {

@@ -29,6 +29,7 @@ public final class SagaHTTPServer: Service, Sendable {
     private let registry: PrometheusCollectorRegistry
     private let metricsFactory: any MetricsFactory
     private let logger: Logger
+    private let onBound: @Sendable (Role, SagaHTTPConfiguration.Listener) -> Void
     private let bound = Mutex<[Role: SagaHTTPConfiguration.Listener]>([:])
     private let streams = StreamCounter()
 
@@ -38,7 +39,13 @@ public final class SagaHTTPServer: Service, Sendable {
     ///   - registry: the Prometheus registry `/metrics` exposes (give the orchestrator's and the
     ///     process's metrics factory this registry too).
     ///   - logger: where it logs.
-    public init(configuration: SagaHTTPConfiguration, orchestrator: Orchestrator, registry: PrometheusCollectorRegistry, logger: Logger) {
+    ///   - onBound: called once each listener is up, with the address it bound (`saga dev`
+    ///     prints the console's).
+    public init(
+        configuration: SagaHTTPConfiguration, orchestrator: Orchestrator, registry: PrometheusCollectorRegistry, logger: Logger,
+        onBound: @escaping @Sendable (Role, SagaHTTPConfiguration.Listener) -> Void = { _, _ in }
+    ) {
+        self.onBound = onBound
         self.configuration = configuration
         self.orchestrator = orchestrator
         self.registry = registry
@@ -113,6 +120,7 @@ public final class SagaHTTPServer: Service, Sendable {
                         let port = channel.localAddress?.port ?? listener.port
                         let address = SagaHTTPConfiguration.Listener(host: listener.host, port: port)
                         bound.withLock { $0[role] = address }
+                        onBound(role, address)
                         logger.notice("HTTP listener bound", metadata: [
                             "role": "\(role)", "address": "\(address)",
                             "serves": "\(Self.serves(role, separateOps: configuration.ops != nil))",
@@ -120,7 +128,13 @@ public final class SagaHTTPServer: Service, Sendable {
                     },
                     logger: logger
                 )
-                group.addTask { try await application.run() }
+                group.addTask { [self] in
+                    do {
+                        try await application.run()
+                    } catch where boundAddresses[role] == nil {
+                        throw SagaHTTPError.listen("cannot listen on \(listener) (the \(role) listener): \(error)")
+                    }
+                }
             }
         }
     }
@@ -128,10 +142,13 @@ public final class SagaHTTPServer: Service, Sendable {
     private func addAPI(to router: Router<SagaRequestContext>, publisher: CommandPublisher) {
         let sagas = SagaRoutes(orchestrator: orchestrator, publisher: publisher, configuration: configuration)
         sagas.add(to: router)
-        ControlRoutes(sagas: sagas, publisher: publisher, configuration: configuration).add(to: router)
+        ControlRoutes(sagas: sagas, publisher: publisher, configuration: configuration, streams: streams, logger: logger).add(to: router)
         DefinitionRoutes(orchestrator: orchestrator).add(to: router)
         StatsRoutes(orchestrator: orchestrator).add(to: router)
         EventRoutes(orchestrator: orchestrator, configuration: configuration, streams: streams, logger: logger).add(to: router)
+        let assets = ConsoleAssets.load()
+        if assets == nil { logger.warning("the console's files are not installed: / answers 503 (the API works)") }
+        ConsoleRoutes(assets: assets).add(to: router)
     }
 
     private func makeRouter() -> Router<SagaRequestContext> {

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Kafka
 import SagaCore
 
 /// The orchestrator's swift-metrics instruments, made on the factory the ``Orchestrator`` was
@@ -12,6 +13,7 @@ import SagaCore
 /// | `saga_sagas_active` | gauge | `type` |
 /// | `saga_saga_duration_seconds` | histogram | `outcome` |
 /// | `saga_step_outcomes_total` | counter | `step`, `phase`, `outcome` |
+/// | `saga_step_reply_duration_seconds` | histogram | `phase` (command sent to reply applied) |
 /// | `saga_batch_apply_duration_seconds` | histogram | |
 /// | `saga_store_commit_duration_seconds` | histogram | |
 /// | `saga_store_commits_total` | counter | |
@@ -22,6 +24,7 @@ import SagaCore
 /// | `saga_fenced_commits_total` | counter | |
 /// | `saga_owned_partitions` | gauge | |
 /// | `saga_intake_paused` | gauge | |
+/// | `saga_consumer_lag` | gauge | `topic`, `partition` (owned input partitions; 0 once released) |
 final class OrchestratorInstruments: Sendable {
     private let factory: any MetricsFactory
     private let commitDuration: Timer
@@ -63,6 +66,9 @@ final class OrchestratorInstruments: Sendable {
             Counter(label: "saga_step_outcomes_total", dimensions: [("step", key.step), ("phase", key.phase), ("outcome", key.outcome)], factory: factory)
                 .increment(by: count)
         }
+        for (phase, millis) in work.replyLatencies {
+            Timer(label: "saga_step_reply_duration_seconds", dimensions: [("phase", phase)], factory: factory).recordMilliseconds(millis)
+        }
         for (reason, count) in work.deadLettersByReason {
             Counter(label: "saga_dead_letters_total", dimensions: [("reason", reason.rawValue)], factory: factory).increment(by: count)
         }
@@ -80,6 +86,15 @@ final class OrchestratorInstruments: Sendable {
         self.backlog.record(backlog)
         owned.record(ownedPartitions)
         paused.record(intakePaused ? 1 : 0)
+    }
+
+    /// Sets the lag gauge of every partition read now, and 0 for those read before and not now.
+    func lag(_ lags: [KafkaTopicPartition: Int64], known: inout Set<KafkaTopicPartition>) {
+        for partition in known.union(lags.keys) {
+            Gauge(label: "saga_consumer_lag", dimensions: [("topic", partition.topic), ("partition", "\(partition.partition)")], factory: factory)
+                .record(lags[partition] ?? 0)
+        }
+        known.formUnion(lags.keys)
     }
 
     /// Sets the active-saga gauge of every type seen so far (a type with none left goes to 0).

@@ -256,6 +256,7 @@ struct BatchApplier {
         work.touched[state.sagaID] = state
         work.encodedStates[state.sagaID] = encoded
         work.tally(emitted, state: state)
+        if let before { work.timeReplies(emitted, before: before, plan: machine.plan) }
         work.outbox.append(contentsOf: rows)
         return true
     }

@@ -30,6 +30,8 @@ struct PartitionWork {
     var finished: [(status: SagaStatus, type: String, startedAt: Int64)] = []
     /// Step outcomes the batch's progress events report (for the metrics).
     var stepOutcomes: [StepOutcome: Int] = [:]
+    /// How long each step took to answer, from its command to its reply, by phase (for the metrics).
+    var replyLatencies: [(phase: String, milliseconds: Int64)] = []
     /// Inputs sent to the dead-letter topic, by reason class (for the metrics).
     var deadLettersByReason: [DeadLetterReason: Int] = [:]
 
@@ -61,6 +63,23 @@ struct PartitionWork {
             }
             let phase = event.phase?.rawValue ?? (event.event == .stepCompensated || event.event == .compensationRefused ? "compensate" : "unknown")
             stepOutcomes[StepOutcome(step: event.step ?? "unknown", phase: phase, outcome: outcome), default: 0] += 1
+        }
+    }
+
+    /// Times the replies `events` report: an attempt in flight before the input was sent at its
+    /// deadline minus the step's timeout.
+    mutating func timeReplies(_ events: [ProgressEvent], before: SagaState, plan: SagaPlan) {
+        for event in events {
+            switch event.event {
+            case .stepSucceeded, .stepFailed, .stepRejected, .stepCompensated, .compensationRefused: break
+            default: continue
+            }
+            guard let step = event.step, let index = plan.index(ofStep: step), index < before.steps.count,
+                  before.steps[index].progress == .inFlight
+            else { continue }
+            let sent = before.steps[index].due - plan.steps[index].definition.timeout.milliseconds
+            let phase = event.phase?.rawValue ?? "compensate"
+            replyLatencies.append((phase, max(0, event.time.milliseconds - sent)))
         }
     }
 

@@ -21,6 +21,9 @@ public struct SagaQuery: Sendable, Hashable {
     public var order: Order
     /// Only sagas started with this business key; `nil` (the default) means any.
     public var businessKey: String?
+    /// Only sagas whose id starts with this (the short id the CLI prints); `nil` (the default)
+    /// means any.
+    public var idPrefix: String?
     /// Only sagas after this position in the ``order`` (the last saga of the previous page);
     /// `nil` (the default) starts at the beginning. How pages are walked.
     public var after: Position?
@@ -42,8 +45,9 @@ public struct SagaQuery: Sendable, Hashable {
     /// Makes a query; see the properties for the defaults.
     public init(
         statuses: Set<String> = [], type: String? = nil, limit: Int = 100, order: Order = .newestFirst,
-        businessKey: String? = nil, after: Position? = nil
+        businessKey: String? = nil, idPrefix: String? = nil, after: Position? = nil
     ) {
+        self.idPrefix = idPrefix
         self.statuses = statuses
         self.type = type
         self.limit = limit

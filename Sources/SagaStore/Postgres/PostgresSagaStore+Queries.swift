@@ -58,6 +58,7 @@ extension PostgresSagaStore {
                         AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
                         AND (\(query.type)::text IS NULL OR type = \(query.type)::text)
                         AND (\(query.businessKey)::text IS NULL OR business_key = \(query.businessKey)::text)
+                        AND (\(query.idPrefix)::text IS NULL OR starts_with(id, \(query.idPrefix)::text))
                         AND (\(afterTime)::bigint IS NULL
                             OR \(unescaped: column) \(unescaped: beyond) \(afterTime)::bigint
                             OR (\(unescaped: column) = \(afterTime)::bigint AND id \(unescaped: beyond) \(afterID)::text))

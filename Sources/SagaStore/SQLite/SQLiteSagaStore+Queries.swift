@@ -53,6 +53,7 @@ extension SQLiteSagaStore {
         }
         if query.type != nil { conditions.append("type = ?") }
         if query.businessKey != nil { conditions.append("business_key = ?") }
+        if query.idPrefix != nil { conditions.append("substr(id, 1, ?) = ?") }
         let direction = query.order.isNewestFirst ? "DESC" : "ASC"
         let beyond = query.order.isNewestFirst ? "<" : ">"
         // Active sagas through sagas_active, finished ones through sagas_finished (where
@@ -81,6 +82,11 @@ extension SQLiteSagaStore {
                         if let businessKey = query.businessKey {
                             try select.bind(businessKey, at: index)
                             index += 1
+                        }
+                        if let prefix = query.idPrefix {
+                            try select.bind(Int64(prefix.count), at: index)
+                            try select.bind(prefix, at: index + 1)
+                            index += 2
                         }
                         if let after = query.after {
                             try select.bind(after.updatedAt, at: index)

@@ -71,11 +71,11 @@ struct HTTPHarness {
         return SagaHTTPServer(configuration: configuration, orchestrator: orchestrator, registry: registry, logger: quietLogger)
     }
 
-    func participants(_ script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior) throws -> ScriptedParticipants {
+    func participants(topics: [String]? = nil, _ script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior) throws -> ScriptedParticipants {
         try ScriptedParticipants(
             consumer: broker.consumerConfiguration(groupID: "participants-\(runID)"),
             producer: broker.producerConfiguration(),
-            topics: participantTopics,
+            topics: topics ?? participantTopics,
             logger: quietLogger,
             script: script
         )
@@ -134,13 +134,14 @@ struct RunningStack: Sendable {
 func withStack<T: Sendable>(
     _ harness: HTTPHarness,
     configure: (inout SagaHTTPConfiguration) -> Void = { _ in },
+    scriptedTopics: [String]? = nil,
     script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior = { _ in .succeed() },
     _ body: @Sendable (RunningStack) async throws -> T
 ) async throws -> T {
     let store = try await harness.openStore()
     let orchestrator = try harness.orchestrator(store)
     let server = harness.server(orchestrator, configure: configure)
-    let participants = try harness.participants(script)
+    let participants = try harness.participants(topics: scriptedTopics, script)
     let progress = try harness.progress()
     let group = ServiceGroup(configuration: .init(services: [.init(service: orchestrator), .init(service: server)], logger: quietLogger))
     do {

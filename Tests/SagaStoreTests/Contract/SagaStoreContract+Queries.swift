@@ -40,6 +40,39 @@ extension SagaStoreContract {
                 #expect(counts == ["running": 3, "completed": 1, "paused": 1])
             }
         },
+        ContractCase(name: "listings filter by business key and id prefix, and walk pages after a position") { harness in
+            try await harness.withStore { store in
+                let zero = try await store.takePartition(0)
+                try await store.commit(
+                    CommitBatch(
+                        lease: zero,
+                        sagas: [
+                            Fixture.saga("abc-1", type: "order", status: "running", businessKey: "k1", updatedAt: 10),
+                            Fixture.saga("abc-2", type: "order", status: "completed", isTerminal: true, businessKey: "k2", updatedAt: 20),
+                            Fixture.saga("abd-3", type: "order", status: "running", updatedAt: 30),
+                            Fixture.saga("x%_4", type: "order", status: "running", updatedAt: 30),
+                        ]
+                    )
+                )
+                #expect(try await store.listSagas(SagaQuery(businessKey: "k2")).map(\.id) == ["abc-2"])
+                #expect(try await store.listSagas(SagaQuery(idPrefix: "abc")).map(\.id) == ["abc-2", "abc-1"])
+                #expect(try await store.listSagas(SagaQuery(idPrefix: "ab")).count == 3)
+                // A prefix is matched as it is, not as a pattern.
+                #expect(try await store.listSagas(SagaQuery(idPrefix: "x%")).map(\.id) == ["x%_4"])
+                #expect(try await store.listSagas(SagaQuery(idPrefix: "%")).isEmpty)
+                // Pages: newest first, ties by id; each page starts after the last of the one before.
+                var seen: [String] = []
+                var after: SagaQuery.Position?
+                repeat {
+                    let page = try await store.listSagas(SagaQuery(limit: 1, after: after))
+                    seen += page.map(\.id)
+                    after = page.last.map { SagaQuery.Position(updatedAt: $0.updatedAt, id: $0.id) }
+                } while after != nil && seen.count < 10
+                #expect(seen == ["x%_4", "abd-3", "abc-2", "abc-1"])
+                let oldestAfter = try await store.listSagas(SagaQuery(order: .oldestFirst, after: SagaQuery.Position(updatedAt: 20, id: "abc-2")))
+                #expect(oldestAfter.map(\.id) == ["abd-3", "x%_4"])
+            }
+        },
         ContractCase(name: "sagas are read by ids in one call, finished or not; unknown ids are absent") { harness in
             try await harness.withStore { store in
                 let zero = try await store.takePartition(0)
