@@ -12,7 +12,7 @@ struct EventStreamTests {
                 let other = try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"other"}"#).json()["sagaId"] as? String
                 let started = try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"watched"}"#)
                 let id = try #require(try started.json()["sagaId"] as? String)
-                let outcomes = await stack.progress.waitForTerminal([id, try #require(other)], timeout: .seconds(60))
+                let outcomes = await stack.progress.waitForTerminal([id, try #require(other)], timeout: .seconds(120))
                 #expect(outcomes[id] == .completed)
                 let expected = stack.progress.events(of: id)
                 #expect(expected.count >= 5)

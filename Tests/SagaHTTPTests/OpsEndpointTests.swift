@@ -30,7 +30,7 @@ struct OpsEndpointTests {
                 let bad = try await client.start([StartSagaCommand(sagaType: "order", businessKey: "refused", payload: .object(["refuse": .bool(true)]))])
                 try await client.sendRaw(Array("not json".utf8), key: "junk")
                 await client.shutdown()
-                let outcomes = await stack.progress.waitForTerminal(good + bad, timeout: .seconds(60))
+                let outcomes = await stack.progress.waitForTerminal(good + bad, timeout: .seconds(120))
                 #expect(good.allSatisfy { outcomes[$0] == .completed }, "\(outcomes)")
                 #expect(outcomes[bad[0]] == .compensated, "\(outcomes)")
 

@@ -33,7 +33,7 @@ struct ParticipantMetricsTests {
                     let ids = try await (0..<3).asyncMap { n in
                         try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"p-\#(n)"}"#).json()["sagaId"] as? String ?? ""
                     }
-                    let outcomes = await stack.progress.waitForTerminal(ids, timeout: .seconds(60))
+                    let outcomes = await stack.progress.waitForTerminal(ids, timeout: .seconds(120))
                     #expect(ids.allSatisfy { outcomes[$0] == .completed }, "\(outcomes)")
                     let samples = try PrometheusSamples.parse(String(decoding: registry.emitToBuffer(), as: UTF8.self))
                     for phase in ["pending", "verify", "approve"] {

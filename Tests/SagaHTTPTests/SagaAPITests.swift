@@ -23,7 +23,7 @@ struct SagaAPITests {
                 let again = try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"b-0"}"#)
                 #expect(try again.json()["sagaId"] as? String == ids[0])
 
-                let outcomes = await stack.progress.waitForTerminal(ids, timeout: .seconds(60))
+                let outcomes = await stack.progress.waitForTerminal(ids, timeout: .seconds(120))
                 #expect(ids.allSatisfy { outcomes[$0] == .completed }, "\(outcomes)")
                 try await waitUntil("the store to show the sagas completed", timeout: .seconds(10)) {
                     let page = try await stack.http.get("/v1/sagas?state=completed").json()
@@ -95,7 +95,7 @@ struct SagaAPITests {
                 #expect(try await stack.http.post("/v1/sagas/\(id)/steps/charge/retry").status == 202)
                 _ = try #require(await stack.progress.waitForEvent(of: id, timeout: .seconds(30)) { $0.event == .retryRequested || $0.event == .controlRejected })
                 #expect(try await stack.http.post("/v1/sagas/\(id)/cancel", json: #"{"reason":"customer called"}"#).status == 202)
-                let outcome = await stack.progress.waitForTerminal([id], timeout: .seconds(60))
+                let outcome = await stack.progress.waitForTerminal([id], timeout: .seconds(120))
                 #expect(outcome[id] == .compensated)
                 // A finished saga refuses controls, and says why.
                 let late = try await stack.http.post("/v1/sagas/\(id)/resume?wait=20s")
@@ -139,7 +139,7 @@ struct SagaAPITests {
                 // An existing saga with an unknown step.
                 let started = try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"k"}"#)
                 let id = try #require(try started.json()["sagaId"] as? String)
-                _ = await stack.progress.waitForTerminal([id], timeout: .seconds(60))
+                _ = await stack.progress.waitForTerminal([id], timeout: .seconds(120))
                 try await waitUntil("the saga in the store", timeout: .seconds(10)) { try await stack.http.get("/v1/sagas/\(id)").status == 200 }
                 try expectProblem(try await stack.http.post("/v1/sagas/\(id)/steps/ship/retry"), 404, "no step 'ship'")
             }

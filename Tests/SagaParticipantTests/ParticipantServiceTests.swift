@@ -10,7 +10,7 @@ import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 
-@Suite("Participant service", .timeLimit(.minutes(3)))
+@Suite("Participant service", .timeLimit(.minutes(5)))
 struct ParticipantServiceTests {
     @Test("a repeated command gets the reply recorded the first time, for its own attempt, and the handler runs once")
     func deduplication() async throws {

@@ -8,7 +8,7 @@ import SagaTestKit
 import ServiceLifecycleTestKit
 import Testing
 
-@Suite("Orchestrator: trace context and order under produce errors", .timeLimit(.minutes(3)))
+@Suite("Orchestrator: trace context and order under produce errors", .timeLimit(.minutes(5)))
 struct OrchestratorDeliveryTests {
     @Test("every command carries the saga's trace context, also those sent after a timeout-driven retry")
     func traceparentAfterTimeout() async throws {
@@ -28,7 +28,7 @@ struct OrchestratorDeliveryTests {
 
             let ids = try await withRunning(orchestrator, participants, progress) {
                 let ids = try await client.start((0..<3).map { _ in StartSagaCommand(sagaType: "order") })
-                let terminal = await progress.waitForTerminal(ids, timeout: .seconds(60))
+                let terminal = await progress.waitForTerminal(ids, timeout: .seconds(120))
                 #expect(terminal.values.allSatisfy { $0 == .completed })
                 return ids
             }
@@ -96,7 +96,7 @@ struct OrchestratorDeliveryTests {
     }
 }
 
-@Suite("Orchestrator: graceful shutdown while Kafka refuses everything", .timeLimit(.minutes(3)))
+@Suite("Orchestrator: graceful shutdown while Kafka refuses everything", .timeLimit(.minutes(5)))
 struct OrchestratorShutdownTests {
     @Test("a graceful shutdown ends within the drain bound even while every produce request fails")
     func shutdownWhileRelayFails() async throws {

@@ -6,7 +6,7 @@ import SagaStore
 import SagaTestKit
 import Testing
 
-@Suite("Orchestrator: sagas end to end over the embedded broker", .timeLimit(.minutes(2)))
+@Suite("Orchestrator: sagas end to end over the embedded broker", .timeLimit(.minutes(4)))
 struct OrchestratorFlowTests {
     @Test("three phases over a DAG of three participants, in dependency order")
     func threePhasesOverADAG() async throws {
@@ -21,7 +21,7 @@ struct OrchestratorFlowTests {
 
             let (id, terminal) = try await withRunning(orchestrator, participants, progress) {
                 let id = try await client.start([StartSagaCommand(sagaType: "order", payload: .object(["order": .string("A-1")]))])[0]
-                return (id, await progress.waitForTerminal([id], timeout: .seconds(30)))
+                return (id, await progress.waitForTerminal([id], timeout: .seconds(90)))
             }
             #expect(terminal[id] == .completed)
 
@@ -76,7 +76,7 @@ struct OrchestratorFlowTests {
 
             let (id, terminal) = try await withRunning(orchestrator, participants, progress) {
                 let id = try await client.start([StartSagaCommand(sagaType: "order")])[0]
-                return (id, await progress.waitForTerminal([id], timeout: .seconds(30)))
+                return (id, await progress.waitForTerminal([id], timeout: .seconds(90)))
             }
             #expect(terminal[id] == .compensated)
             let commands = participants.commands.map(\.command)

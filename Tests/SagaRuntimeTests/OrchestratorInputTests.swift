@@ -6,7 +6,7 @@ import SagaStore
 import SagaTestKit
 import Testing
 
-@Suite("Orchestrator: bad input, duplicates, controls and load", .timeLimit(.minutes(3)))
+@Suite("Orchestrator: bad input, duplicates, controls and load", .timeLimit(.minutes(5)))
 struct OrchestratorInputTests {
     @Test("poison messages go to the dead-letter topic with their reason; every other saga completes")
     func poisonMessages() async throws {
@@ -24,7 +24,7 @@ struct OrchestratorInputTests {
                 try await client.sendRaw(Array(#"{"messageType":"saga.start","schemaVersion":1,"sagaType":"no-such-saga","payload":{}}"#.utf8), key: "p3")
                 try await client.sendRaw(Array(#"{"messageType":"saga.start","schemaVersion":1,"payload":{}}"#.utf8), key: "p4")
                 ids += try await client.start((0..<10).map { _ in StartSagaCommand(sagaType: "order") })
-                return (ids, await progress.waitForTerminal(ids, timeout: .seconds(60)))
+                return (ids, await progress.waitForTerminal(ids, timeout: .seconds(120)))
             }
             #expect(terminal.count == ids.count)
             #expect(terminal.values.allSatisfy { $0 == .completed })
@@ -59,7 +59,7 @@ struct OrchestratorInputTests {
             let (first, byKey, repeatedStart, repeatedKey) = try await withRunning(orchestrator, participants, progress) {
                 let first = try await client.start([StartSagaCommand(sagaType: "order", sagaId: "saga-dup-1")])[0]
                 let byKey = try await client.start([StartSagaCommand(sagaType: "order", businessKey: "order-77")])[0]
-                _ = await progress.waitForTerminal([first, byKey], timeout: .seconds(30))
+                _ = await progress.waitForTerminal([first, byKey], timeout: .seconds(90))
                 // The same id again, and the same business key again (which derives the same id).
                 let repeatedStart = try await client.start([StartSagaCommand(sagaType: "order", sagaId: "saga-dup-1")])[0]
                 let repeatedKey = try await client.start([StartSagaCommand(sagaType: "order", businessKey: "order-77", onConflict: .reject)])[0]
@@ -112,7 +112,7 @@ struct OrchestratorInputTests {
                 try await Task.sleep(for: .milliseconds(500))
                 let stillRunning = await progress.waitForTerminal([paused], timeout: .milliseconds(10)).isEmpty
                 try await client.control(ControlCommand(sagaId: paused, action: .resume))
-                let terminal = await progress.waitForTerminal([cancelled, paused], timeout: .seconds(30))
+                let terminal = await progress.waitForTerminal([cancelled, paused], timeout: .seconds(90))
                 return (cancelled, stillRunning ? paused : "finished-while-paused", terminal)
             }
             #expect(terminal[cancelled] == .compensated)
@@ -189,7 +189,7 @@ struct OrchestratorOverloadTests {
     }
 }
 
-@Suite("Orchestrator: backpressure", .timeLimit(.minutes(2)))
+@Suite("Orchestrator: backpressure", .timeLimit(.minutes(4)))
 struct OrchestratorBackpressureTests {
     @Test("at the active-saga bound, intake of starts pauses while replies keep flowing; it resumes below it")
     func intakePausesAtTheBound() async throws {
@@ -218,7 +218,7 @@ struct OrchestratorBackpressureTests {
                 // Let verify through: the waiting sagas' next attempt is answered, they finish,
                 // intake resumes and the rest start.
                 release.open()
-                return (snapshot.intakePaused, snapshot.activeSagas, ids, await progress.waitForTerminal(ids, timeout: .seconds(60)))
+                return (snapshot.intakePaused, snapshot.activeSagas, ids, await progress.waitForTerminal(ids, timeout: .seconds(120)))
             }
             #expect(paused)
             // A poll batch may overshoot the bound by at most its size.

@@ -8,7 +8,7 @@ import Testing
 
 /// One message too large for Kafka must never hold up the other sagas (it once stopped the relay
 /// for every partition, across restarts).
-@Suite("Orchestrator: messages too large for Kafka", .timeLimit(.minutes(3)))
+@Suite("Orchestrator: messages too large for Kafka", .timeLimit(.minutes(5)))
 struct OrchestratorOversizeTests {
     static func payload(bytes: Int) -> JSONValue {
         ["blob": .string(String(repeating: "x", count: bytes))]
@@ -33,7 +33,7 @@ struct OrchestratorOversizeTests {
                 // 300 KB: over the default 256 KiB input bound, under what the topic accepts.
                 _ = try await client.start([StartSagaCommand(sagaType: "order", sagaId: "too-big", payload: Self.payload(bytes: 300_000))])
                 ids += try await client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
-                return (ids, await progress.waitForTerminal(ids, timeout: .seconds(60)))
+                return (ids, await progress.waitForTerminal(ids, timeout: .seconds(120)))
             }
             #expect(terminal.count == ids.count)
             #expect(terminal.values.allSatisfy { $0 == .completed })
@@ -65,7 +65,7 @@ struct OrchestratorOversizeTests {
                 var ids = try await client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
                 ids += try await client.start([StartSagaCommand(sagaType: "order", sagaId: "big-command", payload: Self.payload(bytes: 150_000))])
                 ids += try await client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
-                let done = await progress.waitForTerminal(ids.filter { $0 != "big-command" }, timeout: .seconds(60))
+                let done = await progress.waitForTerminal(ids.filter { $0 != "big-command" }, timeout: .seconds(120))
                 _ = await progress.waitForEvent(of: "big-command", timeout: .seconds(30)) { $0.event == .sagaFailed }
                 return (ids, done)
             }
@@ -107,7 +107,7 @@ struct OrchestratorOversizeTests {
                 var ids = try await client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
                 _ = try await client.start([StartSagaCommand(sagaType: "order", sagaId: "refused", payload: Self.payload(bytes: 150_000))])
                 ids += try await client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
-                let done = await progress.waitForTerminal(ids, timeout: .seconds(60))
+                let done = await progress.waitForTerminal(ids, timeout: .seconds(120))
                 let failed = await progress.waitForEvent(of: "refused", timeout: .seconds(60)) { $0.event == .sagaFailed }
                 return (ids, done, failed)
             }

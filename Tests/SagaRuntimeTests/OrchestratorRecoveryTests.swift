@@ -11,7 +11,7 @@ func checkOneStory(_ events: [ProgressEvent], saga: String) {
     #expect(problems.isEmpty, "saga \(saga): \(problems)")
 }
 
-@Suite("Orchestrator: recovery from the store", .timeLimit(.minutes(3)))
+@Suite("Orchestrator: recovery from the store", .timeLimit(.minutes(5)))
 struct OrchestratorRecoveryTests {
     @Test("a new instance takes over from the store mid-run: every saga finishes, no input applied twice")
     func restartMidRun() async throws {

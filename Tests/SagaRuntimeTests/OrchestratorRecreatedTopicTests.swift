@@ -7,7 +7,7 @@ import SagaStore
 import SagaTestKit
 import Testing
 
-@Suite("Orchestrator: topics created again", .timeLimit(.minutes(2)))
+@Suite("Orchestrator: topics created again", .timeLimit(.minutes(4)))
 struct OrchestratorRecreatedTopicTests {
     @Test("offsets recorded beyond a topic's end (the broker restarted empty) are logged and the topic is read from its start")
     func storeAheadOfTopics() async throws {
@@ -30,7 +30,7 @@ struct OrchestratorRecreatedTopicTests {
             let client = try harness.client()
             let terminal = try await withRunning(orchestrator, participants, progress) {
                 let ids = try await client.start((0..<8).map { _ in StartSagaCommand(sagaType: "order") })
-                return await progress.waitForTerminal(ids, timeout: .seconds(30))
+                return await progress.waitForTerminal(ids, timeout: .seconds(90))
             }
             await client.shutdown()
             #expect(terminal.count == 8 && terminal.values.allSatisfy { $0 == .completed }, "\(terminal)")
