@@ -16,7 +16,9 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/src/.build \
     swift build -c release --product saga --static-swift-stdlib \
-    && install -D -m 0755 "$(swift build -c release --product saga --static-swift-stdlib --show-bin-path)/saga" /out/saga
+    && bin="$(swift build -c release --product saga --static-swift-stdlib --show-bin-path)" \
+    && install -D -m 0755 "$bin/saga" /out/saga \
+    && cp -R "$bin/saga-orchestrator_SagaHTTP.resources" /out/
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -29,6 +31,8 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 saga \
     && useradd --system --uid 10001 --gid saga --home-dir /var/lib/saga --create-home --shell /usr/sbin/nologin saga
 COPY --from=build /out/saga /usr/local/bin/saga
+# The console's page, script and styles: the server looks for them beside the executable.
+COPY --from=build /out/saga-orchestrator_SagaHTTP.resources /usr/local/bin/saga-orchestrator_SagaHTTP.resources
 COPY examples/definitions /etc/saga/examples
 # /health, /ready and /metrics on every interface (they need no token); the API and console stay
 # on loopback (127.0.0.1:8080) unless --http says otherwise.

@@ -136,3 +136,36 @@ struct OrchestratorShutdownTests {
         }
     }
 }
+
+@Suite("Orchestrator: a business key owned on another partition", .timeLimit(.minutes(5)))
+struct OrchestratorBusinessKeyTests {
+    @Test("a start naming another saga id with a business key owned on another partition is answered by the owner, not dead-lettered")
+    func businessKeyOnAnotherPartition() async throws {
+        try await withHarness { harness in
+            let store = try await harness.openStore()
+            let orchestrator = try harness.orchestrator(store, [harness.orderDefinition()])
+            let participants = try harness.participants { _ in .succeed() }
+            let progress = try harness.progress()
+            let client = try harness.client()
+            let owner = "bk-owner"
+            let home = Partitioner.murmur2(key: owner, partitionCount: harness.partitions)
+            // Another explicit id that lands on another partition.
+            let other = try #require((0..<100).map { "bk-other-\($0)" }.first { Partitioner.murmur2(key: $0, partitionCount: harness.partitions) != home })
+
+            let deduplicated = try await withRunning(orchestrator, participants, progress) {
+                _ = try await client.start([StartSagaCommand(sagaType: "order", sagaId: owner, businessKey: "order-77")])
+                let first = await progress.waitForTerminal([owner], timeout: .seconds(120))
+                #expect(first[owner] == .completed)
+                _ = try await client.start([StartSagaCommand(sagaType: "order", sagaId: other, businessKey: "order-77")])
+                return await progress.waitForEvent(of: owner, timeout: .seconds(60)) { $0.event == .startDeduplicated }
+            }
+            #expect(deduplicated != nil, "the owner's progress stream has no startDeduplicated")
+            #expect(progress.events(of: other).isEmpty)
+            #expect(try await store.saga(id: other) == nil, "no second saga for one business key")
+            let letters = try await harness.read(topic: harness.topics.deadLetters, count: 1, timeout: .seconds(5))
+            #expect(letters.isEmpty, "\(letters.compactMap(\.value).map { String(decoding: $0, as: UTF8.self) })")
+            await client.shutdown()
+            try await store.close()
+        }
+    }
+}

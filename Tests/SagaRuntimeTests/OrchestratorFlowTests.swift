@@ -107,12 +107,12 @@ struct OrchestratorFlowTests {
             // Only ship's verify is left unanswered, so only ship has a short timeout: a loaded
             // machine (the whole suite on two cores) has been seen to take over 1.2 s to answer a
             // first command, which turned 400 ms timeouts on every step into a compensation.
-            // With the whole suite and other builds on the cores, four attempts in a row went
-            // unanswered for 1.5 s each: ten attempts of 2 s leave such a machine room, and the
-            // test still shows a timed-out attempt retried.
+            // With the whole suite on the cores, a participant's consumer kicked out of its group
+            // (a missed heartbeat) left ship unanswered for over 20 s: thirty attempts of 2 s leave
+            // such a machine room, and the test still shows a timed-out attempt retried.
             let definition = harness.orderDefinition(
                 shipTimeout: .seconds(2),
-                retry: RetryPolicy(maxAttempts: 10, initialBackoff: .milliseconds(20), multiplier: 2, maxBackoff: .milliseconds(200), jitter: 0.2)
+                retry: RetryPolicy(maxAttempts: 30, initialBackoff: .milliseconds(20), multiplier: 2, maxBackoff: .milliseconds(200), jitter: 0.2)
             )
             let orchestrator = try harness.orchestrator(store, [definition])
             let participants = try harness.participants { command in
@@ -127,7 +127,7 @@ struct OrchestratorFlowTests {
 
             let (id, terminal) = try await withRunning(orchestrator, participants, progress) {
                 let id = try await client.start([StartSagaCommand(sagaType: "order")])[0]
-                return (id, await progress.waitForTerminal([id], timeout: .seconds(90)))
+                return (id, await progress.waitForTerminal([id], timeout: .seconds(150)))
             }
             #expect(terminal[id] == .completed, "events: \(progress.events(of: id).map { "\($0.event) \($0.step ?? "") \($0.attempt ?? 0) \($0.reason ?? "")" })")
             let commands = participants.commands.map(\.command)

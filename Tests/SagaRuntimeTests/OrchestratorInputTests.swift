@@ -160,13 +160,14 @@ struct OrchestratorOverloadTests {
     func laggingInstanceDoesNotCompensate() async throws {
         try await withHarness { harness in
             let store = try await harness.openStore()
-            // Attempts time out after 3 s, while the instance polls slowly in small batches: about
-            // 45 batches 250 ms apart, so its replies wait on the topic far longer than 3 s. (The
-            // participants themselves answer well within 3 s even on a busy machine: this test is
-            // about the orchestrator's own lag.)
-            let definition = harness.orderDefinition(timeout: .seconds(3))
+            // Attempts time out after 10 s, while the instance polls slowly in small batches: about
+            // 45 batches 600 ms apart, so its replies wait on the topic far longer than 10 s. (The
+            // participants themselves answer well within 10 s even on a busy machine, where a
+            // consumer kicked out of its group can stall a few seconds: this test is about the
+            // orchestrator's own lag.)
+            let definition = harness.orderDefinition(timeout: .seconds(10))
             let orchestrator = try harness.orchestrator(store, [definition]) {
-                $0.pollDelayForTesting = .milliseconds(250)
+                $0.pollDelayForTesting = .milliseconds(600)
                 $0.maxBatchMessages = 100
             }
             let participants = try harness.participants { command in
