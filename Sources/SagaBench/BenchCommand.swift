@@ -11,6 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchSagasCommand.self,
             BenchKafkaCommand.self,
             BenchCoreCommand.self,
+            ChaosCommand.self,
         ],
         defaultSubcommand: BenchSagasCommand.self
     )
