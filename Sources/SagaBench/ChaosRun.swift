@@ -162,7 +162,7 @@ final class ChaosRun {
                 effects: participants.effects, deadLetters: deadLetters.letters, unreadableDeadLetters: deadLetters.unreadable,
                 expectedDeadLetters: expectedDeadLetters
             ).result(scenario: scenario)
-            result.faults = faults.injected + orchestrators.kills
+            result.faults = faults.injected + orchestrators.kills + ChaosCheck.oversizeReplies(participants.commands)
         }
         await client.shutdown()
         await raw.shutdown(flushTimeout: .seconds(5))
