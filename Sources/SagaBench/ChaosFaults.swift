@@ -31,6 +31,7 @@ struct ChaosFaults {
     private var malformedSent = 0
     private var undo: [(at: ContinuousClock.Instant, what: String)] = []
     private var repliesSeen = 0
+    private var clusterStep = 0
     private var lateReplies: [(at: ContinuousClock.Instant, message: KafkaProducerMessage)] = []
 
     init(
@@ -87,6 +88,8 @@ struct ChaosFaults {
         case .lateReplies:
             try await scheduleDuplicateReplies(now)
             try await sendDueReplies(now)
+        case .postgresCluster:
+            try clusterFault(now)
         }
     }
 
@@ -108,6 +111,8 @@ struct ChaosFaults {
             try await broker.clearRequestErrors(.fetch)
         case .lateReplies:
             try await sendDueReplies(.now + .seconds(3600))
+        case .postgresCluster:
+            orchestrators.signal(1, SIGCONT)
         case .orchestratorKill:
             break
         }
@@ -216,6 +221,30 @@ struct ChaosFaults {
             guard let id = parts.last.flatMap({ Int32($0) }) else { continue }
             try await broker.setRoundTripTime(broker: id, .zero)
         }
+    }
+
+    // MARK: - Three instances
+
+    /// At a quarter of the window instance 0 is SIGKILLed (started again at 70%); at 40% instance
+    /// 1 is SIGSTOPped for 10 s, past its 6 s session timeout, so the others take its partitions
+    /// while it still thinks it owns them.
+    private mutating func clusterFault(_ now: ContinuousClock.Instant) throws {
+        let fraction = elapsedFraction
+        switch clusterStep {
+        case 0 where fraction >= 0.25:
+            orchestrators.kill9(0)
+        case 1 where fraction >= 0.4:
+            orchestrators.signal(1, SIGSTOP)
+            nextFault = now + .seconds(10)
+            injected += 1
+        case 2 where nextFault.map { now >= $0 } ?? false:
+            orchestrators.signal(1, SIGCONT)
+        case 3 where fraction >= 0.7:
+            try orchestrators.start(0)
+        default:
+            return
+        }
+        clusterStep += 1
     }
 
     // MARK: - Duplicate and late replies

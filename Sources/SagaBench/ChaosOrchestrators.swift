@@ -46,9 +46,19 @@ final class ChaosOrchestrators {
         kills += 1
     }
 
+    /// Sends `signal` (SIGSTOP, SIGCONT) to instance `index`.
+    func signal(_ index: Int, _ signal: Int32) {
+        guard let child = children[index], child.process.isRunning else { return }
+        kill(child.process.processIdentifier, signal)
+    }
+
     /// Stops every instance with SIGTERM (SIGKILL after 15 s).
     func stopAll() {
-        for child in children { child?.terminate() }
+        for child in children {
+            // A stopped instance would not act on SIGTERM.
+            if let child, child.process.isRunning { kill(child.process.processIdentifier, SIGCONT) }
+            child?.terminate()
+        }
     }
 
     /// The last lines of every log, for a report of what went wrong.

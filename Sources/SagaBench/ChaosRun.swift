@@ -34,7 +34,10 @@ final class ChaosRun {
     let broker: EmbeddedKafkaBroker
     let topics = SagaTopics()
     let directory: URL
-    let storePath: String
+    /// The orchestrators' store: a SQLite file, or a database of ``postgres``.
+    let store: String
+    /// The PostgreSQL server of the postgres-cluster scenario.
+    let postgres: PostgresTestServer?
     let logger: Logger
     let orchestrators: ChaosOrchestrators
 
@@ -50,7 +53,14 @@ final class ChaosRun {
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-chaos-\(scenario.rawValue)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        storePath = directory.appendingPathComponent("chaos.sqlite").path
+        if scenario == .postgresCluster {
+            let server = try await PostgresTestServer.start(options: PostgresTestServer.Options(fsync: false))
+            postgres = server
+            store = try await server.makeDatabase()
+        } else {
+            postgres = nil
+            store = "sqlite:" + directory.appendingPathComponent("chaos.sqlite").path
+        }
         var steps = ""
         // An oversize reply is dead-lettered every time, so that step fails by timing out:
         // fewer attempts end those sagas sooner. Elsewhere attempts are many, so that faults
@@ -64,18 +74,19 @@ final class ChaosRun {
             .write(to: directory.appendingPathComponent("\(Self.sagaType).yaml"))
         let arguments = [
             "orchestrator", "--bootstrap-servers", broker.bootstrapServers,
-            "--store", "sqlite:\(storePath)", "--definitions", directory.path,
+            "--store", store, "--definitions", directory.path,
             "--partitions", "\(settings.partitions)", "--no-create-topics", "--http", "off", "--log-level", "warning",
             "--group-id", "chaos-orchestrator",
             "-X", "fetch.wait.max.ms=5", "-X", "reconnect.backoff.ms=50", "-X", "reconnect.backoff.max.ms=500",
             "-X", "topic.metadata.refresh.interval.ms=1000", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500",
         ]
-        orchestrators = ChaosOrchestrators(count: 1, arguments: arguments, directory: directory)
+        orchestrators = ChaosOrchestrators(count: scenario.instances, arguments: arguments, directory: directory)
     }
 
     /// Stops the orchestrators and the broker; keeps the directory (logs, store) when `keep`.
     func stop(keep: Bool) async {
         orchestrators.stopAll()
+        await postgres?.stop()
         await broker.shutdown()
         if !keep { try? FileManager.default.removeItem(at: directory) }
     }
@@ -176,9 +187,9 @@ final class ChaosRun {
     private func checkStore(_ result: inout ChaosResult) async throws {
         var quiet = Logger(label: "saga.chaos.store")
         quiet.logLevel = .critical
-        let store = try await SQLiteSagaStore(path: storePath, logger: quiet)
-        let counts = try await store.countSagasByStatus()
-        try await store.close()
+        let sagaStore = try await SagaStoreURL(store).openSagaStore(logger: quiet)
+        let counts = try await sagaStore.countSagasByStatus()
+        try await sagaStore.close()
         let stored = (counts["completed", default: 0], counts["compensated", default: 0], counts.values.reduce(0, +))
         if stored != (result.completed, result.compensated, result.started) {
             result.problems.append("the store holds \(stored.2) sagas, \(stored.0) completed and \(stored.1) compensated; "

@@ -14,6 +14,9 @@ enum ChaosScenario: String, CaseIterable, Sendable {
     case brokerFaults = "broker-faults"
     /// (4) Replies sent twice, some of them after their attempt's deadline.
     case lateReplies = "late-replies"
+    /// (6) Three orchestrators on PostgreSQL: one SIGKILLed (and started again later), one
+    /// SIGSTOPped past its session timeout, then woken.
+    case postgresCluster = "postgres-cluster"
 
     /// What the scenario does, for the usage text and the report.
     var summary: String {
@@ -23,11 +26,15 @@ enum ChaosScenario: String, CaseIterable, Sendable {
         case .oversize: "starts and replies larger than the orchestrator accepts"
         case .brokerFaults: "produce/fetch errors, added RTT, a broker of 3 down, leaders moved"
         case .lateReplies: "replies sent twice, some after their attempt's deadline"
+        case .postgresCluster: "3 orchestrators on PostgreSQL, one SIGKILLed, one SIGSTOPped past its session timeout"
         }
     }
 
     /// Brokers in the embedded cluster.
     var brokers: Int { self == .brokerFaults ? 3 : 1 }
+
+    /// Orchestrator instances.
+    var instances: Int { self == .postgresCluster ? 3 : 1 }
 
     /// Sagas started when `--sagas` is not given.
     var defaultSagas: Int {
@@ -37,6 +44,7 @@ enum ChaosScenario: String, CaseIterable, Sendable {
         case .oversize: 60
         case .brokerFaults: 300
         case .lateReplies: 300
+        case .postgresCluster: 300
         }
     }
 
