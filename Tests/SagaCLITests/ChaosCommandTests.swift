@@ -37,7 +37,7 @@ struct ChaosCommandTests {
         #expect(completed > sagas / 2, "\(row)")
         let letters = (table["dead letters"] ?? "").split(separator: "/").map { Int($0) ?? -1 }
         #expect(letters.count == 2 && letters[0] == letters[1], "\(row)")
-        #expect((letters.first ?? 0) > 0 == deadLetters, "\(row)")
+        #expect(((letters.first ?? 0) > 0) == deadLetters, "\(row)")
         if scenario == "orchestrator-kill" {
             #expect((Int(table["restarts/faults"] ?? "") ?? 0) >= 1, "no orchestrator was killed: \(row)")
         }
