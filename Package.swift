@@ -189,6 +189,7 @@ let package = Package(
         .executableTarget(
             name: "SagaBench",
             dependencies: [
+                "CSQLite",
                 "Kafka",
                 "KafkaTestKit",
                 "SagaClient",

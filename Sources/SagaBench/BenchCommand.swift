@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchKafkaCommand.self,
             BenchCoreCommand.self,
             ChaosCommand.self,
+            ChaosParticipantCommand.self,
         ],
         defaultSubcommand: BenchSagasCommand.self
     )

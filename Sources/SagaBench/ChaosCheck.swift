@@ -9,7 +9,7 @@ struct ChaosCheck {
     var plans: [ChaosSagaPlan]
     var topics: SagaTopics
     var collector: ProgressCollector
-    var commands: [ScriptedParticipants.Received]
+    var commands: [ParticipantCommand]
     var effects: [String: Int]
     var deadLetters: [DeadLetter]
     var unreadableDeadLetters: Int
@@ -17,8 +17,8 @@ struct ChaosCheck {
 
     /// Oversize replies the participants sent: one per payment pending command of a saga planned
     /// to get one (repeats included: each is answered again, as big).
-    static func oversizeReplies(_ commands: [ScriptedParticipants.Received]) -> Int {
-        commands.filter { ChaosScript.repliesOversize($0.command) }.count
+    static func oversizeReplies(_ commands: [ParticipantCommand]) -> Int {
+        commands.filter(ChaosScript.repliesOversize).count
     }
 
     func result(scenario: ChaosScenario) -> ChaosResult {
@@ -27,8 +27,8 @@ struct ChaosCheck {
         var problems: [String] = []
         func note(_ problem: String) { if problems.count < 20 { problems.append(problem) } }
         let terminal = collector.terminal
-        var bySaga: [String: [ScriptedParticipants.Received]] = [:]
-        for received in commands { bySaga[received.command.sagaId, default: []].append(received) }
+        var bySaga: [String: [ParticipantCommand]] = [:]
+        for command in commands { bySaga[command.sagaId, default: []].append(command) }
 
         for (id, plan) in zip(ids, plans) {
             let events = collector.allEvents[id] ?? []
@@ -53,10 +53,10 @@ struct ChaosCheck {
             // Compensations: every step sent a pending command, in reverse dependency order
             // (the steps form a chain), and none for a completed saga.
             let received = bySaga[id] ?? []
-            let pending = Set(received.filter { $0.command.phase == .pending }.map(\.command.step))
+            let pending = Set(received.filter { $0.phase == .pending }.map(\.step))
             var compensated: [String] = []
-            for item in received where item.command.phase == .compensate && !compensated.contains(item.command.step) {
-                compensated.append(item.command.step)
+            for command in received where command.phase == .compensate && !compensated.contains(command.step) {
+                compensated.append(command.step)
             }
             if status == .completed && !compensated.isEmpty {
                 note("completed saga \(id) got compensate commands for \(compensated)")

@@ -20,6 +20,7 @@ struct ChaosFaults {
     let malformed: Int
     let window: Duration
     var random: ChaosRandom
+    let participantProcess: ChaosParticipantProcess?
 
     /// Faults injected so far (orchestrator kills are counted by ``ChaosOrchestrators``).
     private(set) var injected = 0
@@ -37,8 +38,9 @@ struct ChaosFaults {
     init(
         scenario: ChaosScenario, broker: EmbeddedKafkaBroker, orchestrators: ChaosOrchestrators, raw: KafkaProducer,
         topics: SagaTopics, partitions: Int32, participants: ScriptedParticipants, collector: ProgressCollector,
-        malformed: Int, window: Duration, random: ChaosRandom
+        malformed: Int, window: Duration, random: ChaosRandom, participantProcess: ChaosParticipantProcess?
     ) {
+        self.participantProcess = participantProcess
         self.scenario = scenario
         self.broker = broker
         self.orchestrators = orchestrators
@@ -90,6 +92,8 @@ struct ChaosFaults {
             try await sendDueReplies(now)
         case .postgresCluster:
             try clusterFault(now)
+        case .participantKill:
+            _ = try participantProcess?.restartIfDead()
         }
     }
 
@@ -113,6 +117,8 @@ struct ChaosFaults {
             try await sendDueReplies(.now + .seconds(3600))
         case .postgresCluster:
             orchestrators.signal(1, SIGCONT)
+        case .participantKill:
+            _ = try participantProcess?.restartIfDead()
         case .orchestratorKill:
             break
         }

@@ -27,6 +27,8 @@ final class ChaosRun {
     }
 
     static let participantTopics = ChaosSagaPlan.steps.map { "chaos.\($0)" }
+    /// What the in-process participants read when a participant process answers the commands.
+    static let idleTopic = "chaos.idle"
     static let sagaType = "chaos-order"
 
     let scenario: ChaosScenario
@@ -48,7 +50,7 @@ final class ChaosRun {
         logger.logLevel = .critical
         self.logger = logger
         broker = try EmbeddedKafkaBroker(brokerCount: scenario.brokers, logger: logger)
-        for topic in topics.all + Self.participantTopics {
+        for topic in topics.all + Self.participantTopics + [Self.idleTopic] {
             try await broker.createTopic(topic, partitions: settings.partitions)
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-chaos-\(scenario.rawValue)-\(UInt32.random(in: 0...UInt32.max))")
@@ -101,7 +103,7 @@ final class ChaosRun {
 
         let participants = try ScriptedParticipants(
             consumer: broker.consumerConfiguration(groupID: "chaos-participants"), producer: broker.producerConfiguration(),
-            topics: Self.participantTopics, logger: logger, expectedCommands: count * 16
+            topics: scenario == .participantKill ? [Self.idleTopic] : Self.participantTopics, logger: logger, expectedCommands: count * 16
         ) { command in
             let (outcome, reason, output) = ChaosScript.answer(command)
             switch outcome {
@@ -122,6 +124,12 @@ final class ChaosRun {
         let raw = try KafkaProducer(configuration: rawConfiguration, logger: logger)
         let client = try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: logger)
 
+        let ledgerPath = directory.appendingPathComponent("participant-ledger.sqlite").path
+        let participantProcess = scenario == .participantKill
+            ? try ChaosParticipantProcess(bootstrapServers: broker.bootstrapServers, topics: Self.participantTopics, ledger: ledgerPath, directory: directory)
+            : nil
+        defer { participantProcess?.stop() }
+
         var result = ChaosResult(scenario: scenario)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await participants.run() }
@@ -136,7 +144,7 @@ final class ChaosRun {
             var faults = ChaosFaults(
                 scenario: scenario, broker: broker, orchestrators: orchestrators, raw: raw, topics: topics,
                 partitions: settings.partitions, participants: participants, collector: collector,
-                malformed: settings.malformed, window: settings.duration, random: random
+                malformed: settings.malformed, window: settings.duration, random: random, participantProcess: participantProcess
             )
 
             // The fault window: sagas start over its first 80%, faults throughout.
@@ -159,9 +167,21 @@ final class ChaosRun {
 
             // Every saga must settle within the bound once the faults stopped.
             let settleDeadline = faultsEnded + settings.settle
-            _ = await collector.waitForTerminal(ids, timeout: settings.settle)
+            while ContinuousClock.now < settleDeadline, await collector.waitForTerminal(ids, timeout: .zero).count < ids.count {
+                // A participant process that died is started again while sagas settle too.
+                _ = try participantProcess?.restartIfDead()
+                try await Task.sleep(for: .milliseconds(100))
+            }
             try await faults.afterSettling()
-            let expectedDeadLetters = faults.expectedDeadLetters + ChaosCheck.oversizeReplies(participants.commands)
+            participantProcess?.stop()
+            var commands = participants.commands.map(\.command)
+            var effects = participants.effects
+            if participantProcess != nil {
+                let ledger = try ChaosLedger(path: ledgerPath)
+                commands = try ledger.received()
+                effects = try ledger.effects()
+            }
+            let expectedDeadLetters = faults.expectedDeadLetters + ChaosCheck.oversizeReplies(commands)
             // The dead letters arrive on their own topic: wait for the expected number, then a
             // little longer, so one too many would be seen.
             while deadLetters.letters.count < expectedDeadLetters && ContinuousClock.now < max(settleDeadline, ContinuousClock.now + .seconds(10)) {
@@ -169,11 +189,11 @@ final class ChaosRun {
             }
             try await Task.sleep(for: .seconds(2))
             result = ChaosCheck(
-                ids: ids, plans: plans, topics: topics, collector: collector, commands: participants.commands,
-                effects: participants.effects, deadLetters: deadLetters.letters, unreadableDeadLetters: deadLetters.unreadable,
+                ids: ids, plans: plans, topics: topics, collector: collector, commands: commands,
+                effects: effects, deadLetters: deadLetters.letters, unreadableDeadLetters: deadLetters.unreadable,
                 expectedDeadLetters: expectedDeadLetters
             ).result(scenario: scenario)
-            result.faults = faults.injected + orchestrators.kills + ChaosCheck.oversizeReplies(participants.commands)
+            result.faults = faults.injected + orchestrators.kills + ChaosCheck.oversizeReplies(commands) + (participantProcess?.restarts ?? 0)
         }
         await client.shutdown()
         await raw.shutdown(flushTimeout: .seconds(5))

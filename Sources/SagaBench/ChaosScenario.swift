@@ -5,6 +5,9 @@ import ArgumentParser
 enum ChaosScenario: String, CaseIterable, Sendable {
     /// (1) The orchestrator SIGKILLed and restarted every 2–7 s (seeded) while sagas run.
     case orchestratorKill = "orchestrator-kill"
+    /// (2) The participant process SIGKILLs itself between applying an effect and replying
+    /// (one effect in ten), and is started again.
+    case participantKill = "participant-kill"
     /// (5) Malformed inputs on the commands and replies topics mixed with good sagas.
     case malformedInput = "malformed-input"
     /// (7) Starts larger than the orchestrator accepts, and participant replies larger than that.
@@ -22,6 +25,7 @@ enum ChaosScenario: String, CaseIterable, Sendable {
     var summary: String {
         switch self {
         case .orchestratorKill: "orchestrator SIGKILLed and restarted every 2-7 s"
+        case .participantKill: "participant SIGKILLed between applying an effect and replying, restarted"
         case .malformedInput: "malformed inputs on the commands and replies topics"
         case .oversize: "starts and replies larger than the orchestrator accepts"
         case .brokerFaults: "produce/fetch errors, added RTT, a broker of 3 down, leaders moved"
@@ -40,6 +44,7 @@ enum ChaosScenario: String, CaseIterable, Sendable {
     var defaultSagas: Int {
         switch self {
         case .orchestratorKill: 400
+        case .participantKill: 200
         case .malformedInput: 200
         case .oversize: 60
         case .brokerFaults: 300
