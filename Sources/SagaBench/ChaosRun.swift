@@ -193,6 +193,18 @@ final class ChaosRun {
                 effects: effects, deadLetters: deadLetters.letters, unreadableDeadLetters: deadLetters.unreadable,
                 expectedDeadLetters: expectedDeadLetters
             ).result(scenario: scenario)
+            if result.eventGaps > 0 {
+                // Where the missing events are: on the topic (the reader skipped them) or not.
+                let gapped = Set(ids.filter { !ProgressStory.problems(in: collector.events(of: $0)).isEmpty })
+                let onTopic = try await ChaosProgressReread.sequences(
+                    of: gapped, broker: broker, topic: topics.progress, partitions: settings.partitions, logger: logger
+                )
+                for id in gapped.sorted() {
+                    let seen = Set(collector.events(of: id).map(\.sequence))
+                    let topic = onTopic[id] ?? []
+                    result.problems.append("saga \(id): the run's reader saw sequences \(seen.sorted()); a fresh read of the topic finds \(topic.sorted())")
+                }
+            }
             result.faults = faults.injected + orchestrators.kills + ChaosCheck.oversizeReplies(commands) + (participantProcess?.restarts ?? 0)
         }
         await client.shutdown()
