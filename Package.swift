@@ -190,6 +190,7 @@ let package = Package(
         .executableTarget(
             name: "SagaBench",
             dependencies: [
+                "CSQLite",
                 "Kafka",
                 "KafkaTestKit",
                 "SagaClient",

@@ -11,6 +11,8 @@ struct BenchCommand: AsyncParsableCommand {
             BenchSagasCommand.self,
             BenchKafkaCommand.self,
             BenchCoreCommand.self,
+            ChaosCommand.self,
+            ChaosParticipantCommand.self,
         ],
         defaultSubcommand: BenchSagasCommand.self
     )

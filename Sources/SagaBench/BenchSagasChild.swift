@@ -6,9 +6,9 @@ final class BenchSagasChild {
     let process = SpawnedProcess()
 
     /// Starts the `saga` executable beside this one with `arguments`; its standard error goes to
-    /// `log` when given.
-    init(arguments: [String], log: URL? = nil) throws {
-        process.executableURL = Self.saga
+    /// `log` when given. `executable` names another program (`saga-bench` itself, say).
+    init(arguments: [String], log: URL? = nil, executable: URL = BenchSagasChild.saga) throws {
+        process.executableURL = executable
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         if let log {
