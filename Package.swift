@@ -154,6 +154,7 @@ let package = Package(
                 "SagaCore",
                 "SagaStore",
                 "SagaRuntime",
+                "SagaClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -32,7 +32,10 @@ final class SagaSystem {
         let definitions = directory.appendingPathComponent("definitions")
         try FileManager.default.createDirectory(at: definitions, withIntermediateDirectories: true)
         let steps = zip(["reserve", "charge", "ship"], Self.participantTopics).enumerated().map { index, step in
-            "  - name: \(step.0)\n    topic: \(step.1)\n    timeout: \(stepTimeout)\n" + (index == 0 ? "" : "    dependsOn: [reserve]\n")
+            // Ten attempts: a step that times out on a loaded machine (or while its partition
+            // changes hands) is retried, not given up after three, so a saga meant to complete does.
+            "  - name: \(step.0)\n    topic: \(step.1)\n    timeout: \(stepTimeout)\n    retry:\n      maxAttempts: 10\n"
+                + (index == 0 ? "" : "    dependsOn: [reserve]\n")
         }.joined()
         try Data("type: order\nversion: 1\ndeadline: 10m\nsteps:\n\(steps)".utf8).write(to: definitions.appendingPathComponent("order.yaml"))
         broker = try await BrokerProcess(directory: directory, partitions: partitions, topics: Self.participantTopics)
