@@ -16,8 +16,10 @@ struct OrchestratorDeliveryTests {
             let store = try await harness.openStore()
             // A timeout short enough to keep the test quick; retries generous enough that a busy
             // machine's slow answers still complete (timing is not what this test is about).
-            let retry = RetryPolicy(maxAttempts: 20, initialBackoff: .milliseconds(20), multiplier: 2, maxBackoff: .milliseconds(200), jitter: 0.2)
-            let definition = harness.orderDefinition(timeout: .milliseconds(500), retry: retry)
+            // (A participant consumer kicked out of its group on a loaded machine has stalled for
+            // over 10 s: 30 attempts of 2 s outlast that.)
+            let retry = RetryPolicy(maxAttempts: 30, initialBackoff: .milliseconds(20), multiplier: 2, maxBackoff: .milliseconds(200), jitter: 0.2)
+            let definition = harness.orderDefinition(timeout: .seconds(2), retry: retry)
             let orchestrator = try harness.orchestrator(store, [definition])
             // Each step's first pending attempt gets no answer: its retry is sent by a timer.
             let participants = try harness.participants { command in
