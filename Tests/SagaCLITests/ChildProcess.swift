@@ -1,9 +1,10 @@
 import Foundation
+import SagaTestKit
 import Synchronization
 
 /// A child process with captured output and bounded waits that never block the cooperative pool.
 final class ChildProcess: Sendable {
-    let process: SpawnedChild
+    let process = SpawnedProcess()
     private let stdout: PipeReader
     private let stderr: PipeReader
 
@@ -14,18 +15,14 @@ final class ChildProcess: Sendable {
         let (out, err, stdin) = (Pipe(), Pipe(), Pipe())
         stdout = PipeReader(out)
         stderr = PipeReader(err)
-        let nullDevice = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
-        defer { try? nullDevice.close() }
-        process = try SpawnedChild(
-            executable: program.path, arguments: programArguments,
-            environment: ProcessInfo.processInfo.environment.merging(environment) { _, added in added },
-            stdin: input == nil ? nullDevice.fileDescriptor : stdin.fileHandleForReading.fileDescriptor,
-            stdout: out.fileHandleForWriting.fileDescriptor, stderr: err.fileHandleForWriting.fileDescriptor
-        )
-        // The child has its own copies: the pipes end when it exits.
-        try out.fileHandleForWriting.close()
-        try err.fileHandleForWriting.close()
-        try stdin.fileHandleForReading.close()
+        process.executableURL = program
+        process.arguments = programArguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        process.standardOutput = out
+        process.standardError = err
+        // Closes this process's copies of the child's ends: the pipes end when it exits.
+        try process.run()
         if let input {
             stdin.fileHandleForWriting.write(input)
         }
@@ -42,9 +39,9 @@ final class ChildProcess: Sendable {
     /// Waits for the exit up to `timeout`; kills the process and returns `nil` when it is still
     /// running then.
     func waitForExit(timeout: Duration) async throws -> Int32? {
-        if try await process.exits(within: timeout) { return process.terminationStatus }
+        if await process.exits(within: timeout) { return process.terminationStatus }
         process.terminate()
-        if try await !process.exits(within: .seconds(5)) { kill(process.processIdentifier, SIGKILL) }
+        if await !process.exits(within: .seconds(5)) { kill(process.processIdentifier, SIGKILL) }
         return nil
     }
 
@@ -123,7 +120,7 @@ enum Products {
 /// fill up and block it). Released while still running, it is killed: a failing test leaves no
 /// process behind.
 final class LoggedChildProcess: Sendable {
-    let process: SpawnedChild
+    let process = SpawnedProcess()
     /// The file the process writes to.
     let log: URL
 
@@ -136,12 +133,12 @@ final class LoggedChildProcess: Sendable {
         handle.seekToEndOfFile()
         self.log = log
         let (program, programArguments) = ChildProcess.command(executable, arguments, in: directory)
-        let nullDevice = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
-        defer { try? nullDevice.close() }
-        process = try SpawnedChild(
-            executable: program.path, arguments: programArguments, environment: ProcessInfo.processInfo.environment,
-            stdin: nullDevice.fileDescriptor, stdout: handle.fileDescriptor, stderr: handle.fileDescriptor
-        )
+        process.executableURL = program
+        process.arguments = programArguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
     }
 
     deinit {
@@ -170,7 +167,7 @@ final class LoggedChildProcess: Sendable {
     /// - Returns: the exit status, or `nil` when it had to be killed.
     func stop(timeout: Duration) async throws -> Int32? {
         process.terminate()
-        if try await process.exits(within: timeout) { return process.terminationStatus }
+        if await process.exits(within: timeout) { return process.terminationStatus }
         kill(process.processIdentifier, SIGKILL)
         return nil
     }
@@ -178,7 +175,7 @@ final class LoggedChildProcess: Sendable {
     /// Kills it with SIGKILL (a crash, as its peers see it) and waits up to 10 s until it is gone.
     func kill9() async throws {
         kill(process.processIdentifier, SIGKILL)
-        _ = try await process.exits(within: .seconds(10))
+        _ = await process.exits(within: .seconds(10))
     }
 
     /// Freezes it (SIGSTOP): a paused, slow or cut-off process as its peers see it.

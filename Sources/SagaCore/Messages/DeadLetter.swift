@@ -1,3 +1,5 @@
+import Foundation
+
 /// A message that could not be used, kept with the reason so an operator can inspect and replay it.
 public struct DeadLetter: SagaMessage {
     public static let messageType = "saga.dead-letter"
@@ -43,6 +45,25 @@ public struct DeadLetter: SagaMessage {
         self.offset = offset
         self.reason = reason
         self.time = time
+    }
+
+    /// How much of an original a dead letter keeps by default: 64 KiB.
+    public static let defaultCopyLimit = 65_536
+
+    /// A dead letter that always fits on the topic: the original value whole when it is at most
+    /// `copyLimit` bytes, else its first `copyLimit` bytes (``originalTruncated`` set); the key
+    /// likewise; ``originalSize`` is the whole value's size.
+    public init(
+        copying value: [UInt8], key: [UInt8]?, topic: String, partition: Int32, offset: Int64, reason: String,
+        time: SagaTime?, copyLimit: Int = DeadLetter.defaultCopyLimit
+    ) {
+        let truncated = value.count > copyLimit
+        self.init(
+            originalBase64: Data(value.prefix(copyLimit)).base64EncodedString(),
+            originalKeyBase64: key.map { Data($0.prefix(copyLimit)).base64EncodedString() },
+            topic: topic, partition: partition, offset: offset, reason: reason, time: time,
+            originalSize: Int64(value.count), originalTruncated: truncated ? true : nil
+        )
     }
 
     public func validationProblem() -> String? {

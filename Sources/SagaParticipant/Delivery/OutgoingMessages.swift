@@ -23,18 +23,9 @@ enum OutgoingMessages {
     /// origin (topic, partition, offset) with the reason, keyed like the original; an original
     /// over 64 KiB is kept truncated, so the letter always fits on the topic.
     static func deadLetter(_ message: KafkaConsumerMessage, reason: String, topic: String, now: SagaTime) -> KafkaProducerMessage {
-        let value = message.value ?? []
-        let truncated = value.count > copyLimit
         let letter = DeadLetter(
-            originalBase64: Data(value.prefix(copyLimit)).base64EncodedString(),
-            originalKeyBase64: message.key.map { Data($0).base64EncodedString() },
-            topic: message.topic,
-            partition: message.partition,
-            offset: message.offset,
-            reason: reason,
-            time: now,
-            originalSize: Int64(value.count),
-            originalTruncated: truncated ? true : nil
+            copying: message.value ?? [], key: message.key, topic: message.topic, partition: message.partition,
+            offset: message.offset, reason: reason, time: now
         )
         var headers = headers(type: DeadLetter.messageType, sagaID: nil, from: message)
         headers.append(KafkaHeader(name: deadLetterReasonHeader, value: reason))
@@ -42,9 +33,6 @@ enum OutgoingMessages {
         let encoded = (try? SagaMessageCodec.encode(letter)) ?? Array("{}".utf8)
         return KafkaProducerMessage(topic: topic, key: message.key, value: encoded, headers: headers)
     }
-
-    /// How much of an original a dead letter keeps.
-    static let copyLimit = 65_536
 
     /// The header that repeats a dead letter's reason, so a tool can show it without parsing.
     static let deadLetterReasonHeader = "saga-dead-letter-reason"

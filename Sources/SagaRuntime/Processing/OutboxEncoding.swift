@@ -58,27 +58,15 @@ enum OutboxEncoding {
         value: [UInt8], key: [UInt8]?, topic: String, partition: Int32, offset: Int64, reason: String, traceparent: [UInt8]?,
         topics: SagaTopics, copyLimit: Int, now: Int64
     ) -> OutboxMessage {
-        let truncated = value.count > copyLimit
-        let keyCopy = key.map { Array($0.prefix(copyLimit)) }
         let letter = DeadLetter(
-            originalBase64: base64(truncated ? Array(value.prefix(copyLimit)) : value),
-            originalKeyBase64: keyCopy.map(base64),
-            topic: topic,
-            partition: partition,
-            offset: offset,
-            reason: String(reason.prefix(4_096)),
-            time: SagaTime(milliseconds: now),
-            originalSize: Int64(value.count),
-            originalTruncated: truncated ? true : nil
+            copying: value, key: key, topic: topic, partition: partition, offset: offset,
+            reason: String(reason.prefix(4_096)), time: SagaTime(milliseconds: now), copyLimit: copyLimit
         )
+        let keyCopy = key.map { Array($0.prefix(copyLimit)) }
         var headers = headers(messageType: DeadLetter.messageType, sagaID: nil, traceparent: traceparent)
         headers.append(OutboxHeader(name: "saga-dead-letter-reason", value: Array(letter.reason.prefix(1_024).utf8)))
         // A dead letter holds strings and integers only: its encoding cannot fail.
         let encoded = (try? SagaMessageCodec.encode(letter)) ?? Array("{}".utf8)
         return OutboxMessage(topic: topics.deadLetters, key: keyCopy, value: encoded, headers: headers, createdAt: now)
-    }
-
-    static func base64(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
     }
 }
