@@ -30,11 +30,9 @@ enum DevClientFile {
     }
 
     /// The settings the client file in force gives, or `nil` when there is none.
-    static func settings(environment: [String: String]) throws -> OrchestratorSettings? {
+    static func settings(environment: [String: String]) throws -> ServiceSettings? {
         guard let path = try path(environment: environment) else { return nil }
-        var settings = OrchestratorSettings()
-        try settings.apply(file: path)
-        return settings
+        return try ServiceSettings.resolve(file: path, environment: [:])
     }
 
     /// Writes the client file into `directory` (atomically).

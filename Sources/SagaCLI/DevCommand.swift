@@ -69,7 +69,12 @@ struct DevCommand: AsyncParsableCommand {
     }
 
     private func runDev() async throws {
-        let listener = try ListenAddress.parse(http, source: "--http")
+        let listener: SagaHTTPConfiguration.Listener?
+        do {
+            listener = try SagaHTTPConfiguration.Listener.parse(http, key: SagaHTTPConfiguration.Keys.http)
+        } catch let error as SettingError {
+            throw ValidationError("--http must be \(error.expected), got '\(error.value)'")
+        }
         if let listener, !listener.isLoopback {
             throw ValidationError("--http: saga dev serves its API without tokens, so only on a loopback address, got \(listener)")
         }
@@ -174,7 +179,7 @@ struct DevCommand: AsyncParsableCommand {
     /// released when this returns.
     private func runServices(
         broker: EmbeddedKafkaBroker, topics: SagaTopics, registry: SagaRegistry, store: any SagaStore,
-        dedupe: any ParticipantDedupeStore, banner: String, http: ListenAddress?, metrics: PrometheusCollectorRegistry, logger: Logger
+        dedupe: any ParticipantDedupeStore, banner: String, http: SagaHTTPConfiguration.Listener?, metrics: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
         var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
         configuration.topics = topics
@@ -249,7 +254,7 @@ struct TaskService: Service {
 /// is reported and the demo runs on without the console.
 struct ConsoleService: Service {
     let server: SagaHTTPServer
-    let address: ListenAddress
+    let address: SagaHTTPConfiguration.Listener
 
     func run() async throws {
         do {

@@ -53,7 +53,7 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
     /// What the participant runs with.
     struct Settings {
         var example: ExampleParticipant
-        var cluster: OrchestratorSettings
+        var cluster: ServiceSettings
         var topic: String
         var groupID: String
         var deadLetterTopic: String

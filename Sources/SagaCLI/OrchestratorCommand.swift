@@ -10,6 +10,8 @@ import ServiceLifecycle
 
 /// `saga orchestrator`: runs the orchestrator service until SIGTERM or SIGINT.
 struct OrchestratorCommand: AsyncParsableCommand {
+    private typealias K = OrchestratorSettings.Keys
+
     static let configuration = CommandConfiguration(
         commandName: "orchestrator",
         abstract: "Run the saga orchestrator service.",
@@ -24,31 +26,49 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
     @OptionGroup var sources: SettingsOptions
 
-    @Option(help: "The saga store: sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE to share the work between instances (default sqlite:saga.sqlite; SAGA_STORE).")
+    @Option(help: ArgumentHelp(K.store.summary + "; SAGA_STORE."))
     var store: String?
 
-    @Option(name: .customLong("definitions"), help: "A saga definition file or a directory of them; repeatable.")
+    @Option(name: .customLong("definitions"), help: "A saga definition file or a directory of them; repeatable (SAGA_DEFINITIONS, comma-separated).")
     var definitions: [String] = []
 
-    @Option(help: "Partitions of the commands and replies topics (default 8).")
-    var partitions: Int32?
+    @Option(help: ArgumentHelp(K.partitions.summary + "."))
+    var partitions: String?
 
-    @Option(help: "The consumer group of the orchestrator instances (default saga-orchestrator).")
+    @Option(name: .customLong("group-id"), help: ArgumentHelp(K.groupId.summary + "."))
     var groupID: String?
 
-    @Option(help: "Bound on active sagas per instance; start commands pause at it (default 100000).")
-    var maxActiveSagas: Int?
+    @Option(help: ArgumentHelp(K.maxActiveSagas.summary + "."))
+    var maxActiveSagas: String?
 
-    @Flag(help: "Do not create missing topics at start.")
+    @Flag(help: "Do not create missing topics at start (the same as --create-topics false).")
     var noCreateTopics = false
 
-    @Flag(help: "Publish a commandSent progress event for every participant command (default off).")
-    var commandSentEvents = false
+    @Option(help: ArgumentHelp(K.createTopics.summary + "."))
+    var createTopics: String?
 
-    @Option(help: "The HTTP API and console listener, HOST:PORT or off (default 127.0.0.1:8080; SAGA_HTTP).")
+    @Option(help: ArgumentHelp(K.retention.summary + "."))
+    var retention: String?
+
+    @Option(help: ArgumentHelp(K.commandSentEvents.summary + "."))
+    var commandSentEvents: String?
+
+    @Option(help: ArgumentHelp(K.maxInputBytes.summary + "."))
+    var maxInputBytes: String?
+
+    @Option(help: ArgumentHelp(K.maxMessageBytes.summary + "."))
+    var maxMessageBytes: String?
+
+    @Option(help: ArgumentHelp(K.shutdownDrainTimeout.summary + "."))
+    var shutdownDrainTimeout: String?
+
+    @Option(help: ArgumentHelp(K.maxTimerDeferral.summary + "."))
+    var maxTimerDeferral: String?
+
+    @Option(help: ArgumentHelp(SagaHTTPConfiguration.Keys.http.summary + "."))
     var http: String?
 
-    @Option(name: .customLong("ops-http"), help: "A separate listener for /health, /ready and /metrics, HOST:PORT (default: served on --http; SAGA_OPS_HTTP).")
+    @Option(name: .customLong("ops-http"), help: ArgumentHelp(SagaHTTPConfiguration.Keys.opsHttp.summary + "."))
     var opsHTTP: String?
 
     @Flag(help: "Print the settings in force (file, environment and flags resolved; secrets masked) and exit without connecting.")
@@ -63,22 +83,29 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(help: "Log format: text (readable lines, the default) or json (one JSON object per line).")
     var logFormat: LogFormat = .text
 
-    func settings(environment: [String: String]) throws -> OrchestratorSettings {
-        var settings = try sources.settings(environment: environment)
-        if let store { settings.store = store }
-        if !definitions.isEmpty { settings.definitions = definitions }
-        if let partitions {
-            guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
-            settings.partitions = partitions
-        }
-        if let groupID { settings.groupID = groupID }
-        if let maxActiveSagas { settings.maxActiveSagas = maxActiveSagas }
-        if commandSentEvents { settings.commandSentEvents = true }
-        if noCreateTopics { settings.createTopics = false }
-        if let http { settings.http = try ListenAddress.parse(http, source: "--http") }
-        if let opsHTTP { settings.opsHTTP = try ListenAddress.parse(opsHTTP, source: "--ops-http") }
+    func validate() throws {
+        // A wrong setting, from a flag, the environment or the file, gets this command's usage.
+        _ = try settings(environment: ProcessInfo.processInfo.environment)
+    }
+
+    func settings(environment: [String: String]) throws -> ServiceSettings {
+        var flags: [SettingKey: String] = [:]
+        flags[K.store] = store
+        flags[K.partitions] = partitions
+        flags[K.groupId] = groupID
+        flags[K.maxActiveSagas] = maxActiveSagas
+        flags[K.createTopics] = noCreateTopics ? "false" : createTopics
+        flags[K.retention] = retention
+        flags[K.commandSentEvents] = commandSentEvents
+        flags[K.maxInputBytes] = maxInputBytes
+        flags[K.maxMessageBytes] = maxMessageBytes
+        flags[K.shutdownDrainTimeout] = shutdownDrainTimeout
+        flags[K.maxTimerDeferral] = maxTimerDeferral
+        flags[SagaHTTPConfiguration.Keys.http] = http
+        flags[SagaHTTPConfiguration.Keys.opsHttp] = opsHTTP
+        let settings = try sources.settings(environment: environment, flags: flags, listFlags: [K.definitions: definitions])
         do {
-            try settings.httpConfiguration.validate()
+            try settings.http.validate()
         } catch let error as SagaHTTPError {
             throw ValidationError("--http: \(error.message)")
         }
@@ -120,9 +147,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
         let store = try await url.openSagaStore(logger: logger)
         let orchestrator = Orchestrator(configuration: settings.configuration, registry: registry, store: store, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: orchestrator)]
-        if settings.http != nil || settings.opsHTTP != nil {
+        if settings.http.api != nil || settings.http.ops != nil {
             // Last in the group, so the first stopped: no new requests, then the loop drains.
-            let http = SagaHTTPServer(configuration: settings.httpConfiguration, orchestrator: orchestrator, registry: metrics, logger: logger)
+            let http = SagaHTTPServer(configuration: settings.http, orchestrator: orchestrator, registry: metrics, logger: logger)
             services.append(.init(service: http))
         } else {
             logger.notice("HTTP surface off (--http off and no --ops-http)")

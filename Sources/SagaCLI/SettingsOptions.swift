@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SagaRuntime
 
 /// Where the orchestrator's Kafka settings come from, shared by `saga orchestrator` and the
 /// commands that talk to its cluster: `--config`, then the environment (`SAGA_BOOTSTRAP_SERVERS`,
@@ -18,17 +19,15 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customShort("X"), help: "A librdkafka property, key=value; repeatable.")
     var properties: [String] = []
 
-    /// The settings from the file, then `environment`, then these flags. Without `--config`,
-    /// `fallbackFile` (`saga dev`'s client file, for the client commands) stands in for it.
-    /// - Throws: `ValidationError` naming the file, variable or flag that is wrong.
-    func settings(environment: [String: String], fallbackFile: String? = nil) throws -> OrchestratorSettings {
-        var settings = OrchestratorSettings()
-        if let file = config ?? fallbackFile { try settings.apply(file: file) }
-        try settings.apply(environment: environment)
-        if let bootstrapServers { settings.bootstrapServers = bootstrapServers.split(separator: ",").map(String.init) }
-        if let topicPrefix { settings.topicPrefix = topicPrefix }
-        try settings.apply(properties: properties)
-        return settings
+    /// The settings from the file, then `environment`, then these flags and `flags` (a command's
+    /// own, by key). Without `--config`, `fallbackFile` (`saga dev`'s client file, for the client
+    /// commands) stands in for it.
+    /// - Throws: `ValidationError` naming the file key, variable or flag that is wrong.
+    func settings(environment: [String: String], fallbackFile: String? = nil, flags: [SettingKey: String] = [:], listFlags: [SettingKey: [String]] = [:]) throws -> ServiceSettings {
+        var given = flags
+        given[OrchestratorSettings.Keys.bootstrapServers] = bootstrapServers
+        given[OrchestratorSettings.Keys.topicPrefix] = topicPrefix
+        return try ServiceSettings.resolve(file: config ?? fallbackFile, environment: environment, flags: given, listFlags: listFlags, properties: properties)
     }
 }
 

@@ -35,8 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let environment = ProcessInfo.processInfo.environment
-            var settings = OrchestratorSettings()
-            try settings.apply(environment: environment)
+            let settings = try ServiceSettings.resolve(file: nil, environment: environment)
             let paths = definitions.isEmpty ? (settings.definitions.isEmpty ? try DevClientFile.settings(environment: environment)?.definitions ?? [] : settings.definitions) : definitions
             let registry = paths.isEmpty ? nil : try DefinitionLoader.registry(from: paths)
 

@@ -25,7 +25,7 @@ struct TopicPlan {
     /// - Parameters:
     ///   - settings: the orchestrator's settings (prefix, partitions, retention).
     ///   - participantTopics: the command topics the saga definitions name.
-    init(settings: OrchestratorSettings, participantTopics: [String]) {
+    init(settings: ServiceSettings, participantTopics: [String]) {
         let names = SagaTopics(prefix: settings.topicPrefix)
         let n = settings.partitions
         // Never compacted: every message of a saga shares its key, and compaction would keep

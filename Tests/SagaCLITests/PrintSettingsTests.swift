@@ -1,4 +1,6 @@
 import Foundation
+import SagaHTTP
+import SagaRuntime
 import Testing
 
 /// `saga orchestrator --print-config` and `--print-topics`: settings resolved and printed without
@@ -67,6 +69,41 @@ struct PrintSettingsTests {
         #expect(second.output == first.output, "\(second.output)\nvs\n\(first.output)")
     }
 
+    /// A value each setting can take, as text, and how --print-config shows it.
+    private static let samples: [String: (given: String, printed: String)] = [
+        "bootstrapServers": ("k1:9092,k2:9092", #"["k1:9092", "k2:9092"]"#), "topicPrefix": ("acme.", #""acme.""#),
+        "partitions": ("5", "5"), "store": ("sqlite:/tmp/sample.sqlite", #""sqlite:/tmp/sample.sqlite""#),
+        "definitions": ("/d1", #"["/d1"]"#), "groupId": ("sample-group", #""sample-group""#), "maxActiveSagas": ("7", "7"),
+        "createTopics": ("false", "false"), "retention": ("99", "99"), "commandSentEvents": ("true", "true"),
+        "maxInputBytes": ("1000", "1000"), "maxMessageBytes": ("2000", "2000"), "shutdownDrainTimeout": ("3", "3"),
+        "maxTimerDeferral": ("4", "4"), "http": ("127.0.0.1:1", #""127.0.0.1:1""#), "opsHttp": ("127.0.0.1:2", #""127.0.0.1:2""#),
+    ]
+
+    @Test("every setting can be given as its flag and as its SAGA_ variable, and --help lists its flag")
+    func everySettingHasAFlagAndAVariable() async throws {
+        let keys = OrchestratorSettings.keys + SagaHTTPConfiguration.keys
+        #expect(Set(keys.map(\.name)) == Set(Self.samples.keys), "a setting was added or removed: give it a sample here")
+        func check(_ output: String, _ how: String) {
+            let lines = Set(output.split(separator: "\n").map(String.init))
+            for key in keys {
+                let sample = Self.samples[key.name]?.printed ?? ""
+                #expect(lines.contains("\(key.name): \(sample)"), "\(how): \(key.name) is not \(sample) in:\n\(output)")
+            }
+        }
+        let environment = Dictionary(uniqueKeysWithValues: keys.map { ($0.environmentName, Self.samples[$0.name]?.given ?? "") })
+        let byVariable = try await run(["--print-config"], environment: environment)
+        #expect(byVariable.status == 0, "\(byVariable.error)")
+        check(byVariable.output, "by variable")
+
+        let flags = keys.flatMap { [$0.flag, Self.samples[$0.name]?.given ?? ""] }
+        let byFlag = try await run(flags + ["--print-config"])
+        #expect(byFlag.status == 0, "\(byFlag.error)")
+        check(byFlag.output, "by flag")
+
+        let help = try await run(["--help"])
+        for key in keys { #expect(help.output.contains(key.flag), "--help does not list \(key.flag)") }
+    }
+
     @Test("an unknown SAGA_ variable, a bad value and an unknown file key are errors that name them")
     func refusesUnknownSettings() async throws {
         let base = ["--definitions", "/nonexistent", "--print-config"]
@@ -85,7 +122,7 @@ struct PrintSettingsTests {
 
         let address = try await run(base, environment: ["SAGA_OPS_HTTP": "9090"])
         #expect(address.status == 64)
-        #expect(address.error.contains("SAGA_OPS_HTTP wants HOST:PORT"), "\(address.error)")
+        #expect(address.error.contains("SAGA_OPS_HTTP must be HOST:PORT or off, got '9090'"), "\(address.error)")
 
         let store = try await run(base, environment: ["SAGA_STORE": "mysql://db/saga"])
         #expect(store.status == 64)

@@ -1,6 +1,8 @@
+import SagaHTTP
+import SagaRuntime
 import SagaStore
 
-extension OrchestratorSettings {
+extension ServiceSettings {
     /// The settings as `saga orchestrator --print-config` shows them: YAML in the configuration
     /// file's keys (so the output is itself a valid `--config` file), secrets masked.
     var printed: String {
@@ -20,35 +22,37 @@ extension OrchestratorSettings {
         }
         func list(_ values: [String]) -> String { "[" + values.map(quoted).joined(separator: ", ") + "]" }
         // The URL's password never shows: SagaStoreURL's description redacts it.
-        let storeText = (try? SagaStoreURL(store)).map { "\($0)" } ?? store
+        let storeText = (try? SagaStoreURL(self.store)).map { "\($0)" } ?? self.store
+        typealias K = OrchestratorSettings.Keys
+        typealias H = SagaHTTPConfiguration.Keys
         var lines = [
             "# saga orchestrator: the settings in force (--config file < SAGA_* environment < flags); secrets are masked",
-            "bootstrapServers: \(list(bootstrapServers))",
-            "topicPrefix: \(quoted(topicPrefix))",
-            "partitions: \(partitions)",
-            "store: \(quoted(storeText))",
-            "definitions: \(list(definitions))",
-            "groupId: \(quoted(groupID))",
-            "maxActiveSagas: \(maxActiveSagas)",
-            "createTopics: \(createTopics)",
-            "retention: \(retentionSeconds)",
-            "commandSentEvents: \(commandSentEvents)",
-            "maxInputBytes: \(maxInputBytes)",
-            "maxMessageBytes: \(maxMessageBytes)",
-            "shutdownDrainTimeout: \(shutdownDrainSeconds)",
-            "maxTimerDeferral: \(maxTimerDeferralSeconds)",
-            "http: \(quoted(http.map { "\($0)" } ?? "off"))",
+            "\(K.bootstrapServers.name): \(list(self.bootstrapServers))",
+            "\(K.topicPrefix.name): \(quoted(self.topicPrefix))",
+            "\(K.partitions.name): \(self.partitions)",
+            "\(K.store.name): \(quoted(storeText))",
+            "\(K.definitions.name): \(list(self.definitions))",
+            "\(K.groupId.name): \(quoted(self.groupID))",
+            "\(K.maxActiveSagas.name): \(self.maxActiveSagas)",
+            "\(K.createTopics.name): \(self.createTopics)",
+            "\(K.retention.name): \(self.retentionSeconds)",
+            "\(K.commandSentEvents.name): \(self.commandSentEvents)",
+            "\(K.maxInputBytes.name): \(self.maxInputBytes)",
+            "\(K.maxMessageBytes.name): \(self.maxMessageBytes)",
+            "\(K.shutdownDrainTimeout.name): \(self.shutdownDrainSeconds)",
+            "\(K.maxTimerDeferral.name): \(self.maxTimerDeferralSeconds)",
+            "\(H.http.name): \(quoted(http.api.map { "\($0)" } ?? "off"))",
         ]
-        if let opsHTTP {
-            lines.append("opsHttp: \(quoted("\(opsHTTP)"))")
+        if let ops = http.ops {
+            lines.append("\(H.opsHttp.name): \(quoted("\(ops)"))")
         } else {
             lines.append("# opsHttp: not set, /health, /ready and /metrics are served on http")
         }
-        if kafka.isEmpty {
+        if self.kafka.isEmpty {
             lines.append("kafka: {}")
         } else {
             lines.append("kafka:")
-            for (key, value) in SecretMask.masked(kafka).sorted(by: { $0.key < $1.key }) {
+            for (key, value) in SecretMask.masked(self.kafka).sorted(by: { $0.key < $1.key }) {
                 lines.append("  \(quoted(key)): \(quoted(value))")
             }
         }
