@@ -48,7 +48,7 @@ final class ChaosSoak {
             .write(to: definitions.appendingPathComponent("\(ChaosRun.sagaType).yaml"))
         // Finished sagas are kept 60 s, so the store stops growing once purges run.
         let config = directory.appendingPathComponent("soak-config.yaml")
-        try Data("retention: 60\n".utf8).write(to: config)
+        try Data("retention: 60\npurgeInterval: 60\n".utf8).write(to: config)
     }
 
     func stop() async {

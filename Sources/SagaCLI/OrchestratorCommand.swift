@@ -50,6 +50,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(K.retention.summary + "."))
     var retention: String?
 
+    @Option(help: ArgumentHelp(K.purgeInterval.summary + "."))
+    var purgeInterval: String?
+
     @Option(help: ArgumentHelp(K.commandSentEvents.summary + "."))
     var commandSentEvents: String?
 
@@ -96,6 +99,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         flags[K.maxActiveSagas] = maxActiveSagas
         flags[K.createTopics] = noCreateTopics ? "false" : createTopics
         flags[K.retention] = retention
+        flags[K.purgeInterval] = purgeInterval
         flags[K.commandSentEvents] = commandSentEvents
         flags[K.maxInputBytes] = maxInputBytes
         flags[K.maxMessageBytes] = maxMessageBytes

@@ -36,6 +36,7 @@ extension ServiceSettings {
             "\(K.maxActiveSagas.name): \(self.maxActiveSagas)",
             "\(K.createTopics.name): \(self.createTopics)",
             "\(K.retention.name): \(self.retentionSeconds)",
+            "\(K.purgeInterval.name): \(self.purgeIntervalSeconds)",
             "\(K.commandSentEvents.name): \(self.commandSentEvents)",
             "\(K.maxInputBytes.name): \(self.maxInputBytes)",
             "\(K.maxMessageBytes.name): \(self.maxMessageBytes)",

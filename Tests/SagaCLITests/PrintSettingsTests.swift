@@ -74,7 +74,7 @@ struct PrintSettingsTests {
         "bootstrapServers": ("k1:9092,k2:9092", #"["k1:9092", "k2:9092"]"#), "topicPrefix": ("acme.", #""acme.""#),
         "partitions": ("5", "5"), "store": ("sqlite:/tmp/sample.sqlite", #""sqlite:/tmp/sample.sqlite""#),
         "definitions": ("/d1", #"["/d1"]"#), "groupId": ("sample-group", #""sample-group""#), "maxActiveSagas": ("7", "7"),
-        "createTopics": ("false", "false"), "retention": ("99", "99"), "commandSentEvents": ("true", "true"),
+        "createTopics": ("false", "false"), "retention": ("99", "99"), "purgeInterval": ("30", "30"), "commandSentEvents": ("true", "true"),
         "maxInputBytes": ("1000", "1000"), "maxMessageBytes": ("2000", "2000"), "shutdownDrainTimeout": ("3", "3"),
         "maxTimerDeferral": ("4", "4"), "http": ("127.0.0.1:1", #""127.0.0.1:1""#), "opsHttp": ("127.0.0.1:2", #""127.0.0.1:2""#),
     ]

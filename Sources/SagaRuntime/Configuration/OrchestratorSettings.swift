@@ -28,6 +28,8 @@ public struct OrchestratorSettings: Sendable, Hashable {
     public var createTopics = true
     /// See ``OrchestratorConfiguration/retention``, in seconds.
     public var retentionSeconds: Int64 = 7 * 24 * 3600
+    /// See ``OrchestratorConfiguration/purgeInterval``, in seconds.
+    public var purgeIntervalSeconds: Int64 = 600
     /// See ``OrchestratorConfiguration/commandSentEvents``.
     public var commandSentEvents = false
     /// See ``OrchestratorConfiguration/maxInputBytes``.
@@ -50,6 +52,7 @@ public struct OrchestratorSettings: Sendable, Hashable {
         public static let maxActiveSagas = SettingKey("maxActiveSagas", "bound on active sagas per instance; start commands pause at it (default 100000)")
         public static let createTopics = SettingKey("createTopics", "true or false: create missing topics at start (default true)")
         public static let retention = SettingKey("retention", "seconds finished sagas are kept (default 604800, 7 days)")
+        public static let purgeInterval = SettingKey("purgeInterval", "seconds between purges of finished sagas past their retention (default 600)")
         public static let commandSentEvents = SettingKey("commandSentEvents", "true or false: a commandSent progress event for every command (default false)")
         public static let maxInputBytes = SettingKey("maxInputBytes", "the largest input accepted, in bytes (default 262144)")
         public static let maxMessageBytes = SettingKey("maxMessageBytes", "the largest message published, in bytes (default 900000)")
@@ -60,7 +63,7 @@ public struct OrchestratorSettings: Sendable, Hashable {
     /// Every key of ``Keys``, in the order help texts list them.
     public static let keys: [SettingKey] = [
         Keys.bootstrapServers, Keys.topicPrefix, Keys.partitions, Keys.store, Keys.definitions, Keys.groupId,
-        Keys.maxActiveSagas, Keys.createTopics, Keys.retention, Keys.commandSentEvents, Keys.maxInputBytes,
+        Keys.maxActiveSagas, Keys.createTopics, Keys.retention, Keys.purgeInterval, Keys.commandSentEvents, Keys.maxInputBytes,
         Keys.maxMessageBytes, Keys.shutdownDrainTimeout, Keys.maxTimerDeferral,
     ]
 
@@ -79,6 +82,7 @@ public struct OrchestratorSettings: Sendable, Hashable {
         if let v = try config.positive(Keys.maxActiveSagas, as: Int.self) { maxActiveSagas = v }
         if let v = try config.flag(Keys.createTopics) { createTopics = v }
         if let v = try config.positive(Keys.retention, as: Int64.self) { retentionSeconds = v }
+        if let v = try config.positive(Keys.purgeInterval, as: Int64.self) { purgeIntervalSeconds = v }
         if let v = try config.flag(Keys.commandSentEvents) { commandSentEvents = v }
         if let v = try config.positive(Keys.maxInputBytes, as: Int.self) { maxInputBytes = v }
         if let v = try config.positive(Keys.maxMessageBytes, as: Int.self) { maxMessageBytes = v }
@@ -96,6 +100,7 @@ public struct OrchestratorSettings: Sendable, Hashable {
         configuration.maxActiveSagas = maxActiveSagas
         configuration.createTopics = createTopics
         configuration.retention = .seconds(retentionSeconds)
+        configuration.purgeInterval = .seconds(purgeIntervalSeconds)
         configuration.commandSentEvents = commandSentEvents
         configuration.maxInputBytes = maxInputBytes
         configuration.maxMessageBytes = maxMessageBytes
