@@ -206,7 +206,7 @@ struct DevCommand: AsyncParsableCommand {
         let partitions = Int(configuration.partitions)
         let demo = DevDemoService(
             client: client, printer: printer, exitAfterDemo: exitAfterDemo, banner: banner,
-            ready: { orchestrator.metrics.snapshot.ownedPartitions >= partitions }
+            ready: { orchestrator.status.ownedPartitions >= partitions }
         )
         var console: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let http {

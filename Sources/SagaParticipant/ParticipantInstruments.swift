@@ -12,6 +12,8 @@ import SagaCore
 /// | `saga_participant_duplicates_total` | counter | `participant` (answered from the dedupe store) |
 /// | `saga_participant_dead_letters_total` | counter | `participant` |
 /// | `saga_participant_redeliveries_total` | counter | `participant` |
+/// | `saga_participant_replies_total` | counter | `participant` (replies the broker acknowledged) |
+/// | `saga_participant_offset_commits_total` | counter | `participant` |
 struct ParticipantInstruments: Sendable {
     let participant: String
     let factory: any MetricsFactory
@@ -32,6 +34,8 @@ struct ParticipantInstruments: Sendable {
     func duplicate() { count("saga_participant_duplicates_total") }
     func deadLettered() { count("saga_participant_dead_letters_total") }
     func redelivered() { count("saga_participant_redeliveries_total") }
+    func replied() { count("saga_participant_replies_total") }
+    func committedOffsets() { count("saga_participant_offset_commits_total") }
 
     private func count(_ label: String) {
         Counter(label: label, dimensions: [("participant", participant)], factory: factory).increment()

@@ -36,7 +36,6 @@ extension ParticipantService {
                     return false
                 }
                 logger.warning("a command's answer was not delivered; handling it again in \(backoff)", metadata: origin)
-                metrics.update { $0.redeliveries += 1 }
                 instruments.redelivered()
                 do {
                     try await Task.sleep(for: backoff)
@@ -65,12 +64,11 @@ extension ParticipantService {
             ])
             let topic = work.message.header(SagaHeaders.deadLetterTopic)?.stringValue ?? configuration.deadLetterTopic
             try await publisher.send(OutgoingMessages.deadLetter(work.message, reason: reason, topic: topic, now: Self.now()))
-            metrics.update { $0.deadLettered += 1 }
             instruments.deadLettered()
         case .command(let command):
             let reply = try await reply(to: command, from: work.message)
             try await publisher.send(OutgoingMessages.reply(reply, to: command, from: work.message))
-            metrics.update { $0.repliesSent += 1 }
+            instruments.replied()
         }
     }
 
@@ -79,7 +77,6 @@ extension ParticipantService {
     private func reply(to command: ParticipantCommand, from message: KafkaConsumerMessage) async throws -> ParticipantReply {
         let key = DedupeKey(consumer: configuration.name, idempotencyKey: command.idempotencyKey)
         if let recorded = try await dedupe.reply(for: key) {
-            metrics.update { $0.duplicates += 1 }
             instruments.duplicate()
             return try Self.replay(recorded, for: command)
         }
@@ -126,14 +123,12 @@ extension ParticipantService {
 
     /// Runs the phase's handler; a thrown error is a retryable failure with its description.
     private func handle(_ request: ParticipantRequest) async -> ParticipantAnswer {
-        metrics.update { $0.handled += 1 }
         let started = ContinuousClock.now
         do {
             let answer = try await handlers.handler(for: request.phase)(request)
             instruments.handled(phase: request.phase, outcome: answer.outcome.rawValue, duration: .now - started)
             return answer
         } catch {
-            metrics.update { $0.handlerErrors += 1 }
             instruments.handled(phase: request.phase, outcome: "error", duration: .now - started)
             request.logger.warning("the handler threw; answering failed-retryable", metadata: ["error": "\(error)"])
             return .retry(String(describing: error))

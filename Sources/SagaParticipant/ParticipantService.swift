@@ -58,8 +58,6 @@ public final class ParticipantService: Service, Sendable {
     let dedupe: any ParticipantDedupeStore
     let logger: Logger
     let state: Mutex<RunState>
-    /// The service's counters.
-    public let metrics = ParticipantMetrics()
     let instruments: ParticipantInstruments
 
     /// How long one poll waits for commands: also how soon answered offsets are committed.
@@ -211,7 +209,7 @@ public final class ParticipantService: Service, Sendable {
         do {
             try await consumer.commit(due)
             state.withLock { $0.scheduler.didCommit(due) }
-            metrics.update { $0.commits += 1 }
+            instruments.committedOffsets()
         } catch {
             logger.warning("committing command offsets failed; trying again", metadata: ["error": "\(error)"])
         }

@@ -23,8 +23,6 @@ public final class Orchestrator: Service, Sendable {
     private let registry: SagaRegistry
     let store: any SagaStore
     private let logger: Logger
-    /// The orchestrator's counters.
-    public let metrics: OrchestratorMetrics
     private let instruments: OrchestratorInstruments
     private let statusCell = OrchestratorStatusCell()
 
@@ -43,7 +41,6 @@ public final class Orchestrator: Service, Sendable {
         self.registry = registry
         self.store = store
         self.logger = logger
-        self.metrics = OrchestratorMetrics()
         self.instruments = OrchestratorInstruments(factory: metricsFactory ?? MetricsSystem.factory)
     }
 
@@ -90,11 +87,11 @@ public final class Orchestrator: Service, Sendable {
 
         let relay = OutboxRelay(
             producer: producer, topics: configuration.topics, deadLetterCopyBytes: configuration.deadLetterCopyBytes,
-            store: store, metrics: metrics, logger: logger
+            store: store, instruments: instruments, logger: logger
         )
         var loop = OrchestratorLoop(
             configuration: configuration, registry: registry, store: store,
-            consumer: consumer, producer: producer, bridge: bridge, relay: relay, metrics: metrics,
+            consumer: consumer, producer: producer, bridge: bridge, relay: relay,
             instruments: instruments, status: statusCell, logger: logger
         )
         let store = self.store

@@ -16,7 +16,6 @@ struct OrchestratorLoop {
     let producer: KafkaProducer
     let bridge: RebalanceBridge
     let relay: OutboxRelay
-    let metrics: OrchestratorMetrics
     let instruments: OrchestratorInstruments
     let status: OrchestratorStatusCell
     let logger: Logger
@@ -24,7 +23,6 @@ struct OrchestratorLoop {
     private var partitions: [Int32: OwnedPartition] = [:]
     private var intakePaused = false
     private var lastPurge: Int64 = 0
-    private var stats = LoopStats()
     /// When the per-type active-saga gauges were last set, and the types they name.
     private var lastGauges = ContinuousClock.now
     private var gaugeTypes = Set<String>()
@@ -38,7 +36,7 @@ struct OrchestratorLoop {
     init(
         configuration: OrchestratorConfiguration, registry: SagaRegistry, store: any SagaStore,
         consumer: KafkaConsumer, producer: KafkaProducer, bridge: RebalanceBridge, relay: OutboxRelay,
-        metrics: OrchestratorMetrics, instruments: OrchestratorInstruments, status: OrchestratorStatusCell, logger: Logger
+        instruments: OrchestratorInstruments, status: OrchestratorStatusCell, logger: Logger
     ) {
         self.configuration = configuration
         self.registry = registry
@@ -47,7 +45,6 @@ struct OrchestratorLoop {
         self.producer = producer
         self.bridge = bridge
         self.relay = relay
-        self.metrics = metrics
         self.instruments = instruments
         self.status = status
         self.logger = logger
@@ -89,7 +86,6 @@ struct OrchestratorLoop {
             var inFlight: InFlightCommit?
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let messages: [KafkaConsumerMessage]
-                let polling = ContinuousClock.now
                 do throws(KafkaError) {
                     // With a commit in flight, take only what has already arrived: when nothing
                     // has, the loop settles that commit at once instead of waiting for input.
@@ -103,14 +99,12 @@ struct OrchestratorLoop {
                 }
                 let processing = ContinuousClock.now
                 polled = processing
-                stats.recordAges(of: messages, now: Self.wallClock())
+                instruments.polled(messages, now: Self.wallClock())
                 try await applyRebalanceEvents()
                 try await process(messages, commits: &commits, inFlight: &inFlight)
                 let turned = ContinuousClock.now
-                stats.record(messages: messages.count, poll: processing - polling, process: turned - processing, backlog: relay.backlog)
                 if !messages.isEmpty { instruments.applyTook(turned - processing) }
                 reportStatus(at: turned)
-                if let summary = stats.summaryIfDue(relay: relay) { logger.debug("loop", metadata: summary) }
                 updateIntake()
                 try await purgeIfDue()
             }
@@ -163,9 +157,10 @@ struct OrchestratorLoop {
                 await relay.enqueue(snapshot.unsentOutbox)
             }
         }
-        metrics.update {
-            $0.ownedPartitions = partitions.count
-            $0.activeSagas = partitions.values.reduce(0) { $0 + $1.sagas.count }
+        let (owned, active) = (partitions.count, partitions.values.reduce(0) { $0 + $1.sagas.count })
+        status.update {
+            $0.ownedPartitions = owned
+            $0.activeSagas = active
         }
         if intakePaused { pauseIntake(force: true) }
     }
@@ -254,7 +249,7 @@ struct OrchestratorLoop {
                 count(entry.work)
                 await relay.enqueue(result.outbox)
             }
-            stats.record(commitFrom: commit.polled, started: commit.started, committed: committed, relayed: .now)
+            instruments.resided(.now - commit.polled)
         } catch let error as SagaStoreError where error.code == .fenced {
             for (entry, batch) in zip(commit.entries, commit.batches) {
                 try await commitAlone(entry.number, entry.lease, entry.work, batch)
@@ -274,7 +269,6 @@ struct OrchestratorLoop {
             // working on it (unless it was taken again since, under a new lease); the consumer
             // group hands it over.
             if partitions[number]?.lease == lease { partitions[number] = nil }
-            metrics.update { $0.fenced += 1 }
             instruments.fencedCommit()
             logger.error("partition fenced: another instance owns it now; the batch was not written", metadata: [
                 "partition": "\(number)", "epoch": "\(lease.epoch)",
@@ -336,15 +330,6 @@ struct OrchestratorLoop {
     }
 
     private func count(_ work: PartitionWork) {
-        metrics.update { m in
-            m.commits += 1
-            m.started += work.started
-            m.deadLettered += work.deadLettered
-            m.ignored += work.ignored
-            for finished in work.finished {
-                if finished.status == .completed { m.completed += 1 } else if finished.status == .compensated { m.compensated += 1 }
-            }
-        }
         instruments.committed(work, now: Self.wallClock())
     }
 
@@ -390,7 +375,7 @@ struct OrchestratorLoop {
 
     private mutating func updateIntake() {
         let active = partitions.values.reduce(0) { $0 + $1.sagas.count }
-        metrics.update { $0.activeSagas = active }
+        status.update { $0.activeSagas = active }
         if !intakePaused && active >= configuration.maxActiveSagas {
             intakePaused = true
             pauseIntake(force: false)
@@ -405,7 +390,7 @@ struct OrchestratorLoop {
             }
             logger.notice("intake resumed", metadata: ["active": "\(active)"])
         }
-        metrics.update { $0.intakePaused = intakePaused }
+        status.update { [intakePaused] in $0.intakePaused = intakePaused }
     }
 
     private func pauseIntake(force: Bool) {

@@ -14,6 +14,8 @@ public struct OrchestratorStatus: Sendable, Hashable {
     public var ownedPartitions = 0
     /// Non-terminal sagas held in memory now.
     public var activeSagas = 0
+    /// Whether intake of start commands is paused by the active-saga bound.
+    public var intakePaused = false
     /// Whether graceful shutdown has begun (intake stopped, the last batch draining).
     public var shuttingDown = false
     /// Outbox messages committed but not yet published.

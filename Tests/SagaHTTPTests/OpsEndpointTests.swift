@@ -75,6 +75,12 @@ struct OpsEndpointTests {
                 #expect(samples.sum("saga_store_commit_duration_seconds_count") >= 1)
                 #expect(samples.sum("saga_batch_apply_duration_seconds_count") >= 1)
                 #expect(samples.value("saga_store_commits_total").map { $0 >= 1 } == true)
+                // Where an input's time goes; every saga's messages were published.
+                for histogram in ["saga_input_age_seconds", "saga_commit_residence_seconds", "saga_relay_queue_duration_seconds", "saga_relay_ack_duration_seconds"] {
+                    #expect(samples.sum("\(histogram)_count") >= 1, "\(histogram)")
+                }
+                // At least started, a phase per step and finished for each of the four sagas.
+                #expect(samples.value("saga_outbox_published_total").map { $0 >= 4 * 3 } == true)
                 #expect(samples.value("saga_rebalances_total", ["kind": "assigned"]).map { $0 >= 1 } == true)
                 // Owned now; a rebalance on a busy machine may have moved partitions meanwhile.
                 #expect(samples.value("saga_owned_partitions") != nil, "rebalances: \(samples.samples.filter { $0.name == "saga_rebalances_total" })")

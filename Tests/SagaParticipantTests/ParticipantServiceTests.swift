@@ -31,8 +31,8 @@ struct ParticipantServiceTests {
             #expect(replies.allSatisfy { $0.reply.outcome == .succeeded })
             #expect(replies[0].reply.output == replies[1].reply.output)
             #expect(replies[1].reply.output?.objectValue?["call"] == .int(1))
-            #expect(service.metrics.snapshot.duplicates == 1)
-            #expect(service.metrics.snapshot.handled == 1)
+            #expect(harness.metrics.total("saga_participant_duplicates_total") == 1)
+            #expect(harness.metrics.total("saga_participant_commands_total") == 1)
         }
     }
 
@@ -146,7 +146,7 @@ struct ParticipantServiceTests {
             #expect(replies[0].reply.reason == "database unavailable")
             #expect(replies[1].reply.outcome == .succeeded && replies[1].reply.attempt == 2)
             #expect(calls.count("s-3/pay/pending") == 2)
-            #expect(service.metrics.snapshot.handlerErrors == 1)
+            #expect(harness.metrics.total("saga_participant_commands_total", where: ("outcome", "error")) == 1)
             #expect(logs.entries.contains { $0.level == .warning && $0.metadata["error"] == "database unavailable" && $0.metadata["saga-id"] == "s-3" })
         }
     }
@@ -178,7 +178,7 @@ struct ParticipantServiceTests {
             #expect(letters.allSatisfy { $0.header(SagaHeaders.messageType)?.stringValue == DeadLetter.messageType })
             #expect(replies.map(\.reply.sagaId) == ["s-5"])
             #expect(try await harness.waitForCommit(reports[3].offset + 1) == KafkaOffset(reports[3].offset + 1))
-            #expect(service.metrics.snapshot.deadLettered == 3)
+            #expect(harness.metrics.total("saga_participant_dead_letters_total") == 3)
         }
     }
 
@@ -203,9 +203,9 @@ struct ParticipantServiceTests {
                 // Every reply produce now fails (retriable errors, retried until the message times out).
                 try await harness.broker.pushRequestErrors(.produce, errors: Array(repeating: MockErrorCode.notEnoughReplicas, count: 100_000))
                 gate.open()
-                try await waitUntil(timeout: .seconds(60), "a reply delivery failed") { service.metrics.snapshot.redeliveries >= 2 }
+                try await waitUntil(timeout: .seconds(60), "a reply delivery failed") { harness.metrics.total("saga_participant_redeliveries_total") >= 2 }
                 #expect(try await harness.committed() == KafkaOffset(1), "nothing acknowledged, nothing committed")
-                #expect(service.metrics.snapshot.repliesSent == 1)
+                #expect(harness.metrics.total("saga_participant_replies_total") == 1)
                 try await harness.broker.clearRequestErrors(.produce)
                 #expect(try await harness.waitForCommit(report.offset + 1, timeout: .seconds(60)) == KafkaOffset(report.offset + 1))
             }
@@ -214,7 +214,7 @@ struct ParticipantServiceTests {
             #expect(replies.last?.reply.output == ["ok": true])
             // Handled again from the dedupe record: the handler ran once.
             #expect(calls.count("stalled/pay/pending") == 1)
-            #expect(service.metrics.snapshot.duplicates >= 1)
+            #expect(harness.metrics.total("saga_participant_duplicates_total") >= 1)
         }
     }
 

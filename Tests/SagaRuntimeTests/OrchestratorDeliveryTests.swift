@@ -112,14 +112,14 @@ struct OrchestratorShutdownTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await orchestrator.run() }
                     let ready = ContinuousClock.now + .seconds(60)
-                    while orchestrator.metrics.snapshot.ownedPartitions == 0 && ContinuousClock.now < ready {
+                    while orchestrator.status.ownedPartitions == 0 && ContinuousClock.now < ready {
                         try await Task.sleep(for: .milliseconds(20))
                     }
-                    try #require(orchestrator.metrics.snapshot.ownedPartitions > 0, "the orchestrator never got its partitions")
+                    try #require(orchestrator.status.ownedPartitions > 0, "the orchestrator never got its partitions")
                     // No participant answers: every attempt times out and is retried, then compensated.
                     try await client.start((0..<20).map { _ in StartSagaCommand(sagaType: "order") })
                     let started = ContinuousClock.now + .seconds(60)
-                    while orchestrator.metrics.snapshot.started < 20 && ContinuousClock.now < started {
+                    while harness.metrics.total("saga_sagas_started_total") < 20 && ContinuousClock.now < started {
                         try await Task.sleep(for: .milliseconds(20))
                     }
                     // From now on every produce request fails: what the timers produce cannot be published.

@@ -47,7 +47,7 @@ struct OrchestratorFlowTests {
             #expect(record.status == "completed" && record.isTerminal)
             let sequences = Set(progress.events(of: id).map(\.sequence)).sorted()
             #expect(sequences == Array(1...Int64(sequences.count)))
-            #expect(orchestrator.metrics.snapshot.completed == 1)
+            #expect(harness.metrics.total("saga_sagas_finished_total", where: ("outcome", "completed")) == 1)
 
             // Each progress event names the saga's status in a header, as its value does.
             let raw = try await harness.read(topic: harness.topics.progress, count: progress.events(of: id).count, timeout: .seconds(20))

@@ -41,7 +41,7 @@ struct OrchestratorInputTests {
             #expect(byKey["p4"]?.reason.contains("sagaType") == true)
             // The original bytes travel with the letter.
             #expect(byKey["p1"].flatMap { Data(base64Encoded: $0.originalBase64) } == Data("not json at all".utf8))
-            #expect(orchestrator.metrics.snapshot.deadLettered == 4)
+            #expect(harness.metrics.total("saga_dead_letters_total") == 4)
             await client.shutdown()
             try await store.close()
         }
@@ -68,14 +68,14 @@ struct OrchestratorInputTests {
                 _ = await progress.waitForEvent(of: byKey, timeout: .seconds(20)) { $0.event == .startRejected }
                 _ = await progress.waitForEvent(of: first, timeout: .seconds(20)) { $0.event == .startDeduplicated }
                 let deadline = ContinuousClock.now + .seconds(20)
-                while orchestrator.metrics.snapshot.ignored < 3 && ContinuousClock.now < deadline {
+                while harness.metrics.total("saga_inputs_ignored_total") < 3 && ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 return (first, byKey, repeatedStart, repeatedKey)
             }
             #expect(repeatedStart == first && repeatedKey == byKey)
-            #expect(orchestrator.metrics.snapshot.started == 2)
-            #expect(orchestrator.metrics.snapshot.ignored >= 3)
+            #expect(harness.metrics.total("saga_sagas_started_total") == 2)
+            #expect(harness.metrics.total("saga_inputs_ignored_total") >= 3)
             #expect(progress.events(of: first).contains { $0.event == .startDeduplicated })
             #expect(progress.events(of: byKey).contains { $0.event == .startRejected })
             // Each participant applied each (saga, step, phase) once.
@@ -211,11 +211,11 @@ struct OrchestratorBackpressureTests {
             let (paused, activeWhilePaused, ids, terminal) = try await withRunning(orchestrator, participants, progress) {
                 let ids = try await client.start((0..<60).map { _ in StartSagaCommand(sagaType: "order") })
                 let deadline = ContinuousClock.now + .seconds(30)
-                while !orchestrator.metrics.snapshot.intakePaused && ContinuousClock.now < deadline {
+                while !orchestrator.status.intakePaused && ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(10))
                 }
                 try await Task.sleep(for: .milliseconds(500))
-                let snapshot = orchestrator.metrics.snapshot
+                let snapshot = orchestrator.status
                 // Let verify through: the waiting sagas' next attempt is answered, they finish,
                 // intake resumes and the rest start.
                 release.open()
@@ -225,7 +225,7 @@ struct OrchestratorBackpressureTests {
             // A poll batch may overshoot the bound by at most its size.
             #expect(activeWhilePaused >= 20 && activeWhilePaused <= 20 + 5)
             #expect(terminal.count == ids.count)
-            #expect(!orchestrator.metrics.snapshot.intakePaused)
+            #expect(!orchestrator.status.intakePaused)
             await client.shutdown()
             try await store.close()
         }

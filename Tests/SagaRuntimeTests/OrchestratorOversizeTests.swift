@@ -116,7 +116,7 @@ struct OrchestratorOversizeTests {
             #expect(failed?.reason?.contains("MSG_SIZE_TOO_LARGE") == true)
             let letters = try await Self.deadLetters(harness, count: 2)
             #expect(letters.contains { $0.reason.contains("MSG_SIZE_TOO_LARGE") && $0.originalTruncated == true })
-            #expect(orchestrator.metrics.snapshot.deadLettered >= 2)
+            #expect(harness.metrics.total("saga_dead_letters_total") >= 2)
             await client.shutdown()
             try await store.close()
         }

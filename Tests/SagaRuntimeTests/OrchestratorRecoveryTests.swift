@@ -30,11 +30,11 @@ struct OrchestratorRecoveryTests {
                 // Three orchestrator lives on one store file; sagas keep arriving across them.
                 for life in 0..<3 {
                     let store = try await harness.openStore()
-                    let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger)
+                    let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger, metricsFactory: harness.metrics)
                     try await withThrowingTaskGroup(of: Void.self) { lifeGroup in
                         lifeGroup.addTask { try await orchestrator.run() }
                         let deadline = ContinuousClock.now + .seconds(30)
-                        while orchestrator.metrics.snapshot.ownedPartitions < Int(harness.partitions) && ContinuousClock.now < deadline {
+                        while orchestrator.status.ownedPartitions < Int(harness.partitions) && ContinuousClock.now < deadline {
                             try await Task.sleep(for: .milliseconds(20))
                         }
                         for _ in 0..<5 {
@@ -50,7 +50,7 @@ struct OrchestratorRecoveryTests {
                 }
                 // A last life to finish what is left.
                 let store = try await harness.openStore()
-                let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger)
+                let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger, metricsFactory: harness.metrics)
                 group.addTask { try await orchestrator.run() }
                 let terminal = await progress.waitForTerminal(ids, timeout: .seconds(90))
                 group.cancelAll()

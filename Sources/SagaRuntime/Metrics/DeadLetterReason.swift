@@ -20,6 +20,9 @@ public struct DeadLetterReason: RawRepresentable, Hashable, Sendable, CustomStri
     public static let quarantined = DeadLetterReason(rawValue: "quarantined")
     /// The transition the input caused cannot be stored (it cannot be encoded, or is too big).
     public static let unstorable = DeadLetterReason(rawValue: "unstorable")
+    /// A message the orchestrator published was refused by Kafka for good (too large for the
+    /// topic, a topic that does not exist or is forbidden): a truncated copy goes in its place.
+    public static let refusedByKafka = DeadLetterReason(rawValue: "refused_by_kafka")
     /// A saga runs a definition version that is not loaded.
     public static let definitionMissing = DeadLetterReason(rawValue: "definition_missing")
 }

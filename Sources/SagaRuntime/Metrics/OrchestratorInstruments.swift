@@ -25,6 +25,11 @@ import SagaCore
 /// | `saga_owned_partitions` | gauge | |
 /// | `saga_intake_paused` | gauge | |
 /// | `saga_consumer_lag` | gauge | `topic`, `partition` (owned input partitions; 0 once released) |
+/// | `saga_input_age_seconds` | histogram | | (per poll: its oldest input, from its producer's timestamp to the poll)
+/// | `saga_commit_residence_seconds` | histogram | | (per commit: from the poll that brought its inputs until its messages are queued for the relay)
+/// | `saga_relay_queue_duration_seconds` | histogram | | (per relayed batch: queued until handed to the producer)
+/// | `saga_relay_ack_duration_seconds` | histogram | | (per relayed batch: handed to the producer until acknowledged)
+/// | `saga_outbox_published_total` | counter | |
 final class OrchestratorInstruments: Sendable {
     private let factory: any MetricsFactory
     private let commitDuration: Timer
@@ -35,6 +40,11 @@ final class OrchestratorInstruments: Sendable {
     private let backlog: Gauge
     private let owned: Gauge
     private let paused: Gauge
+    private let inputAge: Timer
+    private let residence: Timer
+    private let relayQueue: Timer
+    private let relayAck: Timer
+    private let published: Counter
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -46,6 +56,11 @@ final class OrchestratorInstruments: Sendable {
         backlog = Gauge(label: "saga_outbox_backlog", factory: factory)
         owned = Gauge(label: "saga_owned_partitions", factory: factory)
         paused = Gauge(label: "saga_intake_paused", factory: factory)
+        inputAge = Timer(label: "saga_input_age_seconds", factory: factory)
+        residence = Timer(label: "saga_commit_residence_seconds", factory: factory)
+        relayQueue = Timer(label: "saga_relay_queue_duration_seconds", factory: factory)
+        relayAck = Timer(label: "saga_relay_ack_duration_seconds", factory: factory)
+        published = Counter(label: "saga_outbox_published_total", factory: factory)
     }
 
     /// Records what a committed batch of one partition did.
@@ -77,6 +92,26 @@ final class OrchestratorInstruments: Sendable {
     func commitTook(_ duration: Duration) { commitDuration.recordNanoseconds(duration.nanoseconds) }
     func applyTook(_ duration: Duration) { applyDuration.recordNanoseconds(duration.nanoseconds) }
     func fencedCommit() { fenced.increment() }
+
+    /// Records the age of the oldest input of a poll (inputs stamped with their creation time).
+    func polled(_ messages: [KafkaConsumerMessage], now: Int64) {
+        var oldest: Int64?
+        for message in messages {
+            guard let timestamp = message.timestamp, timestamp.kind == .createTime else { continue }
+            oldest = min(oldest ?? .max, timestamp.millisecondsSinceEpoch)
+        }
+        if let oldest { inputAge.recordMilliseconds(max(0, now - oldest)) }
+    }
+
+    func resided(_ duration: Duration) { residence.recordNanoseconds(duration.nanoseconds) }
+    func relayQueued(_ duration: Duration) { relayQueue.recordNanoseconds(duration.nanoseconds) }
+    func relayAcknowledged(_ duration: Duration) { relayAck.recordNanoseconds(duration.nanoseconds) }
+    func published(_ count: Int) { published.increment(by: count) }
+
+    /// A message Kafka refused for good, replaced by a dead letter.
+    func refusedByKafka() {
+        Counter(label: "saga_dead_letters_total", dimensions: [("reason", DeadLetterReason.refusedByKafka.rawValue)], factory: factory).increment()
+    }
 
     func rebalanced(_ kind: String) {
         Counter(label: "saga_rebalances_total", dimensions: [("kind", kind)], factory: factory).increment()

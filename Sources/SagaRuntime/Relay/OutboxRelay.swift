@@ -29,30 +29,10 @@ final class OutboxRelay: Sendable {
         var toMark: [Int64] = []
         /// When the oldest record in `pending` was queued.
         var pendingSince: ContinuousClock.Instant?
-        var timing = Timing()
         /// A send failed and is being retried: no new batch is handed over meanwhile.
         var retrying = false
         /// Commands Kafka refused for good, for the loop to apply.
         var undeliverable: [Undeliverable] = []
-    }
-
-    /// Where a relayed batch spends its time, summed since the last ``takeTiming()``.
-    struct Timing: Sendable {
-        /// Batches handed to the producer.
-        var batches = 0
-        /// From the oldest record queued to the batch handed to the producer.
-        var queued: Duration = .zero
-        /// From handed over to its last acknowledgement.
-        var acknowledged: Duration = .zero
-        var maxAcknowledged: Duration = .zero
-    }
-
-    /// The timing summed since the last call, then starts over.
-    func takeTiming() -> Timing {
-        state.withLock { state in
-            defer { state.timing = Timing() }
-            return state.timing
-        }
     }
 
     private let state = Mutex(State())
@@ -64,13 +44,13 @@ final class OutboxRelay: Sendable {
     private let topics: SagaTopics
     private let deadLetterCopyBytes: Int
     private let store: any SagaStore
-    private let metrics: OrchestratorMetrics
+    private let instruments: OrchestratorInstruments
     private let logger: Logger
     /// Beyond this many rows waiting, ``enqueue(_:)`` waits: the loop must not outrun Kafka.
     private let maxPending: Int
 
     init(
-        producer: KafkaProducer, topics: SagaTopics, deadLetterCopyBytes: Int, store: any SagaStore, metrics: OrchestratorMetrics,
+        producer: KafkaProducer, topics: SagaTopics, deadLetterCopyBytes: Int, store: any SagaStore, instruments: OrchestratorInstruments,
         logger: Logger, maxPending: Int = 50_000
     ) {
         self.topics = topics
@@ -79,7 +59,7 @@ final class OutboxRelay: Sendable {
         (markBell, markRing) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.producer = producer
         self.store = store
-        self.metrics = metrics
+        self.instruments = instruments
         self.logger = logger
         self.maxPending = maxPending
     }
@@ -167,19 +147,17 @@ final class OutboxRelay: Sendable {
                 while state.withLock({ $0.batchesInFlight >= Self.maxBatchesInFlight || $0.retrying }) && !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(1))
                 }
-                let batch = state.withLock { state -> [OutboxRecord] in
+                let (batch, queuedSince) = state.withLock { state -> ([OutboxRecord], ContinuousClock.Instant?) in
                     let batch = state.pending
+                    let since = state.pendingSince
                     state.pending.removeAll(keepingCapacity: true)
                     state.sending += batch.count
-                    if !batch.isEmpty {
-                        state.batchesInFlight += 1
-                        state.timing.batches += 1
-                        state.timing.queued += state.pendingSince.map { .now - $0 } ?? .zero
-                    }
+                    if !batch.isEmpty { state.batchesInFlight += 1 }
                     state.pendingSince = nil
-                    return batch
+                    return (batch, since)
                 }
                 if batch.isEmpty { break }
+                if let queuedSince { instruments.relayQueued(.now - queuedSince) }
                 let handed = ContinuousClock.now
                 let delivery = await producer.enqueue(batch.map { Self.message($0.message) })
                 acknowledge.yield(InFlight(records: batch, delivery: delivery, handed: handed))
@@ -196,11 +174,7 @@ final class OutboxRelay: Sendable {
         for await inFlight in acknowledgements {
             var remaining = inFlight.records.map(\.message)
             var results = await inFlight.delivery.reports()
-            let acknowledged = ContinuousClock.now - inFlight.handed
-            state.withLock { state in
-                state.timing.acknowledged += acknowledged
-                state.timing.maxAcknowledged = max(state.timing.maxAcknowledged, acknowledged)
-            }
+            instruments.relayAcknowledged(.now - inFlight.handed)
             var attempt = 0
             while true {
                 var sent = 0
@@ -221,7 +195,7 @@ final class OutboxRelay: Sendable {
                         }
                     }
                 }
-                if sent > 0 { metrics.update { $0.published += sent } }
+                if sent > 0 { instruments.published(sent) }
                 if again.isEmpty { break }
                 if let firstError {
                     attempt += 1
@@ -257,7 +231,7 @@ final class OutboxRelay: Sendable {
         logger.error("Kafka refused a message for good; it goes to the dead-letter topic instead", metadata: [
             "topic": "\(message.topic)", "type": "\(type ?? "?")", "bytes": "\(message.value?.count ?? 0)", "error": "\(error)",
         ])
-        metrics.update { $0.deadLettered += 1 }
+        instruments.refusedByKafka()
         guard message.topic != topics.deadLetters else { return nil }
         if type == ParticipantCommand.messageType, let value = message.value,
            case .success(let command) = SagaMessageCodec.decode(ParticipantCommand.self, from: value) {

@@ -74,7 +74,7 @@ struct ExampleSagaTests {
                 for participant in participants { group.addTask { try await participant.run() } }
                 do {
                     try await waitUntil(timeout: .seconds(60), "every consumer group has its partitions") {
-                        orchestrator.metrics.snapshot.ownedPartitions > 0 && progress.isReady && participants.allSatisfy(\.isReady)
+                        orchestrator.status.ownedPartitions > 0 && progress.isReady && participants.allSatisfy(\.isReady)
                     }
                     try await client.start(starts)
                     let ended = await progress.waitForTerminal(starts.compactMap(\.sagaId), timeout: .seconds(90))

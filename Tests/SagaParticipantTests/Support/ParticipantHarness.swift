@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import KafkaTestKit
 import Logging
+import MetricsTestKit
 import SagaCore
 import SagaParticipant
 import SagaStore
@@ -18,6 +19,8 @@ struct ParticipantHarness {
 
     let broker: EmbeddedKafkaBroker
     let runID: String
+    /// The instruments of the services ``service(_:dedupe:logger:configure:)`` makes.
+    let metrics = TestMetrics()
     private let producer: KafkaProducer
 
     init() async throws {
@@ -49,7 +52,7 @@ struct ParticipantHarness {
         )
         configuration.deadLetterTopic = Self.deadLetterTopic
         configure(&configuration)
-        return ParticipantService(configuration: configuration, handlers: handlers, dedupe: dedupe, logger: logger)
+        return ParticipantService(configuration: configuration, handlers: handlers, dedupe: dedupe, logger: logger, metricsFactory: metrics)
     }
 
     /// A pending command (by default) of `saga` that asks for its reply on `replyPartition`.

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import KafkaTestKit
 import Logging
+import MetricsTestKit
 import SagaClient
 import SagaCore
 import SagaRuntime
@@ -18,6 +19,8 @@ struct RuntimeHarness {
     let participantTopics: [String]
     let directory: URL
     let runID: String
+    /// The instruments of the orchestrators ``orchestrator(_:_:configure:)`` makes, to read in tests.
+    let metrics = TestMetrics()
 
     init(partitions: Int32 = 4, participants: [String] = ["inventory", "payment", "shipping"]) async throws {
         runID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
@@ -52,7 +55,7 @@ struct RuntimeHarness {
     func orchestrator(_ store: any SagaStore, _ definitions: [SagaDefinition], configure: (inout OrchestratorConfiguration) -> Void = { _ in }) throws -> Orchestrator {
         var configuration = configuration()
         configure(&configuration)
-        return Orchestrator(configuration: configuration, registry: try SagaRegistry(definitions), store: store, logger: quietLogger)
+        return Orchestrator(configuration: configuration, registry: try SagaRegistry(definitions), store: store, logger: quietLogger, metricsFactory: metrics)
     }
 
     func participants(_ script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior) throws -> ScriptedParticipants {
@@ -138,12 +141,12 @@ func withRunning<T: Sendable>(
             // Start sagas only once every consumer group has its partitions; say which did not.
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline
-                && !(orchestrator.metrics.snapshot.ownedPartitions > 0 && participants.isReady && progress.isReady) {
+                && !(orchestrator.status.ownedPartitions > 0 && participants.isReady && progress.isReady) {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            guard orchestrator.metrics.snapshot.ownedPartitions > 0 && participants.isReady && progress.isReady else {
+            guard orchestrator.status.ownedPartitions > 0 && participants.isReady && progress.isReady else {
                 throw HarnessError(
-                    "not ready within 60 s: orchestrator partitions \(orchestrator.metrics.snapshot.ownedPartitions), "
+                    "not ready within 60 s: orchestrator partitions \(orchestrator.status.ownedPartitions), "
                         + "participants ready \(participants.isReady), progress reader ready \(progress.isReady)"
                 )
             }
