@@ -98,6 +98,7 @@ struct ChaosCommand: AsyncParsableCommand {
                 result = ChaosResult(scenario: scenario)
                 result.problems = ["the run stopped: \(error)"]
             }
+            for note in result.notes { print("  \(scenario.rawValue): note: \(note)") }
             if !result.passed {
                 for problem in result.problems { print("  \(scenario.rawValue): \(problem)") }
                 print("  logs and store kept in \(run.directory.path)")

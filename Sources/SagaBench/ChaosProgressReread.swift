@@ -7,6 +7,13 @@ import SagaCore
 /// watermark of each partition: when a saga's events have a gap, this tells whether the event is
 /// missing from the topic (lost on the way in) or the run's reader skipped it.
 enum ChaosProgressReread {
+    /// Whether a saga whose events the run's reader saw with a gap is whole on the topic: the
+    /// topic holds 1...n, everything the reader saw among them, and the reader saw no two
+    /// different events under one number.
+    static func onlyTheReaderMissed(seen: Set<Int64>, onTopic: Set<Int64>, conflicting: Bool) -> Bool {
+        !conflicting && !onTopic.isEmpty && onTopic.sorted() == Array(1...Int64(onTopic.count)) && seen.isSubset(of: onTopic)
+    }
+
     /// The sequences on the topic of each of `sagaIDs`.
     static func sequences(of sagaIDs: Set<String>, broker: EmbeddedKafkaBroker, topic: String, partitions: Int32, logger: Logger) async throws -> [String: Set<Int64>] {
         let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(groupID: "chaos-reread-\(UInt32.random(in: 0...UInt32.max))"), logger: logger)

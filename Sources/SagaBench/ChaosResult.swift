@@ -20,6 +20,9 @@ struct ChaosResult: Sendable {
     var wallSeconds = 0.0
     /// Every broken invariant, in words.
     var problems: [String] = []
+    /// What the run saw that broke no invariant but is worth reading (a reader that missed events
+    /// the topic holds).
+    var notes: [String] = []
 
     var passed: Bool { problems.isEmpty }
 }
