@@ -2,6 +2,7 @@
 import PackageDescription
 
 // The layers, from the bottom up (docs/architecture.md):
+//   DedicatedThreads (an OS thread with a job queue, for blocking C calls; used by Kafka and SagaStore)
 //   CRdKafka  -> Kafka (our librdkafka wrapper, no saga knowledge) -> KafkaTestKit (the embedded broker)
 //   SagaCore  (pure state machine, definitions, message contracts; no I/O)
 //   CSQLite   -> SagaStore (the SagaStore protocol, its SQLite and PostgreSQL implementations)
@@ -61,11 +62,15 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
 
+        // MARK: - Threads for blocking C calls (no dependencies: Kafka stays light)
+        .target(name: "DedicatedThreads"),
+
         // MARK: - Kafka
         .target(
             name: "Kafka",
             dependencies: [
                 "CRdKafka",
+                "DedicatedThreads",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -73,6 +78,7 @@ let package = Package(
             name: "KafkaTestKit",
             dependencies: [
                 "CRdKafka",
+                "DedicatedThreads",
                 "Kafka",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -90,8 +96,10 @@ let package = Package(
             name: "SagaStore",
             dependencies: [
                 "CSQLite",
+                "DedicatedThreads",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -213,6 +221,10 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        .testTarget(
+            name: "DedicatedThreadsTests",
+            dependencies: ["DedicatedThreads"]
+        ),
         .testTarget(
             name: "KafkaTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import CRdKafka
+import DedicatedThreads
 import Kafka
 import Logging
 
@@ -19,7 +20,7 @@ public final class EmbeddedKafkaBroker: Sendable {
     /// The number of brokers; their ids are `1...brokerCount`.
     public let brokerCount: Int
     private let cluster: MockCluster
-    private let thread: KafkaIOThread
+    private let thread: DedicatedThread
 
     /// Client properties that suit the mock: short fetch waits (an empty fetch waits the whole
     /// `fetch.wait.max.ms`), quick reconnects and quick group heartbeats.
@@ -43,7 +44,7 @@ public final class EmbeddedKafkaBroker: Sendable {
         bootstrapServers = cluster.bootstraps
         let cluster = self.cluster
         // The handle's events (errors, logs) are served so they do not pile up.
-        thread = KafkaIOThread(name: "kafka-embedded-broker", idle: { cluster.events.waitAndServe() },
+        thread = DedicatedThread(name: "kafka-embedded-broker", idle: { cluster.events.waitAndServe() },
                                wake: { cluster.events.wake() })
     }
 

@@ -229,8 +229,7 @@ final class ChaosRun {
         var quiet = Logger(label: "saga.chaos.store")
         quiet.logLevel = .critical
         let sagaStore = try await SagaStoreURL(store).openSagaStore(logger: quiet)
-        let counts = try await sagaStore.countSagasByStatus()
-        try await sagaStore.close()
+        let counts = try await sagaStore.withRunning { try await $0.countSagasByStatus() }
         let stored = (counts["completed", default: 0], counts["compensated", default: 0], counts.values.reduce(0, +))
         if stored != (result.completed, result.compensated, result.started) {
             result.problems.append("the store holds \(stored.2) sagas, \(stored.0) completed and \(stored.1) compensated; "

@@ -40,17 +40,8 @@ struct ControlOptions: ParsableArguments {
     /// named or found (a prefix works then); `given` as it is when there is no store to ask.
     private func fullID(_ given: String) async throws -> String {
         guard try storeOptions.isAvailable() else { return given }
-        let store = try await storeOptions.open()
-        do {
-            let id = try await SagaIDLookup.resolve(given, in: store)
-            try? await store.close()
-            return id
-        } catch let error as SagaStoreError {
-            try? await store.close()
-            throw OperatorFailure("reading the store failed: \(error.message)")
-        } catch {
-            try? await store.close()
-            throw error
+        return try await storeOptions.withStore { store in
+            try await SagaIDLookup.resolve(given, in: store)
         }
     }
 

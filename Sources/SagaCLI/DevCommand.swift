@@ -108,57 +108,54 @@ struct DevCommand: AsyncParsableCommand {
         }
         let store = try await SQLiteSagaStore(path: "\(folder)/saga.sqlite", logger: logger)
         let dedupe = try await SQLiteParticipantDedupeStore(path: "\(folder)/participants.sqlite", logger: logger)
-        let kept = (try? await store.countSagasByStatus().values.reduce(0, +)) ?? 0
-        let storeNote = reset
-            ? (hadStore ? "emptied (--reset)" : "new")
-            : (hadStore ? "kept: \(kept) saga\(kept == 1 ? "" : "s") from earlier runs (--reset empties it)" : "new")
+        // Both stores run for the whole session and stop after everything that uses them.
+        try await store.withRunning { store in
+            try await dedupe.withRunning { dedupe in
+                let kept = (try? await store.countSagasByStatus().values.reduce(0, +)) ?? 0
+                let storeNote = reset
+                    ? (hadStore ? "emptied (--reset)" : "new")
+                    : (hadStore ? "kept: \(kept) saga\(kept == 1 ? "" : "s") from earlier runs (--reset empties it)" : "new")
 
-        let broker: EmbeddedKafkaBroker
-        let forwarder: DevPortForwarder?
-        do {
-            broker = try EmbeddedKafkaBroker(logger: logger)
-            let topics = SagaTopics()
-            for topic in topics.all { try await broker.createTopic(topic, partitions: 4) }
-            try await broker.createTopic(topics.definitions, partitions: 1)
-            for topic in participantTopics { try await broker.createTopic(topic, partitions: 2) }
-            forwarder = try Self.forwarder(port: port, broker: broker.bootstrapServers)
-        } catch {
-            try? await dedupe.close()
-            try? await store.close()
-            throw error
+                let broker: EmbeddedKafkaBroker
+                let forwarder: DevPortForwarder?
+                do {
+                    broker = try EmbeddedKafkaBroker(logger: logger)
+                    let topics = SagaTopics()
+                    for topic in topics.all { try await broker.createTopic(topic, partitions: 4) }
+                    try await broker.createTopic(topics.definitions, partitions: 1)
+                    for topic in participantTopics { try await broker.createTopic(topic, partitions: 2) }
+                    forwarder = try Self.forwarder(port: port, broker: broker.bootstrapServers)
+                }
+                forwarder?.start()
+                let bootstrap = forwarder.map { "127.0.0.1:\($0.port)" } ?? broker.bootstrapServers
+                let storeURL = "sqlite:\(folder)/saga.sqlite"
+                let absoluteDefinitions = URL(fileURLWithPath: definitionsDirectory).standardizedFileURL.path
+                try DevClientFile.write(
+                    directory: folder, bootstrap: bootstrap, store: storeURL, topicPrefix: SagaTopics.defaultPrefix,
+                    definitions: absoluteDefinitions, pid: getpid()
+                )
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: definitionsDirectory))?.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted() ?? []
+                let banner = DevDemo.banner(
+                    bootstrap: bootstrap, definitions: files.map { "\(definitionsDirectory)/\($0)" }, store: storeURL, storeNote: storeNote,
+                    portNote: forwarder == nil ? (port == nil ? "port \(Self.defaultPort) is in use, so the port differs on each run (--port N fixes one)" : nil) : nil,
+                    folder: directory, log: "\(directory)/dev.log"
+                )
+                // The broker goes last: a Kafka client still alive when it stops keeps reconnecting
+                // and logs a refused connection. The clients all live inside `runServices`.
+                do {
+                    try await runServices(
+                        broker: broker, topics: SagaTopics(), registry: registry, store: store, dedupe: dedupe, banner: banner,
+                        http: listener, metrics: metrics, logger: logger
+                    )
+                } catch {
+                    forwarder?.stop()
+                    await broker.shutdown()
+                    throw error
+                }
+                forwarder?.stop()
+                await broker.shutdown()
+            }
         }
-        forwarder?.start()
-        let bootstrap = forwarder.map { "127.0.0.1:\($0.port)" } ?? broker.bootstrapServers
-        let storeURL = "sqlite:\(folder)/saga.sqlite"
-        let absoluteDefinitions = URL(fileURLWithPath: definitionsDirectory).standardizedFileURL.path
-        try DevClientFile.write(
-            directory: folder, bootstrap: bootstrap, store: storeURL, topicPrefix: SagaTopics.defaultPrefix,
-            definitions: absoluteDefinitions, pid: getpid()
-        )
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: definitionsDirectory))?.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted() ?? []
-        let banner = DevDemo.banner(
-            bootstrap: bootstrap, definitions: files.map { "\(definitionsDirectory)/\($0)" }, store: storeURL, storeNote: storeNote,
-            portNote: forwarder == nil ? (port == nil ? "port \(Self.defaultPort) is in use, so the port differs on each run (--port N fixes one)" : nil) : nil,
-            folder: directory, log: "\(directory)/dev.log"
-        )
-        // The broker goes last: a Kafka client still alive when it stops keeps reconnecting
-        // and logs a refused connection. The clients all live inside `runServices`.
-        do {
-            try await runServices(
-                broker: broker, topics: SagaTopics(), registry: registry, store: store, dedupe: dedupe, banner: banner,
-                http: listener, metrics: metrics, logger: logger
-            )
-        } catch {
-            try? await dedupe.close()
-            try? await store.close()
-            forwarder?.stop()
-            await broker.shutdown()
-            throw error
-        }
-        try await dedupe.close()
-        try await store.close()
-        forwarder?.stop()
-        await broker.shutdown()
     }
 
     /// The forwarder from the fixed port to the broker: `--port`, else 9092 when free; `nil`

@@ -131,7 +131,8 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
         let service = ParticipantService(configuration: configuration, handlers: settings.example.makeHandlers(), dedupe: dedupe, logger: logger)
         let readiness = ReadinessReporter(isReady: { service.isReady }, file: readyFile, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service), .init(service: readiness)],
+            // The dedupe store first, so the last stopped.
+            services: [.init(service: dedupe), .init(service: service), .init(service: readiness)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -139,10 +140,8 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             readiness.removeFile()
-            try? await dedupe.close()
             throw error
         }
         readiness.removeFile()
-        try await dedupe.close()
     }
 }

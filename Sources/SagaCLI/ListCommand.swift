@@ -54,16 +54,9 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let store = try await storeOptions.open()
-            let records: [SagaRecord]
-            let counts: [String: Int]
-            do {
-                records = try await store.listSagas(SagaQuery(statuses: try statuses, type: type, limit: limit))
-                counts = try await store.countSagasByStatus()
-                try await store.close()
-            } catch let error as SagaStoreError {
-                try? await store.close()
-                throw OperatorFailure("reading the store failed: \(error.message)")
+            let query = SagaQuery(statuses: try statuses, type: type, limit: limit)
+            let (records, counts) = try await storeOptions.withStore { store in
+                (try await store.listSagas(query), try await store.countSagasByStatus())
             }
             let rows = records.map(SagaListRow.init)
             if json {

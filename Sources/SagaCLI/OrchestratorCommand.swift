@@ -150,7 +150,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let store = try await url.openSagaStore(logger: logger)
         let orchestrator = Orchestrator(configuration: settings.configuration, registry: registry, store: store, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: orchestrator)]
+        // The store first in the group, so the last stopped: the orchestrator and the HTTP
+        // surface use it until they have stopped.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: store), .init(service: orchestrator)]
         if settings.http.api != nil || settings.http.ops != nil {
             // Last in the group, so the first stopped: no new requests, then the loop drains.
             let http = SagaHTTPServer(configuration: settings.http, orchestrator: orchestrator, registry: metrics, logger: logger)
@@ -165,12 +167,6 @@ struct OrchestratorCommand: AsyncParsableCommand {
                 logger: logger
             )
         )
-        do {
-            try await group.run()
-        } catch {
-            try? await store.close()
-            throw error
-        }
-        try await store.close()
+        try await group.run()
     }
 }

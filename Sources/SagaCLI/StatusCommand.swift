@@ -39,17 +39,9 @@ struct StatusCommand: AsyncParsableCommand {
             let paths = definitions.isEmpty ? (settings.definitions.isEmpty ? try DevClientFile.settings(environment: environment)?.definitions ?? [] : settings.definitions) : definitions
             let registry = paths.isEmpty ? nil : try DefinitionLoader.registry(from: paths)
 
-            let store = try await storeOptions.open(environment: environment)
-            let record: SagaRecord?
-            do {
-                record = try await store.saga(id: try await SagaIDLookup.resolve(id, in: store))
-                try await store.close()
-            } catch let error as SagaStoreError {
-                try? await store.close()
-                throw OperatorFailure("reading the store failed: \(error.message)")
-            } catch {
-                try? await store.close()
-                throw error
+            let given = id
+            let record = try await storeOptions.withStore(environment: environment) { store in
+                try await store.saga(id: try await SagaIDLookup.resolve(given, in: store))
             }
             guard let record else { throw OperatorFailure("no saga with id '\(id)' in the store", status: OperatorExit.noSuchSaga) }
             let id = record.id

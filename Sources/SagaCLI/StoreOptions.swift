@@ -50,4 +50,19 @@ struct StoreOptions: ParsableArguments {
             throw OperatorFailure("cannot open the store \(url): \(error.message)")
         }
     }
+
+    /// Opens the store named by the flag or the environment and runs it while `body` reads it.
+    /// - Throws: Like ``open(environment:)``; a ``SagaStoreError`` from `body` as an
+    ///   ``OperatorFailure`` ("reading the store failed"); what else `body` throws.
+    func withStore<T>(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        _ body: (any SagaStore) async throws -> T
+    ) async throws -> T {
+        let store = try await open(environment: environment)
+        do {
+            return try await store.withRunning { try await body($0) }
+        } catch let error as SagaStoreError {
+            throw OperatorFailure("reading the store failed: \(error.message)")
+        }
+    }
 }

@@ -18,7 +18,8 @@ import Synchronization
 ///     dedupe: dedupe,
 ///     logger: logger
 /// )
-/// try await ServiceGroup(services: [payments], gracefulShutdownSignals: [.sigterm], logger: logger).run()
+/// // The dedupe store first, so it stops after the service that uses it.
+/// try await ServiceGroup(services: [dedupe, payments], gracefulShutdownSignals: [.sigterm], logger: logger).run()
 /// ```
 ///
 /// What it does for every command:
@@ -67,7 +68,7 @@ public final class ParticipantService: Service, Sendable {
     ///   - configuration: the participant's name, topics, Kafka clients and limits.
     ///   - handlers: the handler of each phase.
     ///   - dedupe: where final answers are recorded by idempotency key (its lifetime is the
-    ///     caller's: the service does not close it).
+    ///     caller's: run it, before this service, in the same `ServiceGroup` or around it).
     ///   - logger: where the service and its Kafka clients log.
     ///   - metricsFactory: where its swift-metrics instruments are made (see
     ///     ``ParticipantInstruments``); default: the process's bootstrapped `MetricsSystem`.
@@ -88,9 +89,12 @@ public final class ParticipantService: Service, Sendable {
 
     /// Consumes and answers commands until graceful shutdown or cancellation.
     /// - Throws: ``ParticipantError`` for a configuration that cannot work or a Kafka client that
-    ///   cannot be created or failed for good.
+    ///   cannot be created or failed for good; ``SagaStoreError`` with
+    ///   ``SagaStoreError/Code/notRunning`` when the dedupe store does not run within 30 s.
     public func run() async throws {
         if let problem = configuration.problem { throw ParticipantError.configuration(problem) }
+        // The dedupe store is a Service of its own, usually started just before this one.
+        try await dedupe.waitUntilRunning(within: .seconds(30))
         state.withLock { $0 = RunState(scheduler: CommandScheduler(maxRunning: configuration.maxConcurrentCommands)) }
         let consumer: KafkaConsumer
         let publisher: ReplyPublisher

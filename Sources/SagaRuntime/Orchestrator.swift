@@ -66,6 +66,12 @@ public final class Orchestrator: Service, Sendable {
     public func run() async throws {
         statusCell.update { $0 = OrchestratorStatus(); $0.running = true }
         defer { statusCell.update { $0.running = false } }
+        // The store is a Service of its own, usually started just before this one in the group.
+        do {
+            try await store.waitUntilRunning(within: Self.storeStartTimeout)
+        } catch let error as SagaStoreError {
+            throw OrchestratorError.store("the store is not running", cause: error)
+        }
         if configuration.createTopics {
             try await createTopics()
         }
@@ -202,6 +208,9 @@ public final class Orchestrator: Service, Sendable {
 
     /// Every hop of a saga is a small request: with Nagle's algorithm on, a small write can wait
     /// for the peer's delayed ACK (40 ms on Linux). Given properties override it.
+    /// How long ``run()`` waits for its store's `run()` to start before failing.
+    static let storeStartTimeout: Duration = .seconds(30)
+
     private static let lowLatencyDefaults = ["socket.nagle.disable": "true"]
 
     private static let consumerOnlyPrefixes = [

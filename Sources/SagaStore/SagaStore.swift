@@ -1,10 +1,17 @@
+import ServiceLifecycle
+
 /// The transactional store behind the orchestrator: saga state, consumed offsets, the outbox,
 /// start keys and partition epochs, written together so each input is applied exactly once.
 ///
 /// Two implementations pass the same contract tests: ``SQLiteSagaStore`` (one instance, a local
 /// file) and ``PostgresSagaStore`` (several instances sharing one database). All times are
 /// milliseconds since the Unix epoch and are given by the caller: the store reads no clock.
-public protocol SagaStore: Sendable {
+///
+/// A store is a `Service`: it accepts calls while its `run()` runs (first in the process's
+/// `ServiceGroup`, so it stops last) and releases its thread or connection pool when `run()`
+/// ends. A call before `run()` throws ``SagaStoreError/Code/notRunning``, one after it
+/// ``SagaStoreError/Code/closed``. ``withRunning(_:)`` runs a store for the length of a scope.
+public protocol SagaStore: Service {
     /// Takes a partition: bumps its epoch (starting at 1) and returns the lease with the new epoch.
     /// Every lease on the partition taken before is fenced from then on.
     /// - Parameter partition: The partition number.
@@ -81,6 +88,7 @@ public protocol SagaStore: Sendable {
     /// The version of the newest schema migration applied to the database.
     func schemaVersion() async throws -> Int
 
-    /// Closes the store; later calls throw ``SagaStoreError/Code/closed``. Closing twice is fine.
-    func close() async throws
+    /// Returns once the store's `run()` has started and it accepts calls.
+    /// - Throws: ``SagaStoreError/Code/closed`` if its `run()` ended first; `CancellationError`.
+    func waitUntilRunning() async throws
 }

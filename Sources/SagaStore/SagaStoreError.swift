@@ -15,6 +15,7 @@ public struct SagaStoreError: Error, Sendable, CustomStringConvertible {
             case database
             case corruptRow
             case closed
+            case notRunning
             case invalidURL
         }
 
@@ -38,6 +39,9 @@ public struct SagaStoreError: Error, Sendable, CustomStringConvertible {
         public static let corruptRow = Code(value: .corruptRow)
         /// The store was closed.
         public static let closed = Code(value: .closed)
+        /// The store was used before its `run()` started (run it in a `ServiceGroup`, or use
+        /// ``SagaStore/withRunning(_:)``).
+        public static let notRunning = Code(value: .notRunning)
         /// A store URL could not be parsed.
         public static let invalidURL = Code(value: .invalidURL)
 
@@ -53,6 +57,7 @@ public struct SagaStoreError: Error, Sendable, CustomStringConvertible {
             case .database: "database error"
             case .corruptRow: "corrupt row"
             case .closed: "store closed"
+            case .notRunning: "store not running"
             case .invalidURL: "invalid store URL"
             }
         }

@@ -54,7 +54,7 @@ struct OperatorArgumentTests {
         let path = directory.appendingPathComponent("saga.sqlite").path
         var quiet = Logger(label: "test")
         quiet.logLevel = .error
-        try await SQLiteSagaStore(path: path, logger: quiet).close()
+        try await SQLiteSagaStore(path: path, logger: quiet).withRunning { _ in }
 
         let unknown = try ChildProcess(Products.saga, ["status", "no-such-saga", "--store", "sqlite:\(path)"])
         #expect(try await unknown.waitForExit(timeout: .seconds(30)) == 5)

@@ -65,10 +65,10 @@ struct OrchestratorCrashTests {
         #expect(problems.isEmpty, "\(problems.prefix(10)); log: \(orchestrator.log.path)")
         var quiet = Logger(label: "test")
         quiet.logLevel = .error
-        let sagaStore = try await SQLiteSagaStore(path: storePath, logger: quiet)
-        let counts = try await sagaStore.countSagasByStatus()
-        #expect(counts["completed", default: 0] + counts["compensated", default: 0] == ids.count)
-        try await sagaStore.close()
+        try await SQLiteSagaStore(path: storePath, logger: quiet).withRunning { sagaStore in
+            let counts = try await sagaStore.countSagasByStatus()
+            #expect(counts["completed", default: 0] + counts["compensated", default: 0] == ids.count)
+        }
         try await system.shutdown(keep: !problems.isEmpty)
     }
 }

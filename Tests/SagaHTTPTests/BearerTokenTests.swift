@@ -62,14 +62,14 @@ struct BearerTokenTests {
         try await withHarness { harness in
             try await withStack(harness) { stack in
                 let taken = try require_(stack.server.boundAddresses[.api], "the API address")
-                let store = try await harness.openStore()
-                let second = harness.server(try harness.orchestrator(store)) { $0.api = taken }
-                await #expect {
-                    try await second.run()
-                } throws: { error in
-                    "\(error)".contains("cannot listen on 127.0.0.1:\(taken.port) (the api listener)")
+                try await harness.openStore().withRunning { store in
+                    let second = harness.server(try harness.orchestrator(store)) { $0.api = taken }
+                    await #expect {
+                        try await second.run()
+                    } throws: { error in
+                        "\(error)".contains("cannot listen on 127.0.0.1:\(taken.port) (the api listener)")
+                    }
                 }
-                try await store.close()
             }
         }
     }

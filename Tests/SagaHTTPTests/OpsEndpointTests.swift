@@ -138,16 +138,18 @@ struct OpsEndpointTests {
                 try await waitUntil("the listener", timeout: .seconds(20)) { server.boundAddresses[.api] != nil }
                 let client = HTTPTestClient(base: "http://127.0.0.1:\(server.boundAddresses[.api]!.port)")
 
-                let health = try await client.get("/health")
-                #expect(health.status == 503)
-                #expect(try health.json()["detail"] as? String == "the orchestrator is not running")
-                var ready = try await client.get("/ready")
-                #expect(ready.status == 503)
-                #expect(try ready.json()["failed"] as? [String] == ["consumerGroup", "loop"])
-                #expect((try ready.json()["checks"] as? [String: String])?["store"] == "ok")
+                try await store.withRunning { _ in
+                    let health = try await client.get("/health")
+                    #expect(health.status == 503)
+                    #expect(try health.json()["detail"] as? String == "the orchestrator is not running")
+                    let ready = try await client.get("/ready")
+                    #expect(ready.status == 503)
+                    #expect(try ready.json()["failed"] as? [String] == ["consumerGroup", "loop"])
+                    #expect((try ready.json()["checks"] as? [String: String])?["store"] == "ok")
+                }
 
-                try await store.close()
-                ready = try await client.get("/ready")
+                // The store's run has ended: it is gone.
+                let ready = try await client.get("/ready")
                 #expect(ready.status == 503)
                 #expect(try ready.json()["failed"] as? [String] == ["consumerGroup", "loop", "store"])
                 let storeCheck = (try ready.json()["checks"] as? [String: String])?["store"] ?? ""

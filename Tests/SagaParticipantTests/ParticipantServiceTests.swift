@@ -74,12 +74,12 @@ struct ParticipantServiceTests {
                 return .reject("card declined")
             })
             for attempt in 1...2 {
-                let dedupe = try await SagaStoreURL("sqlite:\(path)").openParticipantDedupeStore()
-                _ = try await withRunning(harness.service(handlers, dedupe: dedupe)) {
-                    try await harness.send(ParticipantHarness.command(saga: "s-2", attempt: attempt))
-                    return try await harness.replies(count: attempt)
+                try await SagaStoreURL("sqlite:\(path)").openParticipantDedupeStore().withRunning { dedupe in
+                    _ = try await withRunning(harness.service(handlers, dedupe: dedupe)) {
+                        try await harness.send(ParticipantHarness.command(saga: "s-2", attempt: attempt))
+                        return try await harness.replies(count: attempt)
+                    }
                 }
-                try await dedupe.close()
             }
             let replies = try await harness.replies(count: 2)
             #expect(calls.count("s-2/pay/pending") == 1)

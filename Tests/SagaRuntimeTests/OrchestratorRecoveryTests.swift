@@ -29,33 +29,34 @@ struct OrchestratorRecoveryTests {
                 var ids: [String] = []
                 // Three orchestrator lives on one store file; sagas keep arriving across them.
                 for life in 0..<3 {
-                    let store = try await harness.openStore()
-                    let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger, metricsFactory: harness.metrics)
-                    try await withThrowingTaskGroup(of: Void.self) { lifeGroup in
-                        lifeGroup.addTask { try await orchestrator.run() }
-                        let deadline = ContinuousClock.now + .seconds(30)
-                        while orchestrator.status.ownedPartitions < Int(harness.partitions) && ContinuousClock.now < deadline {
-                            try await Task.sleep(for: .milliseconds(20))
+                    try await harness.openStore().withRunning { store async throws -> Void in
+                        let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger, metricsFactory: harness.metrics)
+                        try await withThrowingTaskGroup(of: Void.self) { lifeGroup in
+                            lifeGroup.addTask { try await orchestrator.run() }
+                            let deadline = ContinuousClock.now + .seconds(30)
+                            while orchestrator.status.ownedPartitions < Int(harness.partitions) && ContinuousClock.now < deadline {
+                                try await Task.sleep(for: .milliseconds(20))
+                            }
+                            for _ in 0..<5 {
+                                ids += try await client.start((0..<(count / 15)).map { _ in StartSagaCommand(sagaType: "order") })
+                                try await Task.sleep(for: .milliseconds(30))
+                            }
+                            // Stop while sagas are still in flight.
+                            lifeGroup.cancelAll()
+                            try await lifeGroup.waitForAll()
                         }
-                        for _ in 0..<5 {
-                            ids += try await client.start((0..<(count / 15)).map { _ in StartSagaCommand(sagaType: "order") })
-                            try await Task.sleep(for: .milliseconds(30))
-                        }
-                        // Stop while sagas are still in flight.
-                        lifeGroup.cancelAll()
-                        try await lifeGroup.waitForAll()
                     }
-                    try await store.close()
                     _ = life
                 }
                 // A last life to finish what is left.
-                let store = try await harness.openStore()
-                let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger, metricsFactory: harness.metrics)
-                group.addTask { try await orchestrator.run() }
-                let terminal = await progress.waitForTerminal(ids, timeout: .seconds(90))
-                group.cancelAll()
-                try await group.waitForAll()
-                try await store.close()
+                let terminal = try await harness.openStore().withRunning { store async throws in
+                    let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger, metricsFactory: harness.metrics)
+                    group.addTask { try await orchestrator.run() }
+                    let terminal = await progress.waitForTerminal(ids, timeout: .seconds(90))
+                    group.cancelAll()
+                    try await group.waitForAll()
+                    return terminal
+                }
                 return (ids, terminal)
             }
             #expect(ids.count == count)
@@ -63,9 +64,9 @@ struct OrchestratorRecoveryTests {
             #expect(terminal.values.allSatisfy { $0 == .completed })
             for id in ids { checkOneStory(progress.events(of: id), saga: id) }
             #expect(participants.effects.values.allSatisfy { $0 == 1 })
-            let store = try await harness.openStore()
-            #expect(try await store.countSagasByStatus()["completed"] == count)
-            try await store.close()
+            try await harness.openStore().withRunning { store async throws -> Void in
+                #expect(try await store.countSagasByStatus()["completed"] == count)
+            }
             await client.shutdown()
         }
     }

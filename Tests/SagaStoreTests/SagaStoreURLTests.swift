@@ -30,12 +30,12 @@ struct SagaStoreURLTests {
     @Test func aSQLiteURLOpensBothStores() async throws {
         try await withTemporaryDirectory { directory in
             let url = try SagaStoreURL("sqlite:" + directory.file("both.sqlite"))
-            let store = try await url.openSagaStore(logger: Fixture.logger().0)
-            #expect(try await store.takePartition(0).epoch == 1)
-            try await store.close()
-            let dedupe = try await url.openParticipantDedupeStore(logger: Fixture.logger().0)
-            #expect(try await dedupe.record([1], for: DedupeKey(consumer: "c", idempotencyKey: "k"), at: 0) == [1])
-            try await dedupe.close()
+            try await url.openSagaStore(logger: Fixture.logger().0).withRunning { store async throws in
+                #expect(try await store.takePartition(0).epoch == 1)
+            }
+            try await url.openParticipantDedupeStore(logger: Fixture.logger().0).withRunning { dedupe async throws in
+                #expect(try await dedupe.record([1], for: DedupeKey(consumer: "c", idempotencyKey: "k"), at: 0) == [1])
+            }
         }
     }
 }

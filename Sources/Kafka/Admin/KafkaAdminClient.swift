@@ -1,4 +1,5 @@
 import CRdKafka
+import DedicatedThreads
 import Glibc
 import Logging
 
@@ -10,7 +11,7 @@ import Logging
 /// I/O thread.
 public final class KafkaAdminClient: Sendable {
     let handle: RdKafkaHandle
-    let thread: KafkaIOThread
+    let thread: DedicatedThread
     private let events: RdKafkaEventWaiter
 
     /// Creates an admin client.
@@ -21,7 +22,7 @@ public final class KafkaAdminClient: Sendable {
                                    context: RdKafkaClientContext(logger: logger))
         let events = try RdKafkaEventWaiter(handle: handle)
         self.events = events
-        thread = KafkaIOThread(name: "kafka-admin", idle: { events.waitAndServe() }, wake: { events.wake() })
+        thread = DedicatedThread(name: "kafka-admin", idle: { events.waitAndServe() }, wake: { events.wake() })
     }
 
     deinit {

@@ -1,4 +1,5 @@
 import CRdKafka
+import DedicatedThreads
 import Logging
 
 /// A consumer in a Kafka consumer group, with offsets under the application's control.
@@ -21,7 +22,7 @@ import Logging
 public final class KafkaConsumer: Sendable {
     let handle: RdKafkaHandle
     let context: ConsumerState
-    let thread: KafkaIOThread
+    let thread: DedicatedThread
     let logger: Logger
 
     /// Creates a consumer; it joins the group at ``subscribe(topics:)``.
@@ -47,7 +48,7 @@ public final class KafkaConsumer: Sendable {
         self.logger = logger
         // All events, including rebalances, come through the consumer poll.
         _ = rd_kafka_poll_set_consumer(handle.pointer)
-        thread = KafkaIOThread(name: "kafka-consumer")
+        thread = DedicatedThread(name: "kafka-consumer")
     }
 
     deinit {

@@ -4,7 +4,7 @@ import CRdKafka
 ///
 /// `@unchecked Sendable`: `rd_kafka_t` is thread-safe for the calls we make on it (librdkafka
 /// documents its API as thread-safe), and `destroy()` is called exactly once, by the client's
-/// ``KafkaIOThread`` as its final job, after which no job uses the pointer.
+/// ``DedicatedThread`` as its final job, after which no job uses the pointer.
 package final class RdKafkaHandle: @unchecked Sendable {
     package let pointer: OpaquePointer
     package let context: RdKafkaClientContext

@@ -1,4 +1,5 @@
 import CRdKafka
+import DedicatedThreads
 import Logging
 import Synchronization
 
@@ -15,7 +16,7 @@ import Synchronization
 /// ``send(_:)`` throws it. Recreate the producer then.
 public final class KafkaProducer: Sendable {
     let handle: RdKafkaHandle
-    private let thread: KafkaIOThread
+    private let thread: DedicatedThread
     /// Whether the producer is shut down, and the topics it knows. Produce calls themselves run
     /// only on the I/O thread, always before its final job (the destroy).
     let lifecycle = Mutex(Lifecycle())
@@ -44,7 +45,7 @@ public final class KafkaProducer: Sendable {
         self.logger = logger
         let events = try RdKafkaEventWaiter(handle: handle)
         self.events = events
-        self.thread = KafkaIOThread(name: "kafka-producer", idle: { events.waitAndServe() }, wake: { events.wake() })
+        self.thread = DedicatedThread(name: "kafka-producer", idle: { events.waitAndServe() }, wake: { events.wake() })
     }
 
     deinit {

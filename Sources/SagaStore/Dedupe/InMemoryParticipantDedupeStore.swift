@@ -1,6 +1,10 @@
+import ServiceLifecycle
 import Synchronization
 
 /// A ``ParticipantDedupeStore`` in memory, for tests: forgets everything when released.
+///
+/// It owns nothing to release, so it accepts calls from the start, whether or not it runs; once
+/// a `run()` of it has ended it refuses them (``SagaStoreError/Code/closed``), like the others.
 public final class InMemoryParticipantDedupeStore: ParticipantDedupeStore {
     private struct Entry: Sendable {
         var reply: [UInt8]
@@ -9,18 +13,18 @@ public final class InMemoryParticipantDedupeStore: ParticipantDedupeStore {
 
     private struct State: Sendable {
         var entries: [DedupeKey: Entry] = [:]
-        var closed = false
     }
 
     private let state = Mutex(State())
+    private let closed = Atomic<Bool>(false)
 
     /// Makes an empty store.
     public init() {}
 
     @discardableResult
     public func record(_ reply: [UInt8], for key: DedupeKey, at time: Int64) async throws -> [UInt8] {
-        try state.withLock { state in
-            try Self.checkOpen(state)
+        try checkOpen()
+        return state.withLock { state in
             if let existing = state.entries[key] { return existing.reply }
             state.entries[key] = Entry(reply: reply, recordedAt: time)
             return reply
@@ -28,26 +32,36 @@ public final class InMemoryParticipantDedupeStore: ParticipantDedupeStore {
     }
 
     public func reply(for key: DedupeKey) async throws -> [UInt8]? {
-        try state.withLock { state in
-            try Self.checkOpen(state)
+        try checkOpen()
+        return state.withLock { state in
             return state.entries[key]?.reply
         }
     }
 
     public func purge(recordedBefore cutoff: Int64) async throws -> Int {
-        try state.withLock { state in
-            try Self.checkOpen(state)
+        try checkOpen()
+        return state.withLock { state in
             let before = state.entries.count
             state.entries = state.entries.filter { $0.value.recordedAt >= cutoff }
             return before - state.entries.count
         }
     }
 
-    public func close() async throws {
-        state.withLock { $0.closed = true }
+    /// Waits for graceful shutdown or cancellation, then refuses calls.
+    /// - Throws: ``SagaStoreError/Code/closed`` if the store ran before: a store runs once.
+    public func run() async throws {
+        try checkOpen()
+        try? await gracefulShutdown()
+        closed.store(true, ordering: .releasing)
     }
 
-    private static func checkOpen(_ state: State) throws {
-        if state.closed { throw SagaStoreError(.closed, "the in-memory dedupe store is closed") }
+    /// Returns at once: the store accepts calls from the start.
+    /// - Throws: ``SagaStoreError/Code/closed`` once a `run()` of it has ended.
+    public func waitUntilRunning() async throws {
+        try checkOpen()
+    }
+
+    private func checkOpen() throws(SagaStoreError) {
+        if closed.load(ordering: .acquiring) { throw SagaStoreError(.closed, "the in-memory dedupe store is closed") }
     }
 }

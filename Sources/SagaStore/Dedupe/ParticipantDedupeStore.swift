@@ -1,9 +1,14 @@
+import ServiceLifecycle
+
 /// Where a participant remembers the reply it gave for each idempotency key, so a command
 /// delivered again gets the same reply instead of being applied twice.
 ///
 /// Three implementations: ``SQLiteParticipantDedupeStore``, ``PostgresParticipantDedupeStore`` and
 /// ``InMemoryParticipantDedupeStore`` (for tests). All times are milliseconds since the Unix epoch, given by the caller.
-public protocol ParticipantDedupeStore: Sendable {
+///
+/// Like a ``SagaStore``, a dedupe store is a `Service` that accepts calls while its `run()`
+/// runs; ``withRunning(_:)`` runs it for the length of a scope.
+public protocol ParticipantDedupeStore: Service {
     /// Records the reply for a key, unless one is already recorded: the first reply wins.
     /// - Returns: The reply now recorded for the key: `reply`, or the one recorded before.
     @discardableResult
@@ -16,8 +21,9 @@ public protocol ParticipantDedupeStore: Sendable {
     /// - Returns: How many were forgotten.
     func purge(recordedBefore cutoff: Int64) async throws -> Int
 
-    /// Closes the store; later calls throw ``SagaStoreError/Code/closed``. Closing twice is fine.
-    func close() async throws
+    /// Returns once the store's `run()` has started and it accepts calls.
+    /// - Throws: ``SagaStoreError/Code/closed`` if its `run()` ended first; `CancellationError`.
+    func waitUntilRunning() async throws
 }
 
 /// Identifies one command as one participant saw it.

@@ -22,6 +22,7 @@ public final class SQLiteParticipantDedupeStore: ParticipantDedupeStore {
         self.path = path
         self.worker = try await SQLiteWorker.open(
             path: path, configuration: configuration, schema: .sqliteParticipantDedupe, name: "saga-dedupe-sqlite",
+            lifecycle: StoreLifecycle(name: "the SQLite dedupe store at \(path)"),
             logger: logger
         )
     }
@@ -66,8 +67,15 @@ public final class SQLiteParticipantDedupeStore: ParticipantDedupeStore {
         }
     }
 
-    public func close() async throws {
-        await worker.stop()
+    /// Accepts calls until graceful shutdown or cancellation, then lets the calls in progress
+    /// finish and closes the database.
+    /// - Throws: ``SagaStoreError/Code/closed`` if the store ran before: a store runs once.
+    public func run() async throws {
+        try await worker.runAsService()
+    }
+
+    public func waitUntilRunning() async throws {
+        try await worker.lifecycle.waitUntilRunning()
     }
 
     private static func reply(for key: DedupeKey, on connection: SQLiteConnection) throws -> [UInt8]? {

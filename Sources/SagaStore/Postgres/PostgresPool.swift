@@ -1,9 +1,10 @@
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 
-/// A store's pooled connections to one database: a `PostgresClient` whose `run()` goes on in a
-/// task this object owns, ended by ``close()``.
+/// A store's pooled connections to one database: a `PostgresClient` that runs inside the store's
+/// own `run()` (``run()`` here), so the pool lives exactly as long as the store's `Service`.
 ///
 /// Opening first logs in on one plain connection, within the configured connect timeout, so an
 /// unreachable server or a refused login is a clear ``SagaStoreError/Code/cannotOpen`` at once
@@ -13,20 +14,14 @@ final class PostgresPool: Sendable {
     let configuration: PostgresConfiguration
     let logger: Logger
     private let client: PostgresClient
-    /// Runs `client.run()` until ``close()``. Unstructured because the store's owner gives it no
-    /// task of its own to run in: the store is a value handed around, not a service.
-    private let runner: Task<Void, Never>
-    private let closed = Atomic<Bool>(false)
+    /// Calls are accepted only while ``run()`` runs.
+    let lifecycle: StoreLifecycle
 
     private init(configuration: PostgresConfiguration, client: PostgresClient, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.logger = logger
-        self.runner = Task { await client.run() }
-    }
-
-    deinit {
-        runner.cancel()
+        self.lifecycle = StoreLifecycle(name: "the store on \(configuration)")
     }
 
     /// Logs in, applies `schema`'s pending migrations and starts the pool.
@@ -56,7 +51,7 @@ final class PostgresPool: Sendable {
     func withConnection<T: Sendable>(
         doing action: String, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try checkOpen()
+        try lifecycle.checkRunning()
         do {
             return try await client.withConnection { connection in try await body(connection) }
         } catch {
@@ -75,16 +70,18 @@ final class PostgresPool: Sendable {
         }
     }
 
-    /// Stops the pool and closes its connections; later calls throw ``SagaStoreError/Code/closed``.
-    func close() async {
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        runner.cancel()
-        await runner.value
+    /// Runs the pool until graceful shutdown or cancellation, then refuses new calls and closes
+    /// its connections.
+    /// - Throws: ``SagaStoreError/Code/closed`` if the store ran before: a store runs once.
+    func run() async throws {
+        try lifecycle.start()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            try? await gracefulShutdown()
+            lifecycle.finish()
+            group.cancelAll()
+        }
         logger.debug("closed PostgreSQL store", metadata: ["database": "\(configuration)"])
-    }
-
-    private func checkOpen() throws {
-        if closed.load(ordering: .acquiring) { throw closedError() }
     }
 
     private func closedError() -> SagaStoreError {
@@ -93,7 +90,7 @@ final class PostgresPool: Sendable {
 
     /// `error` as a ``SagaStoreError`` (``SagaStoreError/Code/closed`` once the pool is closed).
     private func storeError(_ error: any Error, doing action: String) -> any Error {
-        if closed.load(ordering: .acquiring), !(error is SagaStoreError) { return closedError() }
+        if lifecycle.isFinished, !(error is SagaStoreError) { return closedError() }
         return Self.storeError(error, configuration: configuration, doing: action)
     }
 }

@@ -33,7 +33,14 @@ public final class PostgresSagaStore: SagaStore {
         }
     }
 
-    public func close() async throws {
-        await pool.close()
+    /// Runs the connection pool until graceful shutdown or cancellation, then closes its
+    /// connections; calls are accepted meanwhile.
+    /// - Throws: ``SagaStoreError/Code/closed`` if the store ran before: a store runs once.
+    public func run() async throws {
+        try await pool.run()
+    }
+
+    public func waitUntilRunning() async throws {
+        try await pool.lifecycle.waitUntilRunning()
     }
 }

@@ -31,7 +31,8 @@ public final class SQLiteSagaStore: SagaStore {
         self.configuration = configuration
         self.logger = logger
         self.worker = try await SQLiteWorker.open(
-            path: path, configuration: configuration, schema: .sqliteSagaStore, name: "saga-store-sqlite", logger: logger
+            path: path, configuration: configuration, schema: .sqliteSagaStore, name: "saga-store-sqlite",
+            lifecycle: StoreLifecycle(name: "the SQLite saga store at \(path)"), logger: logger
         )
         logger.debug("opened SQLite saga store", metadata: ["path": "\(path)"])
     }
@@ -44,8 +45,15 @@ public final class SQLiteSagaStore: SagaStore {
         try await worker.run { try $0.schemaVersion(of: .sqliteSagaStore) }
     }
 
-    public func close() async throws {
-        await worker.stop()
+    /// Accepts calls until graceful shutdown or cancellation, then lets the calls in progress
+    /// finish and closes the database.
+    /// - Throws: ``SagaStoreError/Code/closed`` if the store ran before: a store runs once.
+    public func run() async throws {
+        try await worker.runAsService()
+    }
+
+    public func waitUntilRunning() async throws {
+        try await worker.lifecycle.waitUntilRunning()
     }
 
     /// Reads the settings SQLite actually applied, for health checks and tests.

@@ -1,5 +1,7 @@
+import DedicatedThreads
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// A dedicated thread that owns one ``SQLiteConnection`` and runs jobs on it, one at a time, in
@@ -9,28 +11,25 @@ import Synchronization
 /// cooperative thread pool; callers `await` a job and are resumed through a continuation. The
 /// connection is opened, used and closed on this thread only: it never crosses threads.
 final class SQLiteWorker: Sendable {
-    private typealias Job = @Sendable (SQLiteConnection) -> Void
-
-    private enum Item: Sendable {
-        case job(Job)
-        case stop(@Sendable () -> Void)
+    /// Holds the connection for the thread's jobs.
+    ///
+    /// `@unchecked Sendable` because it wraps the `sqlite3` pointer: it is written by the first
+    /// job and read by the later ones and by the final job, all on the one ``DedicatedThread``,
+    /// which runs them one after another.
+    private final class ConnectionSlot: @unchecked Sendable {
+        var connection: SQLiteConnection?
     }
 
-    private struct State: Sendable {
-        var items: [Item] = []
-        var stopped = false
-    }
-
-    private let state = Mutex(State())
-    /// Signalled once per item appended; the thread waits on it when it has nothing to do.
-    private let wakeup = DispatchSemaphore(value: 0)
-    /// The thread's name, for errors.
-    private let name: String
+    private let thread: DedicatedThread
+    private let slot = ConnectionSlot()
+    /// Whether the owning store runs: jobs are accepted only while it does.
+    let lifecycle: StoreLifecycle
     /// Checkpoints the WAL off this thread, when the configuration asks for it.
     private let checkpointer = Mutex<SQLiteCheckpointer?>(nil)
 
-    private init(name: String) {
-        self.name = name
+    private init(name: String, lifecycle: StoreLifecycle) {
+        thread = DedicatedThread(name: name)
+        self.lifecycle = lifecycle
     }
 
     /// Starts a thread and opens its connection on it.
@@ -39,44 +38,71 @@ final class SQLiteWorker: Sendable {
     ///   - open: Opens (and migrates) the connection; runs on the new thread.
     /// - Throws: What `open` throws; the thread has then ended.
     static func start(
-        name: String, open: @escaping @Sendable () throws -> SQLiteConnection
+        name: String, lifecycle: StoreLifecycle, open: @escaping @Sendable () throws -> SQLiteConnection
     ) async throws -> SQLiteWorker {
-        let worker = SQLiteWorker(name: name)
-        try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
-            let thread = Thread { worker.main(open: open, started: started) }
-            thread.name = name
-            thread.start()
+        let worker = SQLiteWorker(name: name, lifecycle: lifecycle)
+        let slot = worker.slot
+        do {
+            try await worker.thread.run(refused: worker.closedError() as any Error) { () throws(any Error) in
+                slot.connection = try open()
+            }
+        } catch {
+            await worker.thread.finishAndWait()
+            throw error
         }
         return worker
     }
 
     /// Runs `body` on the worker's thread with its connection and returns its result.
-    /// - Throws: What `body` throws, or ``SagaStoreError/Code/closed`` after ``stop()``.
+    /// - Throws: What `body` throws; ``SagaStoreError/Code/notRunning`` before the store runs,
+    ///   ``SagaStoreError/Code/closed`` after it ran or after ``stop()``.
     func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let job: Job = { connection in continuation.resume(with: Result { try body(connection) }) }
-            if !submit(.job(job)) {
-                continuation.resume(throwing: SagaStoreError(.closed, "\(name) is closed"))
-            }
+        try lifecycle.checkRunning()
+        return try await runUnchecked(body)
+    }
+
+    /// Like ``run(_:)`` whether or not the store runs (opening and migrating).
+    func runUnchecked<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let slot = slot
+        return try await thread.run(refused: closedError() as any Error) { () throws(any Error) in
+            guard let connection = slot.connection else { throw self.closedError() }
+            return try body(connection)
         }
+    }
+
+    /// The owning store's `run()`: accepts jobs until graceful shutdown or cancellation, then
+    /// refuses new ones, lets the submitted ones finish and closes the connection.
+    /// - Throws: ``SagaStoreError/Code/closed`` if the store ran before.
+    func runAsService() async throws {
+        try lifecycle.start()
+        try? await gracefulShutdown()
+        lifecycle.finish()
+        await stop()
     }
 
     /// Finishes the jobs already submitted, closes the connection and ends the thread.
     /// Returns once the connection is closed; if another caller already stopped the worker,
     /// returns at once.
     func stop() async {
-        await withCheckedContinuation { continuation in
-            if !submit(.stop({ continuation.resume() }), stopping: true) {
-                continuation.resume()
-            }
-        }
+        await thread.finishAndWait(closeConnection())
         await takeCheckpointer()?.stop()
     }
 
     /// Like ``stop()`` without waiting, for `deinit`.
     func stopWithoutWaiting() {
-        _ = submit(.stop({}), stopping: true)
+        thread.finish(closeConnection())
         takeCheckpointer()?.stopWithoutWaiting()
+    }
+
+    private func closeConnection() -> DedicatedThread.Job {
+        { [slot] in
+            slot.connection?.close()
+            slot.connection = nil
+        }
+    }
+
+    private func closedError() -> SagaStoreError {
+        SagaStoreError(.closed, "\(thread.name) is closed")
     }
 
     private func takeCheckpointer() -> SQLiteCheckpointer? {
@@ -85,52 +111,18 @@ final class SQLiteWorker: Sendable {
             return checkpointer
         }
     }
-
-    private func submit(_ item: Item, stopping: Bool = false) -> Bool {
-        let accepted = state.withLock { state in
-            guard !state.stopped else { return false }
-            state.items.append(item)
-            state.stopped = stopping
-            return true
-        }
-        if accepted { wakeup.signal() }
-        return accepted
-    }
-
-    private func main(open: () throws -> SQLiteConnection, started: CheckedContinuation<Void, any Error>) {
-        let connection: SQLiteConnection
-        do {
-            connection = try open()
-        } catch {
-            state.withLock { $0.stopped = true }
-            started.resume(throwing: error)
-            return
-        }
-        started.resume()
-        while true {
-            wakeup.wait()
-            let item = state.withLock { $0.items.removeFirst() }
-            switch item {
-            case .job(let job):
-                job(connection)
-            case .stop(let stopped):
-                connection.close()
-                stopped()
-                return
-            }
-        }
-    }
 }
 
 extension SQLiteWorker {
     /// Starts a worker whose connection opens `path` and applies `schema`'s pending migrations.
     /// - Throws: ``SagaStoreError`` from opening or migrating; the thread has then ended.
     static func open(
-        path: String, configuration: SQLiteConfiguration, schema: SchemaComponent, name: String, logger: Logger
+        path: String, configuration: SQLiteConfiguration, schema: SchemaComponent, name: String,
+        lifecycle: StoreLifecycle, logger: Logger
     ) async throws -> SQLiteWorker {
         let background = configuration.checkpointInterval.flatMap { path != ":memory:" && !path.isEmpty ? $0 : nil }
         let walFrames = SQLiteWALFrames()
-        let worker = try await start(name: name) {
+        let worker = try await start(name: name, lifecycle: lifecycle) {
             let connection = try SQLiteConnection.open(path: path, configuration: configuration, logger: logger)
             try connection.migrate(schema, now: currentMilliseconds(), logger: logger)
             if background != nil { connection.installWALHook(walFrames) }

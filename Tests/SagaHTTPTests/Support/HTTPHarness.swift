@@ -143,15 +143,11 @@ func withStack<T: Sendable>(
     let server = harness.server(orchestrator, configure: configure)
     let participants = try harness.participants(topics: scriptedTopics, script)
     let progress = try harness.progress()
-    let group = ServiceGroup(configuration: .init(services: [.init(service: orchestrator), .init(service: server)], logger: quietLogger))
-    do {
-        let result = try await run(group, orchestrator, server, participants, progress, body)
-        try await store.close()
-        return result
-    } catch {
-        try? await store.close()
-        throw error
-    }
+    // The store first in the group, so the last stopped (as in `saga orchestrator`).
+    let group = ServiceGroup(configuration: .init(
+        services: [.init(service: store), .init(service: orchestrator), .init(service: server)], logger: quietLogger
+    ))
+    return try await run(group, orchestrator, server, participants, progress, body)
 }
 
 private func run<T: Sendable>(

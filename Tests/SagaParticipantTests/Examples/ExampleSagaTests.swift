@@ -39,58 +39,59 @@ struct ExampleSagaTests {
             definition.deadline = .minutes(5)
             return definition
         }
-        let store = try await SQLiteSagaStore(path: path, logger: quietLogger)
-        var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
-        configuration.partitions = 4
-        configuration.createTopics = false
-        configuration.groupID = "orchestrator-\(runID)"
-        configuration.kafkaProperties = EmbeddedKafkaBroker.recommendedClientProperties
-        configuration.fetchWaitMax = .milliseconds(5)
-        let orchestrator = Orchestrator(configuration: configuration, registry: try SagaRegistry(definitions), store: store, logger: quietLogger)
-        let examples = ExampleParticipants()
-        let participants = examples.services(
-            configuration: { name, topic in
-                ParticipantConfiguration(
-                    name: name, commandTopics: [topic],
-                    consumer: broker.consumerConfiguration(groupID: "\(name)-\(runID)"), producer: broker.producerConfiguration()
-                )
-            },
-            dedupe: InMemoryParticipantDedupeStore(),
-            logger: quietLogger
-        )
-        let progress = try ProgressCollector(consumer: broker.consumerConfiguration(groupID: "progress-\(runID)"), topic: topics.progress, logger: quietLogger)
-        let client = try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: quietLogger)
+        let (ended, examples, progress) = try await SQLiteSagaStore(path: path, logger: quietLogger).withRunning { store async throws in
+            var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
+            configuration.partitions = 4
+            configuration.createTopics = false
+            configuration.groupID = "orchestrator-\(runID)"
+            configuration.kafkaProperties = EmbeddedKafkaBroker.recommendedClientProperties
+            configuration.fetchWaitMax = .milliseconds(5)
+            let orchestrator = Orchestrator(configuration: configuration, registry: try SagaRegistry(definitions), store: store, logger: quietLogger)
+            let examples = ExampleParticipants()
+            let participants = examples.services(
+                configuration: { name, topic in
+                    ParticipantConfiguration(
+                        name: name, commandTopics: [topic],
+                        consumer: broker.consumerConfiguration(groupID: "\(name)-\(runID)"), producer: broker.producerConfiguration()
+                    )
+                },
+                dedupe: InMemoryParticipantDedupeStore(),
+                logger: quietLogger
+            )
+            let progress = try ProgressCollector(consumer: broker.consumerConfiguration(groupID: "progress-\(runID)"), topic: topics.progress, logger: quietLogger)
+            let client = try SagaClient(producer: broker.producerConfiguration(), commandsTopic: topics.commands, logger: quietLogger)
 
-        let starts = [
-            StartSagaCommand(sagaType: "user-update", sagaId: "ok", payload: ["userId": "u-1", "email": "ada@example.com", "amount": 42]),
-            StartSagaCommand(sagaType: "user-update", sagaId: "over-limit", payload: ["userId": "u-2", "email": "bob@example.com", "amount": 20_000]),
-            StartSagaCommand(sagaType: "controllable", sagaId: "refused", payload: ["steps": ["second": ["refuse": "verify"]]]),
-            StartSagaCommand(sagaType: "controllable", sagaId: "retried", payload: ["failAttempts": 1, "delayMs": 20]),
-        ]
-        let ended = try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await orchestrator.run() }
-                group.addTask { try await progress.run() }
-                for participant in participants { group.addTask { try await participant.run() } }
-                do {
-                    try await waitUntil(timeout: .seconds(60), "every consumer group has its partitions") {
-                        orchestrator.status.ownedPartitions > 0 && progress.isReady && participants.allSatisfy(\.isReady)
+            let starts = [
+                StartSagaCommand(sagaType: "user-update", sagaId: "ok", payload: ["userId": "u-1", "email": "ada@example.com", "amount": 42]),
+                StartSagaCommand(sagaType: "user-update", sagaId: "over-limit", payload: ["userId": "u-2", "email": "bob@example.com", "amount": 20_000]),
+                StartSagaCommand(sagaType: "controllable", sagaId: "refused", payload: ["steps": ["second": ["refuse": "verify"]]]),
+                StartSagaCommand(sagaType: "controllable", sagaId: "retried", payload: ["failAttempts": 1, "delayMs": 20]),
+            ]
+            let ended = try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await orchestrator.run() }
+                    group.addTask { try await progress.run() }
+                    for participant in participants { group.addTask { try await participant.run() } }
+                    do {
+                        try await waitUntil(timeout: .seconds(60), "every consumer group has its partitions") {
+                            orchestrator.status.ownedPartitions > 0 && progress.isReady && participants.allSatisfy(\.isReady)
+                        }
+                        try await client.start(starts)
+                        let ended = await progress.waitForTerminal(starts.compactMap(\.sagaId), timeout: .seconds(90))
+                        trigger.triggerGracefulShutdown()
+                        group.cancelAll()
+                        try await group.waitForAll()
+                        return ended
+                    } catch {
+                        group.cancelAll()
+                        try? await group.waitForAll()
+                        throw error
                     }
-                    try await client.start(starts)
-                    let ended = await progress.waitForTerminal(starts.compactMap(\.sagaId), timeout: .seconds(90))
-                    trigger.triggerGracefulShutdown()
-                    group.cancelAll()
-                    try await group.waitForAll()
-                    return ended
-                } catch {
-                    group.cancelAll()
-                    try? await group.waitForAll()
-                    throw error
                 }
             }
+            await client.shutdown()
+            return (ended, examples, progress)
         }
-        await client.shutdown()
-        try await store.close()
         await broker.shutdown()
 
         #expect(ended == ["ok": .completed, "over-limit": .compensated, "refused": .compensated, "retried": .completed])

@@ -6,17 +6,9 @@ import SagaStore
 struct StoreHarness: Sendable {
     let open: @Sendable () async throws -> any SagaStore
 
-    /// Opens a store, runs `body` with it and closes it, even when `body` throws.
+    /// Opens a store and runs it while `body` runs; it stops (and closes) even when `body` throws.
     func withStore<T>(_ body: (any SagaStore) async throws -> T) async throws -> T {
-        let store = try await open()
-        do {
-            let result = try await body(store)
-            try await store.close()
-            return result
-        } catch {
-            try? await store.close()
-            throw error
-        }
+        try await open().withRunning { try await body($0) }
     }
 }
 

@@ -1,4 +1,5 @@
 import SagaStore
+import Synchronization
 import SagaTestKit
 import Testing
 
@@ -12,25 +13,25 @@ struct ParticipantDedupeStoreTests {
         var testDescription: String { name }
 
         static let inMemory = Backend(name: "in-memory") { body in
-            let store = InMemoryParticipantDedupeStore()
-            try await body(store)
-            try await store.close()
+            try await InMemoryParticipantDedupeStore().withRunning { store async throws in
+                try await body(store)
+            }
         }
 
         static let sqlite = Backend(name: "sqlite") { body in
             try await withTemporaryDirectory { directory in
-                let store = try await SQLiteParticipantDedupeStore(
+                try await SQLiteParticipantDedupeStore(
                     path: directory.file("dedupe.sqlite"), logger: Fixture.logger().0
-                )
-                try await body(store)
-                try await store.close()
+                ).withRunning { store async throws in
+                    try await body(store)
+                }
             }
         }
 
         static let postgres = Backend(name: "postgres") { body in
-            let store = try await PostgresParticipantDedupeStore.open(testURL: PostgresTestServer.shared().makeDatabase())
-            try await body(store)
-            try await store.close()
+            try await PostgresParticipantDedupeStore.open(testURL: PostgresTestServer.shared().makeDatabase()).withRunning { store async throws in
+                try await body(store)
+            }
         }
     }
 
@@ -66,13 +67,26 @@ struct ParticipantDedupeStoreTests {
     }
 
     @Test(arguments: backends)
-    func aClosedStoreRefusesCalls(_ backend: Backend) async throws {
-        try await backend.withStore { store async throws in
-            try await store.close()
-            let error = await #expect(throws: SagaStoreError.self) {
+    func aStoreRefusesCallsAfterItRan(_ backend: Backend) async throws {
+        let key = DedupeKey(consumer: "p", idempotencyKey: "k")
+        let store = Mutex<(any ParticipantDedupeStore)?>(nil)
+        try await backend.withStore { running in
+            try await running.record([1], for: key, at: 1)
+            store.withLock { $0 = running }
+        }
+        let stopped = try #require(store.withLock { $0 })
+        let error = await #expect(throws: SagaStoreError.self) { try await stopped.reply(for: key) }
+        #expect(error?.code == .closed)
+    }
+
+    @Test func aSQLiteStoreRefusesCallsBeforeItRuns() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try await SQLiteParticipantDedupeStore(path: directory.file("dedupe.sqlite"), logger: Fixture.logger().0)
+            let early = await #expect(throws: SagaStoreError.self) {
                 try await store.reply(for: DedupeKey(consumer: "p", idempotencyKey: "k"))
             }
-            #expect(error?.code == .closed)
+            #expect(early?.code == .notRunning)
+            try await store.withRunning { _ in }
         }
     }
 
@@ -80,12 +94,12 @@ struct ParticipantDedupeStoreTests {
         try await withTemporaryDirectory { directory in
             let path = directory.file("dedupe.sqlite")
             let key = DedupeKey(consumer: "p", idempotencyKey: "k")
-            let first = try await SQLiteParticipantDedupeStore(path: path, logger: Fixture.logger().0)
-            try await first.record([7, 7], for: key, at: 1)
-            try await first.close()
-            let second = try await SQLiteParticipantDedupeStore(path: path, logger: Fixture.logger().0)
-            #expect(try await second.reply(for: key) == [7, 7])
-            try await second.close()
+            try await SQLiteParticipantDedupeStore(path: path, logger: Fixture.logger().0).withRunning { first async throws in
+                try await first.record([7, 7], for: key, at: 1)
+            }
+            try await SQLiteParticipantDedupeStore(path: path, logger: Fixture.logger().0).withRunning { second async throws in
+                #expect(try await second.reply(for: key) == [7, 7])
+            }
         }
     }
 
@@ -93,18 +107,19 @@ struct ParticipantDedupeStoreTests {
     /// get the same one back, and it is the one stored.
     @Test func postgresInstancesRacingOnAKeyAgreeOnTheFirstReply() async throws {
         let url = try await PostgresTestServer.shared().makeDatabase()
-        let first = try await PostgresParticipantDedupeStore.open(testURL: url)
         let second = try await PostgresParticipantDedupeStore.open(testURL: url)
-        for round in 0..<20 {
-            let key = DedupeKey(consumer: "payments", idempotencyKey: "saga-\(round)/charge/pending")
-            async let one = first.record([1, UInt8(round)], for: key, at: 1)
-            async let two = second.record([2, UInt8(round)], for: key, at: 1)
-            let (a, b) = try await (one, two)
-            #expect(a == b)
-            #expect(try await first.reply(for: key) == a)
+        try await PostgresParticipantDedupeStore.open(testURL: url).withRunning { first async throws in
+            try await second.withRunning { second async throws in
+            for round in 0..<20 {
+                let key = DedupeKey(consumer: "payments", idempotencyKey: "saga-\(round)/charge/pending")
+                async let one = first.record([1, UInt8(round)], for: key, at: 1)
+                async let two = second.record([2, UInt8(round)], for: key, at: 1)
+                let (a, b) = try await (one, two)
+                #expect(a == b)
+                #expect(try await first.reply(for: key) == a)
+            }
+            }
         }
-        try await first.close()
-        try await second.close()
     }
 }
 

@@ -32,15 +32,15 @@ struct SQLiteFileTests {
     @Test func theFileIsInWALModeWithNormalSyncByDefault() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("store.sqlite")
-            let store = try await SQLiteSagaStore(path: path, logger: Fixture.logger().0)
-            let lease = try await store.takePartition(0)
-            try await store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("s")]))
-            let diagnostics = try await store.diagnostics()
-            #expect(diagnostics.journalMode == "wal")
-            #expect(diagnostics.synchronous == 1)
-            #expect(diagnostics.cacheSize == 16 << 20)
-            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
-            try await store.close()
+            try await SQLiteSagaStore(path: path, logger: Fixture.logger().0).withRunning { store in
+                let lease = try await store.takePartition(0)
+                try await store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("s")]))
+                let diagnostics = try await store.diagnostics()
+                #expect(diagnostics.journalMode == "wal")
+                #expect(diagnostics.synchronous == 1)
+                #expect(diagnostics.cacheSize == 16 << 20)
+                #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+            }
             // Bytes 18 and 19 of the header are the file format versions: 2 means WAL.
             let header = try #require(FileManager.default.contents(atPath: path)).prefix(20)
             #expect(Array(header.suffix(2)) == [2, 2])
@@ -48,24 +48,24 @@ struct SQLiteFileTests {
     }
 
     @Test func synchronousFullAndTheCacheSizeCanBeConfigured() async throws {
-        let store = try await SQLiteSagaStore(
+        try await SQLiteSagaStore(
             path: ":memory:", configuration: SQLiteConfiguration(synchronous: .full, cacheSize: 3 << 20), logger: Fixture.logger().0
-        )
-        let diagnostics = try await store.diagnostics()
-        #expect(diagnostics.synchronous == 2)
-        #expect(diagnostics.cacheSize == 3 << 20)
-        try await store.close()
+        ).withRunning { store in
+            let diagnostics = try await store.diagnostics()
+            #expect(diagnostics.synchronous == 2)
+            #expect(diagnostics.cacheSize == 3 << 20)
+        }
     }
 
     @Test func migrationsAreRecordedAndLoggedOnce() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("store.sqlite")
             let (logger, logs) = Fixture.logger()
-            try await SQLiteSagaStore(path: path, logger: logger).close()
+            try await SQLiteSagaStore(path: path, logger: logger).withRunning { _ in }
             #expect(logs.entries.filter { $0.message == "applied schema migration" }.count == SQLiteSchema.sagaStore.count)
             logs.clear()
-            try await SQLiteSagaStore(path: path, logger: logger).close()
-            try await SQLiteParticipantDedupeStore(path: path, logger: logger).close()
+            try await SQLiteSagaStore(path: path, logger: logger).withRunning { _ in }
+            try await SQLiteParticipantDedupeStore(path: path, logger: logger).withRunning { _ in }
             #expect(logs.entries.filter { $0.message == "applied schema migration" }.count == 1)
 
             let rows = try RawSQLite(path: path).rows("SELECT component, version FROM schema_migrations ORDER BY component, version")
@@ -79,7 +79,7 @@ struct SQLiteFileTests {
         try await withTemporaryDirectory { directory in
             let path = directory.file("store.sqlite")
             // What a version-1 store left unsent when it was upgraded: rows of the per-message table.
-            try await SQLiteSagaStore(path: path, logger: Fixture.logger().0).close()
+            try await SQLiteSagaStore(path: path, logger: Fixture.logger().0).withRunning { _ in }
             try RawSQLite(path: path).execute(
                 """
                 INSERT INTO outbox (partition, topic, target_partition, key, value, headers, created_at, sent_at) VALUES
@@ -88,9 +88,9 @@ struct SQLiteFileTests {
                     (1, 'participant.payments', NULL, NULL, X'6F74686572', X'', 3, NULL);
                 """
             )
-            let store = try await SQLiteSagaStore(path: path, logger: Fixture.logger().0)
-            try await Fixture.expectVersionOneOutboxRowsRelayed(by: store)
-            try await store.close()
+            try await SQLiteSagaStore(path: path, logger: Fixture.logger().0).withRunning { store in
+                try await Fixture.expectVersionOneOutboxRowsRelayed(by: store)
+            }
         }
     }
 
@@ -99,42 +99,42 @@ struct SQLiteFileTests {
         try await withTemporaryDirectory { directory in
             let path = directory.file("store.sqlite")
             let configuration = SQLiteConfiguration(checkpointInterval: background ? .milliseconds(50) : nil)
-            let store = try await SQLiteSagaStore(path: path, configuration: configuration, logger: Fixture.logger().0)
-            let lease = try await store.takePartition(0)
-            func fileSize() throws -> Int {
-                try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
-            }
-            let before = try fileSize()
-            // About 6 MiB: above the background checkpoint's threshold (about 4 MiB) and far
-            // below the commit's own (about 40 MiB), so only a background checkpoint copies it
-            // into the database file. Once one has copied everything, the next commit starts the
-            // WAL over, and what follows may stay under the threshold: expect at least 2 MB.
-            let state = [UInt8](repeating: 7, count: 2_000)
-            for round in 0..<30 {
-                try await store.commit(CommitBatch(
-                    lease: lease, sagas: (0..<100).map { Fixture.saga("s\(round)-\($0)", state: state) }
-                ))
-            }
-            if background {
-                // A checkpoint syncs the disk: on a busy disk that can take seconds.
-                let deadline = ContinuousClock.now + .seconds(30)
-                while try fileSize() < before + 2_000_000 && ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(50))
+            try await SQLiteSagaStore(path: path, configuration: configuration, logger: Fixture.logger().0).withRunning { store in
+                let lease = try await store.takePartition(0)
+                func fileSize() throws -> Int {
+                    try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
                 }
-                #expect(try fileSize() >= before + 2_000_000)
-            } else {
-                try await Task.sleep(for: .milliseconds(500))
-                #expect(try fileSize() == before)
+                let before = try fileSize()
+                // About 6 MiB: above the background checkpoint's threshold (about 4 MiB) and far
+                // below the commit's own (about 40 MiB), so only a background checkpoint copies it
+                // into the database file. Once one has copied everything, the next commit starts the
+                // WAL over, and what follows may stay under the threshold: expect at least 2 MB.
+                let state = [UInt8](repeating: 7, count: 2_000)
+                for round in 0..<30 {
+                    try await store.commit(CommitBatch(
+                        lease: lease, sagas: (0..<100).map { Fixture.saga("s\(round)-\($0)", state: state) }
+                    ))
+                }
+                if background {
+                    // A checkpoint syncs the disk: on a busy disk that can take seconds.
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while try fileSize() < before + 2_000_000 && ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    #expect(try fileSize() >= before + 2_000_000)
+                } else {
+                    try await Task.sleep(for: .milliseconds(500))
+                    #expect(try fileSize() == before)
+                }
+                #expect(try await store.saga(id: "s29-99")?.state == state)
             }
-            #expect(try await store.saga(id: "s29-99")?.state == state)
-            try await store.close()
         }
     }
 
     @Test func aDatabaseFromANewerVersionIsRefused() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("store.sqlite")
-            try await SQLiteSagaStore(path: path, logger: Fixture.logger().0).close()
+            try await SQLiteSagaStore(path: path, logger: Fixture.logger().0).withRunning { _ in }
             try RawSQLite(path: path).execute(
                 "INSERT INTO schema_migrations VALUES ('saga_store', 999, 'from the future', 0)"
             )
@@ -148,17 +148,17 @@ struct SQLiteFileTests {
     @Test func aBusyWriterIsWaitedFor() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("store.sqlite")
-            let store = try await SQLiteSagaStore(path: path, logger: Fixture.logger().0)
-            let lease = try await store.takePartition(0)
-            // Another connection holds the write lock briefly; the commit waits instead of failing.
-            let raw = try RawSQLite(path: path)
-            try raw.execute("BEGIN IMMEDIATE")
-            async let committed = store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("s")]))
-            try await Task.sleep(for: .milliseconds(50))
-            try raw.execute("COMMIT")
-            _ = try await committed
-            #expect(try await store.saga(id: "s") != nil)
-            try await store.close()
+            try await SQLiteSagaStore(path: path, logger: Fixture.logger().0).withRunning { store in
+                let lease = try await store.takePartition(0)
+                // Another connection holds the write lock briefly; the commit waits instead of failing.
+                let raw = try RawSQLite(path: path)
+                try raw.execute("BEGIN IMMEDIATE")
+                async let committed = store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("s")]))
+                try await Task.sleep(for: .milliseconds(50))
+                try raw.execute("COMMIT")
+                _ = try await committed
+                #expect(try await store.saga(id: "s") != nil)
+            }
         }
     }
 }
