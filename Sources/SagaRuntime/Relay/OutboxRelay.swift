@@ -20,22 +20,16 @@ import Synchronization
 /// it is a participant command, its saga is told (``takeUndeliverable()``) and refuses the step.
 final class OutboxRelay: Sendable {
     private struct State {
-        var pending: [OutboxRecord] = []
-        /// Records handed to the producer and not yet acknowledged.
-        var sending = 0
-        var batchesInFlight = 0
-        var finished = false
+        /// The window, the order and the retries (see ``StateMachine``).
+        var machine: StateMachine
         /// Published rows not yet marked sent in the store.
         var toMark: [Int64] = []
-        /// When the oldest record in `pending` was queued.
-        var pendingSince: ContinuousClock.Instant?
-        /// A send failed and is being retried: no new batch is handed over meanwhile.
-        var retrying = false
         /// Commands Kafka refused for good, for the loop to apply.
         var undeliverable: [Undeliverable] = []
     }
 
-    private let state = Mutex(State())
+    /// Waited on instead of polled: the window, the backlog bound and the drain wait for it.
+    private let state: Watched<State>
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
     private let markBell: AsyncStream<Void>
@@ -46,8 +40,6 @@ final class OutboxRelay: Sendable {
     private let store: any SagaStore
     private let instruments: OrchestratorInstruments
     private let logger: Logger
-    /// Beyond this many rows waiting, ``enqueue(_:)`` waits: the loop must not outrun Kafka.
-    private let maxPending: Int
 
     init(
         producer: KafkaProducer, topics: SagaTopics, deadLetterCopyBytes: Int, store: any SagaStore, instruments: OrchestratorInstruments,
@@ -61,12 +53,13 @@ final class OutboxRelay: Sendable {
         self.store = store
         self.instruments = instruments
         self.logger = logger
-        self.maxPending = maxPending
+        // Beyond maxPending rows waiting, enqueue(_:) waits: the loop must not outrun Kafka.
+        self.state = Watched(State(machine: StateMachine(maxBatchesInFlight: Self.maxBatchesInFlight, maxPending: maxPending)))
     }
 
     /// The commands Kafka refused for good since the last call.
     func takeUndeliverable() -> [Undeliverable] {
-        state.withLock { state in
+        state.update { state in
             guard !state.undeliverable.isEmpty else { return [] }
             defer { state.undeliverable.removeAll() }
             return state.undeliverable
@@ -74,20 +67,16 @@ final class OutboxRelay: Sendable {
     }
 
     /// Rows committed and not yet acknowledged by Kafka (waiting or being sent).
-    var backlog: Int { state.withLock { $0.pending.count + $0.sending } }
+    var backlog: Int { state.read { $0.machine.backlog } }
 
     /// Queues records for publishing, after every record queued before them. The records that
     /// share an id (one stored row) must come in one call: the row is marked sent once its last
     /// record is published.
     func enqueue(_ records: [OutboxRecord]) async {
         guard !records.isEmpty else { return }
-        while state.withLock({ $0.pending.count }) > maxPending && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        state.withLock { state in
-            if state.pending.isEmpty { state.pendingSince = .now }
-            state.pending.append(contentsOf: records)
-        }
+        await state.wait { $0.machine.hasRoom }
+        let now = ContinuousClock.now
+        state.update { $0.machine.enqueue(records, now: now) }
         ring.yield()
     }
 
@@ -116,7 +105,7 @@ final class OutboxRelay: Sendable {
 
     /// A batch handed to the producer, waiting for its acknowledgements.
     private struct InFlight: Sendable {
-        var records: [OutboxRecord]
+        var batch: StateMachine.InFlight
         var delivery: KafkaPendingDelivery
         var handed: ContinuousClock.Instant
     }
@@ -127,7 +116,7 @@ final class OutboxRelay: Sendable {
     private func markSentRows() async throws {
         for await _ in markBell {
             while true {
-                let ids = state.withLock { state -> [Int64] in
+                let ids = state.update { state -> [Int64] in
                     defer { state.toMark.removeAll(keepingCapacity: true) }
                     return state.toMark
                 }
@@ -143,26 +132,23 @@ final class OutboxRelay: Sendable {
 
     private func publishRows(to acknowledge: AsyncStream<InFlight>.Continuation) async throws {
         for await _ in doorbell {
-            while true {
-                while state.withLock({ $0.batchesInFlight >= Self.maxBatchesInFlight || $0.retrying }) && !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(1))
+            handing: while true {
+                // The window: wait for room, and for a failed batch to be published first.
+                let open = await state.wait { $0.machine.windowOpen }
+                let now = ContinuousClock.now
+                switch state.update({ $0.machine.nextBatch(now: now) }) {
+                case .nothingQueued:
+                    break handing
+                case .waitForWindow:
+                    if !open { break handing }  // cancelled
+                case .send(let batch, let queuedFor):
+                    if let queuedFor { instruments.relayQueued(queuedFor) }
+                    let handed = ContinuousClock.now
+                    let delivery = await producer.enqueue(batch.records.map { Self.message($0.message) })
+                    acknowledge.yield(InFlight(batch: batch, delivery: delivery, handed: handed))
                 }
-                let (batch, queuedSince) = state.withLock { state -> ([OutboxRecord], ContinuousClock.Instant?) in
-                    let batch = state.pending
-                    let since = state.pendingSince
-                    state.pending.removeAll(keepingCapacity: true)
-                    state.sending += batch.count
-                    if !batch.isEmpty { state.batchesInFlight += 1 }
-                    state.pendingSince = nil
-                    return (batch, since)
-                }
-                if batch.isEmpty { break }
-                if let queuedSince { instruments.relayQueued(.now - queuedSince) }
-                let handed = ContinuousClock.now
-                let delivery = await producer.enqueue(batch.map { Self.message($0.message) })
-                acknowledge.yield(InFlight(records: batch, delivery: delivery, handed: handed))
             }
-            if state.withLock({ $0.finished && $0.pending.isEmpty }) { return }
+            if state.read({ $0.machine.isDone }) { return }
         }
     }
 
@@ -172,11 +158,11 @@ final class OutboxRelay: Sendable {
     /// rows not marked are published by the partition's next owner.
     private func confirm(_ acknowledgements: AsyncStream<InFlight>) async throws {
         for await inFlight in acknowledgements {
-            var remaining = inFlight.records.map(\.message)
+            var remaining = inFlight.batch.records.map(\.message)
             var results = await inFlight.delivery.reports()
             instruments.relayAcknowledged(.now - inFlight.handed)
             var attempt = 0
-            while true {
+            sending: while true {
                 var sent = 0
                 var again: [OutboxMessage] = []
                 var firstError: KafkaError?
@@ -196,31 +182,34 @@ final class OutboxRelay: Sendable {
                     }
                 }
                 if sent > 0 { instruments.published(sent) }
-                if again.isEmpty { break }
-                if let firstError {
+                let delivery: StateMachine.Delivery = again.isEmpty ? .published : .failed(retryable: firstError != nil)
+                let actions = state.update { $0.machine.delivered(batch: inFlight.batch.number, delivery) }
+                var resend: Duration?? = nil
+                for action in actions {
+                    switch action {
+                    case .markSent(_, let ids):
+                        state.update { $0.toMark.append(contentsOf: ids) }
+                        markRing.yield()
+                    case .resend(_, let backoff):
+                        resend = .some(backoff)
+                    }
+                }
+                guard case .some(let backoff) = resend else { break sending }
+                if let backoff, let firstError {
                     attempt += 1
-                    state.withLock { $0.retrying = true }
                     logger.warning("outbox messages not published; retrying", metadata: [
                         "failed": "\(again.count)", "attempt": "\(attempt)", "error": "\(firstError)",
                     ])
-                    try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
-                    if Task.isCancelled { return }
+                    // A real delay (the backoff); cancellation ends it at once.
+                    do {
+                        try await Task.sleep(for: backoff)
+                    } catch {
+                        return
+                    }
                 }
                 remaining = again
                 results = await producer.send(remaining.map(Self.message))
             }
-            // Every record of the batch is published. The records of one stored row (one
-            // commit's messages of a partition) are always queued together, so all of a row's
-            // records were in this batch.
-            var ids: [Int64] = []
-            for record in inFlight.records where ids.last != record.id { ids.append(record.id) }
-            state.withLock {
-                $0.retrying = false
-                $0.toMark.append(contentsOf: ids)
-                $0.sending -= inFlight.records.count
-                $0.batchesInFlight -= 1
-            }
-            markRing.yield()
         }
     }
 
@@ -236,7 +225,7 @@ final class OutboxRelay: Sendable {
         if type == ParticipantCommand.messageType, let value = message.value,
            case .success(let command) = SagaMessageCodec.decode(ParticipantCommand.self, from: value) {
             let failure = Undeliverable(sagaID: command.sagaId, step: command.step, phase: command.phase, reason: "Kafka refused it: \(error.rdKafkaCodeName ?? error.shortDescription)")
-            state.withLock { $0.undeliverable.append(failure) }
+            state.update { $0.undeliverable.append(failure) }
         }
         return OutboxEncoding.deadLetter(
             undeliverable: message, reason: "\(type ?? "message") not published, Kafka refused it: \(error)",
@@ -266,15 +255,12 @@ final class OutboxRelay: Sendable {
 
     /// Waits until nothing is left to publish, `timeout` passed, or the task is cancelled.
     func drained(within timeout: Duration) async {
-        let deadline = ContinuousClock.now + timeout
-        while backlog > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await state.wait(until: { $0.machine.isDrained }, within: timeout)
     }
 
     /// Lets ``run()`` return once everything queued is published.
     func finish() {
-        state.withLock { $0.finished = true }
+        state.update { $0.machine.finish() }
         ring.yield()
         ring.finish()
     }
