@@ -21,8 +21,8 @@ struct OrchestratorLoop {
     let logger: Logger
 
     private var partitions: [Int32: OwnedPartition] = [:]
-    private var intakePaused = false
-    private var lastPurge: Int64 = 0
+    /// The decisions: the commit slot, the read barrier, the fenced fallback, intake and purge.
+    private var machine: StateMachine
     /// When the per-type active-saga gauges were last set, and the types they name.
     private var lastGauges = ContinuousClock.now
     private var gaugeTypes = Set<String>()
@@ -48,6 +48,7 @@ struct OrchestratorLoop {
         self.instruments = instruments
         self.status = status
         self.logger = logger
+        self.machine = StateMachine(settings: Self.settings(configuration), now: Self.wallClock())
         self.decoder = InputDecoder(registry: registry, partitionCount: configuration.partitions, maxInputBytes: configuration.maxInputBytes)
         // Every type the instance runs has a gauge from the start, at 0 until a saga of it is active.
         self.gaugeTypes = Set(registry.versions.map(\.type))
@@ -56,6 +57,13 @@ struct OrchestratorLoop {
             commandSentEvents: configuration.commandSentEvents, partitionCount: configuration.partitions,
             limits: .init(maxMessageBytes: configuration.maxMessageBytes, deadLetterCopyBytes: configuration.deadLetterCopyBytes),
             logger: logger
+        )
+    }
+
+    static func settings(_ configuration: OrchestratorConfiguration) -> StateMachine.Settings {
+        StateMachine.Settings(
+            maxActiveSagas: configuration.maxActiveSagas, maxPollWait: configuration.maxPollWait.wholeMillisecondsValue,
+            purgeInterval: configuration.purgeInterval.wholeMillisecondsValue, retention: configuration.retention.wholeMillisecondsValue
         )
     }
 
@@ -70,15 +78,13 @@ struct OrchestratorLoop {
         var started: ContinuousClock.Instant
         /// When the poll that brought the batch's inputs returned.
         var polled: ContinuousClock.Instant
-        /// Sagas this batch finished, so out of memory with their last state not yet in the store.
-        var departed: Set<String>
     }
 
     /// A commit's results and when the store returned them.
     private typealias Commits = ThrowingTaskGroup<([CommitResult], ContinuousClock.Instant), any Error>
 
     mutating func run() async throws {
-        lastPurge = Self.wallClock()
+        machine = StateMachine(settings: Self.settings(configuration), now: Self.wallClock())
         // One commit at a time runs beside the loop: while the store writes batch N, the loop
         // polls and applies batch N+1 in memory; N+1's commit starts once N's is settled. With a
         // store across the network (PostgreSQL) the loop no longer waits out each round trip.
@@ -89,7 +95,7 @@ struct OrchestratorLoop {
                 do throws(KafkaError) {
                     // With a commit in flight, take only what has already arrived: when nothing
                     // has, the loop settles that commit at once instead of waiting for input.
-                    let wait = inFlight == nil ? pollWait() : .zero
+                    let wait = pollWait()
                     if let delay = configuration.pollDelayForTesting { try? await Task.sleep(for: delay) }
                     messages = try await consumer.nextBatch(maxMessages: configuration.maxBatchMessages, timeout: wait)
                 } catch {
@@ -116,12 +122,14 @@ struct OrchestratorLoop {
     // MARK: - Rebalance
 
     private mutating func applyRebalanceEvents() async throws {
+        var actions: [StateMachine.Action] = []
         for event in bridge.drain() {
             switch event {
             case .failed(let error):
                 throw error
             case .revoked(let number, let lost):
                 instruments.rebalanced(lost ? "lost" : "revoked")
+                machine.revoked(number)
                 if let partition = partitions.removeValue(forKey: number) {
                     logger.info("released partition", metadata: [
                         "partition": "\(number)", "lost": "\(lost)", "activeSagas": "\(partition.sagas.count)",
@@ -145,6 +153,7 @@ struct OrchestratorLoop {
                     }
                 }
                 partitions[snapshot.lease.partition] = partition
+                actions += machine.assigned(snapshot.lease)
                 if !work.quarantined.isEmpty {
                     let batch = CommitBatch(lease: snapshot.lease, sagas: work.quarantined, nextOffsets: [:], outbox: [], startKeys: [])
                     do {
@@ -162,7 +171,8 @@ struct OrchestratorLoop {
             $0.ownedPartitions = owned
             $0.activeSagas = active
         }
-        if intakePaused { pauseIntake(force: true) }
+        // New partitions are paused too while intake is.
+        if actions.contains(.pauseIntake) { pauseIntake() }
     }
 
     // MARK: - Processing
@@ -184,7 +194,10 @@ struct OrchestratorLoop {
         }
         // Inputs that need a read of the store (a saga out of memory, a business key) must see the
         // batch in flight once it names what they read.
-        if let departed = inFlight?.departed, byPartition.values.contains(where: { needsSettledStore($0, departed: departed) }) {
+        let named = byPartition.values.joined()
+        if machine.mustSettleBeforeReading(
+            sagaIDs: named.lazy.compactMap(\.sagaID), startWithBusinessKey: named.contains(where: Self.startsWithBusinessKey)
+        ) {
             try await settle(&inFlight, commits: &commits)
         }
         let lookups = try await lookups(for: byPartition)
@@ -226,12 +239,16 @@ struct OrchestratorLoop {
         try await settle(&inFlight, commits: &commits)
         // A partition the last commit found fenced is gone: its share of this batch was applied on
         // top of a batch that was not written, and goes with it.
-        let kept = entries.indices.filter { partitions[entries[$0].number]?.lease == entries[$0].lease }
-        guard !kept.isEmpty else { return }
-        let departed = kept.reduce(into: Set<String>()) { ids, index in
-            for (id, state) in entries[index].work.touched where state.status.isTerminal { ids.insert(id) }
+        let shares = entries.map { entry in
+            StateMachine.Share(
+                partition: entry.number, lease: entry.lease,
+                departed: Set(entry.work.touched.filter { $0.value.status.isTerminal }.keys)
+            )
         }
-        let next = InFlightCommit(entries: kept.map { entries[$0] }, batches: kept.map { batches[$0] }, started: .now, polled: polled, departed: departed)
+        let keptPartitions = Set(machine.commitReady(shares).map(\.partition))
+        let kept = entries.indices.filter { keptPartitions.contains(entries[$0].number) }
+        guard !kept.isEmpty else { return }
+        let next = InFlightCommit(entries: kept.map { entries[$0] }, batches: kept.map { batches[$0] }, started: .now, polled: polled)
         let store = self.store
         commits.addTask { (try await store.commit(all: next.batches), ContinuousClock.now) }
         inFlight = next
@@ -244,6 +261,7 @@ struct OrchestratorLoop {
         inFlight = nil
         do {
             let (results, committed) = try await commits.next() ?? ([], .now)
+            _ = machine.commitSettled(.committed)  // relay what it wrote:
             instruments.commitTook(committed - commit.started)
             for (entry, result) in zip(commit.entries, results) {
                 count(entry.work)
@@ -251,15 +269,19 @@ struct OrchestratorLoop {
             }
             instruments.resided(.now - commit.polled)
         } catch let error as SagaStoreError where error.code == .fenced {
-            for (entry, batch) in zip(commit.entries, commit.batches) {
-                try await commitAlone(entry.number, entry.lease, entry.work, batch)
+            for case .commitAlone(let shares) in machine.commitSettled(.fenced) {
+                // The shares are the commit's entries, in order.
+                for (share, (entry, batch)) in zip(shares, zip(commit.entries, commit.batches)) {
+                    try await commitAlone(share, entry.work, batch)
+                }
             }
         } catch {
             throw OrchestratorError.store("committing a batch failed", cause: error)
         }
     }
 
-    private mutating func commitAlone(_ number: Int32, _ lease: PartitionLease, _ work: PartitionWork, _ batch: CommitBatch) async throws {
+    private mutating func commitAlone(_ share: StateMachine.Share, _ work: PartitionWork, _ batch: CommitBatch) async throws {
+        let (number, lease) = (share.partition, share.lease)
         do {
             let result = try await store.commit(batch)
             count(work)
@@ -268,7 +290,7 @@ struct OrchestratorLoop {
             // Another instance took the partition: nothing of this batch was written. Stop
             // working on it (unless it was taken again since, under a new lease); the consumer
             // group hands it over.
-            if partitions[number]?.lease == lease { partitions[number] = nil }
+            for case .release(let partition) in machine.commitAloneFenced(share) { partitions[partition] = nil }
             instruments.fencedCommit()
             logger.error("partition fenced: another instance owns it now; the batch was not written", metadata: [
                 "partition": "\(number)", "epoch": "\(lease.epoch)",
@@ -279,15 +301,11 @@ struct OrchestratorLoop {
         }
     }
 
-    /// Whether a store read for `inputs` (see ``lookups(for:in:)``) could miss what the batch in
-    /// flight writes: an input for a saga that batch finished, or a start with a business key
-    /// (that batch may register the same key).
-    private func needsSettledStore(_ inputs: [DecodedInput], departed: Set<String>) -> Bool {
-        inputs.contains { input in
-            if let id = input.sagaID, departed.contains(id) { return true }
-            if case .start(let start, _, _) = input.kind, start.businessKey != nil { return true }
-            return false
-        }
+    /// Whether `input` is a start with a business key: the commit in flight may register the
+    /// same key, so its store read waits for it (see ``StateMachine/mustSettleBeforeReading(sagaIDs:startWithBusinessKey:)``).
+    private static func startsWithBusinessKey(_ input: DecodedInput) -> Bool {
+        if case .start(let start, _, _) = input.kind, start.businessKey != nil { return true }
+        return false
     }
 
     /// Reads from the store the sagas that inputs name but that are not in memory (finished ones),
@@ -349,7 +367,7 @@ struct OrchestratorLoop {
         }
         guard now - lastGauges >= .seconds(1) else { return }
         lastGauges = now
-        instruments.gauges(backlog: backlog, ownedPartitions: owned, intakePaused: intakePaused)
+        instruments.gauges(backlog: backlog, ownedPartitions: owned, intakePaused: machine.intakePaused)
         var byType: [String: Int] = [:]
         for partition in partitions.values {
             for state in partition.sagas.values { byType[state.sagaType, default: 0] += 1 }
@@ -364,36 +382,34 @@ struct OrchestratorLoop {
     // MARK: - Backpressure, timers, purge
 
     private func pollWait() -> Duration {
-        var wait = configuration.maxPollWait.wholeMillisecondsValue
-        let now = Self.wallClock()
-        for partition in partitions.values {
-            // A due timer held back for unread replies is looked at again after the next poll.
-            if let earliest = partition.timers.earliest { wait = min(wait, max(1, earliest - now)) }
-        }
-        return .milliseconds(wait)
+        // A due timer held back for unread replies is looked at again after the next poll.
+        machine.pollTimeout(earliestTimer: partitions.values.compactMap(\.timers.earliest).min(), now: Self.wallClock())
     }
 
     private mutating func updateIntake() {
         let active = partitions.values.reduce(0) { $0 + $1.sagas.count }
         status.update { $0.activeSagas = active }
-        if !intakePaused && active >= configuration.maxActiveSagas {
-            intakePaused = true
-            pauseIntake(force: false)
-            logger.notice("intake paused: active saga bound reached", metadata: ["active": "\(active)"])
-        } else if intakePaused && active < configuration.maxActiveSagas * 9 / 10 {
-            intakePaused = false
-            let commands = partitions.keys.map { KafkaTopicPartition(topic: configuration.topics.commands, partition: $0) }
-            do {
-                try consumer.resume(commands)
-            } catch {
-                logger.warning("resuming intake failed", metadata: ["error": "\(error)"])
+        for action in machine.activeSagas(active) {
+            switch action {
+            case .pauseIntake:
+                pauseIntake()
+                logger.notice("intake paused: active saga bound reached", metadata: ["active": "\(active)"])
+            case .resumeIntake:
+                let commands = partitions.keys.map { KafkaTopicPartition(topic: configuration.topics.commands, partition: $0) }
+                do {
+                    try consumer.resume(commands)
+                } catch {
+                    logger.warning("resuming intake failed", metadata: ["error": "\(error)"])
+                }
+                logger.notice("intake resumed", metadata: ["active": "\(active)"])
+            default:
+                break
             }
-            logger.notice("intake resumed", metadata: ["active": "\(active)"])
         }
-        status.update { [intakePaused] in $0.intakePaused = intakePaused }
+        status.update { [paused = machine.intakePaused] in $0.intakePaused = paused }
     }
 
-    private func pauseIntake(force: Bool) {
+    private func pauseIntake() {
         let commands = partitions.keys.map { KafkaTopicPartition(topic: configuration.topics.commands, partition: $0) }
         do {
             try consumer.pause(commands)
@@ -403,14 +419,13 @@ struct OrchestratorLoop {
     }
 
     private mutating func purgeIfDue() async throws {
-        let now = Self.wallClock()
-        guard now - lastPurge >= configuration.purgeInterval.wholeMillisecondsValue else { return }
-        lastPurge = now
-        do {
-            let result = try await store.purge(finishedBefore: now - configuration.retention.wholeMillisecondsValue)
-            logger.info("purged", metadata: ["result": "\(result)"])
-        } catch {
-            logger.warning("purging the store failed", metadata: ["error": "\(error)"])
+        for case .purge(let cutoff) in machine.turnEnded(now: Self.wallClock()) {
+            do {
+                let result = try await store.purge(finishedBefore: cutoff)
+                logger.info("purged", metadata: ["result": "\(result)"])
+            } catch {
+                logger.warning("purging the store failed", metadata: ["error": "\(error)"])
+            }
         }
     }
 }
