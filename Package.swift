@@ -10,7 +10,8 @@ import PackageDescription
 //   SagaClient (publishes start commands and operator controls)
 //   SagaHTTP  (the HTTP surface: health, readiness, metrics, the REST API, live events, the console)
 //   SagaParticipant (the participant SDK) -> SagaExamples (example participants)
-//   SagaTestKit (scripted participants, a progress collector, a PostgreSQL launcher: tests and benchmarks)
+//   SagaTestKit (scripted participants, a progress collector, a PostgreSQL launcher: tests and benchmarks;
+//               its waits use SagaRuntime's Watched)
 //   SagaCLI   (the `saga` executable: production, operator commands, the embedded broker and the demo)
 //   SagaBench (the `saga-bench` executable: benchmarks; links the test kits, `saga` does not)
 let package = Package(
@@ -132,6 +133,7 @@ let package = Package(
                 "KafkaTestKit",
                 "SagaClient",
                 "SagaCore",
+                "SagaRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

@@ -49,6 +49,19 @@ public final class Orchestrator: Service, Sendable {
     /// Liveness and readiness facts, at this moment.
     public var status: OrchestratorStatus { statusCell.value }
 
+    /// Waits until the status satisfies `condition` (at once if it does now), woken by each
+    /// change of the status rather than polling it.
+    /// - Parameters:
+    ///   - timeout: How long to wait at most.
+    ///   - condition: Checked on every change of the status; keep it cheap.
+    /// - Returns: The status that satisfied `condition` (read just after), or `nil` when
+    ///   `timeout` passed first or the task was cancelled.
+    public func waitForStatus(
+        within timeout: Duration, until condition: @escaping @Sendable (OrchestratorStatus) -> Bool
+    ) async -> OrchestratorStatus? {
+        await statusCell.wait(within: timeout, until: condition)
+    }
+
     /// The saga definitions this instance runs.
     public var definitions: SagaRegistry { registry }
 

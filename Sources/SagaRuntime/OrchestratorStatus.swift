@@ -1,5 +1,3 @@
-import Synchronization
-
 /// What a running ``Orchestrator`` says about itself, for health and readiness probes: read-only,
 /// a copy taken at one moment (see ``Orchestrator/status``).
 public struct OrchestratorStatus: Sendable, Hashable {
@@ -31,13 +29,23 @@ public struct OrchestratorStatus: Sendable, Hashable {
     }
 }
 
-/// The shared cell the loop writes and the probes read.
+/// The shared cell the loop writes and the probes read; tests and tools wait on it
+/// (``Orchestrator/waitForStatus(within:until:)``) instead of polling.
 final class OrchestratorStatusCell: Sendable {
-    private let state = Mutex(OrchestratorStatus())
+    private let state = Watched(OrchestratorStatus())
 
-    var value: OrchestratorStatus { state.withLock { $0 } }
+    var value: OrchestratorStatus { state.value }
 
     func update(_ body: (inout OrchestratorStatus) -> Void) {
-        state.withLock { body(&$0) }
+        state.update { body(&$0) }
+    }
+
+    /// Returns the status once `condition` holds, or `nil` when `timeout` passed first (or the
+    /// task was cancelled).
+    func wait(
+        within timeout: Duration, until condition: @escaping @Sendable (OrchestratorStatus) -> Bool
+    ) async -> OrchestratorStatus? {
+        guard await state.wait(until: condition, within: timeout) else { return nil }
+        return state.value
     }
 }

@@ -1,12 +1,13 @@
 import Kafka
 import Logging
 import SagaCore
+import SagaRuntime
 import Synchronization
 
 /// Reads the progress topic and keeps every event, for tests and benchmarks that wait for
 /// sagas to finish.
 public final class ProgressCollector: Sendable {
-    private struct State {
+    private struct State: Sendable {
         var events: [String: [ProgressEvent]] = [:]
         var terminal: [String: (status: SagaStatus, receivedAt: ContinuousClock.Instant)] = [:]
         var total = 0
@@ -15,7 +16,9 @@ public final class ProgressCollector: Sendable {
     /// Its consumer until ``run()`` ends; released then, so it does not outlive a broker that
     /// stops after the collector (a client left behind keeps reconnecting and logs errors).
     private let consumer: Mutex<KafkaConsumer?>
-    private let state = Mutex(State())
+    /// Waited on by ``waitForTerminal(_:timeout:)`` and ``waitForEvent(of:timeout:where:)``:
+    /// each batch read wakes them, no polling.
+    private let state = Watched(State())
     private let logger: Logger
     private let keepEvents: Bool
 
@@ -35,7 +38,7 @@ public final class ProgressCollector: Sendable {
         self.consumer = Mutex(consumer)
         self.logger = logger
         self.keepEvents = keepEvents
-        state.withLock { $0.terminal.reserveCapacity(expectedSagas) }
+        state.update { $0.terminal.reserveCapacity(expectedSagas) }
     }
 
     /// Whether the group gave this consumer its partitions.
@@ -69,7 +72,8 @@ public final class ProgressCollector: Sendable {
                 }
                 return try? SagaMessageCodec.decode(ProgressEvent.self, from: value).get()
             }
-            state.withLock { state in
+            if events.isEmpty && skipped == 0 { continue }
+            state.update { state in
                 state.total += skipped
                 for event in events {
                     if keepEvents { state.events[event.sagaId, default: []].append(event) }
@@ -86,7 +90,7 @@ public final class ProgressCollector: Sendable {
     /// The events of one saga, in the order received (duplicates included: the relay publishes
     /// at least once).
     public func events(of sagaID: String) -> [ProgressEvent] {
-        state.withLock { $0.events[sagaID] ?? [] }
+        state.read { $0.events[sagaID] ?? [] }
     }
 
     /// The events of one saga as a reader should take them: ordered by `sequence`, each sequence
@@ -97,41 +101,38 @@ public final class ProgressCollector: Sendable {
     }
 
     /// How many events arrived, copies included.
-    public var eventCount: Int { state.withLock { $0.total } }
+    public var eventCount: Int { state.read { $0.total } }
 
     /// How many sagas reached a terminal state.
-    public var terminalCount: Int { state.withLock { $0.terminal.count } }
+    public var terminalCount: Int { state.read { $0.terminal.count } }
 
     /// Every saga's events.
-    public var allEvents: [String: [ProgressEvent]] { state.withLock { $0.events } }
+    public var allEvents: [String: [ProgressEvent]] { state.read { $0.events } }
 
     /// The terminal state of each saga that reached one, with when its event arrived.
     public var terminal: [String: (status: SagaStatus, receivedAt: ContinuousClock.Instant)] {
-        state.withLock { $0.terminal }
+        state.read { $0.terminal }
     }
 
     /// Waits until `sagaIDs` all reached a terminal state, or `timeout` passed.
     /// - Returns: the terminal state of each saga that reached one.
     public func waitForTerminal(_ sagaIDs: some Collection<String>, timeout: Duration) async -> [String: SagaStatus] {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let found = state.withLock { state in
-                var found: [String: SagaStatus] = [:]
-                for id in sagaIDs { if let t = state.terminal[id] { found[id] = t.status } }
-                return found
-            }
-            if found.count == sagaIDs.count || ContinuousClock.now >= deadline { return found }
-            try? await Task.sleep(for: .milliseconds(20))
+        let ids = Set(sagaIDs)
+        await state.wait(until: { state in
+            state.terminal.count >= ids.count && ids.allSatisfy { state.terminal[$0] != nil }
+        }, within: timeout)
+        return state.read { state in
+            var found: [String: SagaStatus] = [:]
+            for id in ids { if let t = state.terminal[id] { found[id] = t.status } }
+            return found
         }
     }
 
     /// Waits until `sagaID` has an event matching `predicate`, or `timeout` passed.
-    public func waitForEvent(of sagaID: String, timeout: Duration, where predicate: (ProgressEvent) -> Bool) async -> ProgressEvent? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let event = events(of: sagaID).first(where: predicate) { return event }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
+    public func waitForEvent(
+        of sagaID: String, timeout: Duration, where predicate: @escaping @Sendable (ProgressEvent) -> Bool
+    ) async -> ProgressEvent? {
+        await state.wait(until: { $0.events[sagaID]?.contains(where: predicate) == true }, within: timeout)
+        return events(of: sagaID).first(where: predicate)
     }
 }

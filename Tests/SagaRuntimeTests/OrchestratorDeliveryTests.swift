@@ -111,11 +111,8 @@ struct OrchestratorShutdownTests {
                 let stoppedAfter = try await testGracefulShutdown { trigger in
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await orchestrator.run() }
-                        let ready = ContinuousClock.now + .seconds(60)
-                        while orchestrator.status.ownedPartitions == 0 && ContinuousClock.now < ready {
-                            try await Task.sleep(for: .milliseconds(20))
-                        }
-                        try #require(orchestrator.status.ownedPartitions > 0, "the orchestrator never got its partitions")
+                        let owned = await orchestrator.waitForStatus(within: .seconds(60)) { $0.ownedPartitions > 0 }
+                        try #require(owned != nil, "the orchestrator never got its partitions")
                         // No participant answers: every attempt times out and is retried, then compensated.
                         try await client.start((0..<20).map { _ in StartSagaCommand(sagaType: "order") })
                         let started = ContinuousClock.now + .seconds(60)

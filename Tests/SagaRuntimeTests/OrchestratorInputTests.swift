@@ -109,8 +109,12 @@ struct OrchestratorInputTests {
                     let paused = try await client.start([StartSagaCommand(sagaType: "order")])[0]
                     try await client.control(ControlCommand(sagaId: paused, action: .pause))
                     _ = await progress.waitForEvent(of: paused, timeout: .seconds(20)) { $0.event == .paused }
-                    try await Task.sleep(for: .milliseconds(500))
-                    let stillRunning = await progress.waitForTerminal([paused], timeout: .milliseconds(10)).isEmpty
+                    // "Nothing happened" is shown by something that did: a saga started after the
+                    // pause runs to its end while the paused one stays put.
+                    let witness = try await client.start([StartSagaCommand(sagaType: "order")])[0]
+                    let witnessEnded = await progress.waitForTerminal([witness], timeout: .seconds(60))
+                    #expect(witnessEnded[witness] == .completed, "the witness saga did not finish")
+                    let stillRunning = progress.terminal[paused] == nil
                     try await client.control(ControlCommand(sagaId: paused, action: .resume))
                     let terminal = await progress.waitForTerminal([cancelled, paused], timeout: .seconds(90))
                     return (cancelled, stillRunning ? paused : "finished-while-paused", terminal)
@@ -210,10 +214,7 @@ struct OrchestratorBackpressureTests {
 
                 let (paused, activeWhilePaused, ids, terminal) = try await withRunning(orchestrator, participants, progress) {
                     let ids = try await client.start((0..<60).map { _ in StartSagaCommand(sagaType: "order") })
-                    let deadline = ContinuousClock.now + .seconds(30)
-                    while !orchestrator.status.intakePaused && ContinuousClock.now < deadline {
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
+                    _ = await orchestrator.waitForStatus(within: .seconds(30)) { $0.intakePaused }
                     try await Task.sleep(for: .milliseconds(500))
                     let snapshot = orchestrator.status
                     // Let verify through: the waiting sagas' next attempt is answered, they finish,

@@ -33,12 +33,12 @@ struct OrchestratorRecoveryTests {
                         let orchestrator = Orchestrator(configuration: harness.configuration(), registry: registry, store: store, logger: quietLogger, metricsFactory: harness.metrics)
                         try await withThrowingTaskGroup(of: Void.self) { lifeGroup in
                             lifeGroup.addTask { try await orchestrator.run() }
-                            let deadline = ContinuousClock.now + .seconds(30)
-                            while orchestrator.status.ownedPartitions < Int(harness.partitions) && ContinuousClock.now < deadline {
-                                try await Task.sleep(for: .milliseconds(20))
-                            }
+                            let partitions = Int(harness.partitions)
+                            let owned = await orchestrator.waitForStatus(within: .seconds(60)) { $0.ownedPartitions >= partitions }
+                            try #require(owned != nil, "life \(life): the orchestrator did not get its partitions within 60 s")
                             for _ in 0..<5 {
                                 ids += try await client.start((0..<(count / 15)).map { _ in StartSagaCommand(sagaType: "order") })
+                                // The subject is time passing: sagas keep arriving over the life.
                                 try await Task.sleep(for: .milliseconds(30))
                             }
                             // Stop while sagas are still in flight.

@@ -5,8 +5,8 @@ import Synchronization
 ///
 /// Each update re-checks the conditions of the tasks waiting (under the lock, so keep them
 /// cheap) and resumes those that hold. A waiting task that is cancelled is resumed at once.
-final class Watched<Value: Sendable>: Sendable {
-    typealias Condition = @Sendable (Value) -> Bool
+package final class Watched<Value: Sendable>: Sendable {
+    package typealias Condition = @Sendable (Value) -> Bool
 
     private struct Waiter {
         var condition: Condition
@@ -22,17 +22,17 @@ final class Watched<Value: Sendable>: Sendable {
     private let state: Mutex<State>
 
     /// - Parameter value: The initial value.
-    init(_ value: Value) {
+    package init(_ value: Value) {
         state = Mutex(State(value: value))
     }
 
     /// The current value.
-    var value: Value { state.withLock { $0.value } }
+    package var value: Value { state.withLock { $0.value } }
 
     /// Changes the value and resumes the waiters whose condition now holds.
     /// - Returns: What `body` returns.
     @discardableResult
-    func update<Result: Sendable>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    package func update<Result: Sendable>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         let (result, ready) = try state.withLock { state -> (Result, [CheckedContinuation<Bool, Never>]) in
             let result = try body(&state.value)
             guard !state.waiters.isEmpty else { return (result, []) }
@@ -48,14 +48,14 @@ final class Watched<Value: Sendable>: Sendable {
     }
 
     /// Reads the value under the lock.
-    func read<Result: Sendable>(_ body: (Value) throws -> Result) rethrows -> Result {
+    package func read<Result: Sendable>(_ body: (Value) throws -> Result) rethrows -> Result {
         try state.withLock { try body($0.value) }
     }
 
     /// Returns once `condition` holds (at once if it holds now).
     /// - Returns: `true` when it holds; `false` when the task was cancelled first.
     @discardableResult
-    func wait(until condition: @escaping Condition) async -> Bool {
+    package func wait(until condition: @escaping Condition) async -> Bool {
         let id = state.withLock { state in
             defer { state.nextWaiter += 1 }
             return state.nextWaiter
@@ -79,7 +79,7 @@ final class Watched<Value: Sendable>: Sendable {
     /// Returns once `condition` holds, or `timeout` passed, or the task was cancelled.
     /// - Returns: `true` when it holds; `false` on timeout or cancellation.
     @discardableResult
-    func wait(until condition: @escaping Condition, within timeout: Duration) async -> Bool {
+    package func wait(until condition: @escaping Condition, within timeout: Duration) async -> Bool {
         if read(condition) { return true }
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.wait(until: condition) }

@@ -139,6 +139,9 @@ func withRunning<T: Sendable>(
         group.addTask { try await progress.run() }
         do {
             // Start sagas only once every consumer group has its partitions; say which did not.
+            // The orchestrator's status wakes its waiter; the Kafka consumers' assignments
+            // (participants, progress reader) have no event to wait on, so they are polled.
+            _ = await orchestrator.waitForStatus(within: .seconds(60)) { $0.ownedPartitions > 0 }
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline
                 && !(orchestrator.status.ownedPartitions > 0 && participants.isReady && progress.isReady) {
