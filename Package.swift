@@ -134,7 +134,10 @@ let package = Package(
                 "SagaClient",
                 "SagaCore",
                 "SagaRuntime",
+                "SagaStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
