@@ -157,6 +157,7 @@ public final class ParticipantService: Service, Sendable {
             } catch {
                 if error.isFatal || error.isShutDown { throw ParticipantError.kafka("the command consumer failed", cause: error) }
                 logger.warning("polling commands failed; polling on", metadata: ["error": "\(error)"])
+                // A real delay, not a poll: a short backoff before polling again after an error.
                 try? await Task.sleep(for: .milliseconds(100))
                 continue
             }

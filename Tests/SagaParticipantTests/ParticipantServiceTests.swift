@@ -237,6 +237,7 @@ struct ParticipantServiceTests {
                     if t.runningPerSaga[request.sagaId]! > 1 { t.overlapped = true }
                     if request.sagaId == "ordered" { t.order.append(request.phase) }
                 }
+                // The subject is time passing: a handler busy long enough for others to overlap it.
                 try await Task.sleep(for: .milliseconds(400))
                 tracker.withLock { t in
                     t.running -= 1
@@ -289,7 +290,8 @@ struct ParticipantServiceTests {
                     try await harness.send(ParticipantHarness.command(saga: "s-6", step: "next"))
                     try await started.wait()
                     trigger.triggerGracefulShutdown()
-                    // Shutting down, it still waits for the running handler.
+                    // Shutting down, it still waits for the running handler. The subject is time
+                    // passing: the handler is held a while after the shutdown began.
                     try await Task.sleep(for: .milliseconds(300))
                     release.open()
                     try await group.waitForAll()

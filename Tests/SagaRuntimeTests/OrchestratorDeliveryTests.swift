@@ -75,6 +75,7 @@ struct OrchestratorDeliveryTests {
                         let errors = round % 2 == 0 ? MockErrorCode.notEnoughReplicas : MockErrorCode.requestTimedOut
                         try await harness.broker.pushRequestErrors(.produce, errors: Array(repeating: errors, count: 40))
                         ids += try await client.start((0..<15).map { _ in StartSagaCommand(sagaType: "order") })
+                        // The subject is time passing: each round of errors meets sagas under way.
                         try await Task.sleep(for: .milliseconds(100))
                     }
                     let terminal = await progress.waitForTerminal(ids, timeout: .seconds(90))
@@ -121,6 +122,7 @@ struct OrchestratorShutdownTests {
                         }
                         // From now on every produce request fails: what the timers produce cannot be published.
                         try await harness.broker.pushRequestErrors(.produce, errors: Array(repeating: MockErrorCode.notEnoughReplicas, count: 100_000))
+                        // The subject is time passing: the 200 ms timers fire while nothing can be published.
                         try await Task.sleep(for: .seconds(1))
                         let stopping = ContinuousClock.now
                         trigger.triggerGracefulShutdown()

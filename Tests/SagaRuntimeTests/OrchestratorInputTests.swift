@@ -215,6 +215,7 @@ struct OrchestratorBackpressureTests {
                 let (paused, activeWhilePaused, ids, terminal) = try await withRunning(orchestrator, participants, progress) {
                     let ids = try await client.start((0..<60).map { _ in StartSagaCommand(sagaType: "order") })
                     _ = await orchestrator.waitForStatus(within: .seconds(30)) { $0.intakePaused }
+                    // The subject is time passing: while paused, the starts still waiting are not taken.
                     try await Task.sleep(for: .milliseconds(500))
                     let snapshot = orchestrator.status
                     // Let verify through: the waiting sagas' next attempt is answered, they finish,

@@ -123,6 +123,8 @@ struct SQLiteFileTests {
                     }
                     #expect(try fileSize() >= before + 2_000_000)
                 } else {
+                    // The subject is time passing: with no background checkpoint, nothing copies
+                    // the WAL into the file however long one waits.
                     try await Task.sleep(for: .milliseconds(500))
                     #expect(try fileSize() == before)
                 }
@@ -154,6 +156,7 @@ struct SQLiteFileTests {
                 let raw = try RawSQLite(path: path)
                 try raw.execute("BEGIN IMMEDIATE")
                 async let committed = store.commit(CommitBatch(lease: lease, sagas: [Fixture.saga("s")]))
+                // The subject is time passing: the lock is held a while before it is let go.
                 try await Task.sleep(for: .milliseconds(50))
                 try raw.execute("COMMIT")
                 _ = try await committed
