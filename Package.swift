@@ -11,7 +11,8 @@ import PackageDescription
 //   SagaHTTP  (the HTTP surface: health, readiness, metrics, the REST API, live events, the console)
 //   SagaParticipant (the participant SDK) -> SagaExamples (example participants)
 //   SagaTestKit (scripted participants, a progress collector, a PostgreSQL launcher: tests and benchmarks;
-//               its waits use SagaRuntime's Watched)
+//               its waits use SagaConcurrency's Watched)
+//   SagaConcurrency (Watched: a value tasks wait on without polling; used by the runtime, the participant SDK, the test kit)
 //   SagaCLI   (the `saga` executable: production, operator commands, the embedded broker and the demo)
 //   SagaBench (the `saga-bench` executable: benchmarks; links the test kits, `saga` does not)
 let package = Package(
@@ -63,8 +64,9 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
 
-        // MARK: - Threads for blocking C calls (no dependencies: Kafka stays light)
+        // MARK: - Concurrency support (no dependencies: Kafka stays light)
         .target(name: "DedicatedThreads"),
+        .target(name: "SagaConcurrency"),
 
         // MARK: - Kafka
         .target(
@@ -108,6 +110,7 @@ let package = Package(
             name: "SagaRuntime",
             dependencies: [
                 "Kafka",
+                "SagaConcurrency",
                 "SagaCore",
                 "SagaStore",
                 .product(name: "Logging", package: "swift-log"),
@@ -135,6 +138,7 @@ let package = Package(
                 "SagaCore",
                 "SagaRuntime",
                 "SagaStore",
+                "SagaConcurrency",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -147,6 +151,7 @@ let package = Package(
             name: "SagaParticipant",
             dependencies: [
                 "Kafka",
+                "SagaConcurrency",
                 "SagaCore",
                 "SagaStore",
                 .product(name: "Logging", package: "swift-log"),
@@ -261,6 +266,7 @@ let package = Package(
             name: "SagaRuntimeTests",
             dependencies: [
                 "SagaRuntime",
+                "SagaConcurrency",
                 "SagaClient",
                 "SagaTestKit",
                 "SagaCore",

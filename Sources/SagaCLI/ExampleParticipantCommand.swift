@@ -129,7 +129,7 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
             dedupe = InMemoryParticipantDedupeStore()
         }
         let service = ParticipantService(configuration: configuration, handlers: settings.example.makeHandlers(), dedupe: dedupe, logger: logger)
-        let readiness = ReadinessReporter(isReady: { service.isReady }, file: readyFile, logger: logger)
+        let readiness = ReadinessReporter(service: service, file: readyFile, logger: logger)
         let group = ServiceGroup(configuration: .init(
             // The dedupe store first, so the last stopped.
             services: [.init(service: dedupe), .init(service: service), .init(service: readiness)],

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Kafka
 import Logging
+import SagaConcurrency
 import SagaCore
 import SagaStore
 import ServiceLifecycle
@@ -59,6 +60,8 @@ public final class ParticipantService: Service, Sendable {
     let dedupe: any ParticipantDedupeStore
     let logger: Logger
     let state: Mutex<RunState>
+    /// ``isReady``, for ``waitForReadiness(otherThan:)`` to wait on.
+    private let readiness = Watched(false)
     let instruments: ParticipantInstruments
 
     /// How long one poll waits for commands: also how soon answered offsets are committed.
@@ -87,6 +90,14 @@ public final class ParticipantService: Service, Sendable {
     /// Whether the consumer group gave this service partitions to consume.
     public var isReady: Bool { state.withLock { $0.scheduler.hasPartitions } }
 
+    /// Waits until ``isReady`` is not `ready` (at once if it is not now), woken by the rebalances
+    /// that change it rather than polling it.
+    /// - Returns: The readiness now; `ready` when the task was cancelled while waiting.
+    public func waitForReadiness(otherThan ready: Bool) async -> Bool {
+        guard await readiness.wait(until: { $0 != ready }) else { return ready }
+        return readiness.value
+    }
+
     /// Consumes and answers commands until graceful shutdown or cancellation.
     /// - Throws: ``ParticipantError`` for a configuration that cannot work or a Kafka client that
     ///   cannot be created or failed for good; ``SagaStoreError`` with
@@ -96,6 +107,7 @@ public final class ParticipantService: Service, Sendable {
         // The dedupe store is a Service of its own, usually started just before this one.
         try await dedupe.waitUntilRunning(within: .seconds(30))
         state.withLock { $0 = RunState(scheduler: CommandScheduler(maxRunning: configuration.maxConcurrentCommands)) }
+        readiness.update { $0 = false }
         let consumer: KafkaConsumer
         let publisher: ReplyPublisher
         do {
@@ -198,11 +210,19 @@ public final class ParticipantService: Service, Sendable {
     private func rebalanceHandler() -> KafkaRebalanceHandler {
         KafkaRebalanceHandler(
             onAssign: { partitions in
-                self.state.withLock { $0.scheduler.assigned(partitions) }
+                let ready = self.state.withLock { state in
+                    state.scheduler.assigned(partitions)
+                    return state.scheduler.hasPartitions
+                }
+                self.readiness.update { $0 = ready }
                 return [:]
             },
             onRevoke: { partitions, lost in
-                self.state.withLock { $0.scheduler.revoked(partitions) }
+                let ready = self.state.withLock { state in
+                    state.scheduler.revoked(partitions)
+                    return state.scheduler.hasPartitions
+                }
+                self.readiness.update { $0 = ready }
                 self.logger.info("command partitions revoked", metadata: ["partitions": "\(partitions)", "lost": "\(lost)"])
             }
         )

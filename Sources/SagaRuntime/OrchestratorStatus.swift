@@ -1,3 +1,5 @@
+import SagaConcurrency
+
 /// What a running ``Orchestrator`` says about itself, for health and readiness probes: read-only,
 /// a copy taken at one moment (see ``Orchestrator/status``).
 public struct OrchestratorStatus: Sendable, Hashable {

@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import SagaConcurrency
 import SagaCore
 import SagaRuntime
 import Synchronization

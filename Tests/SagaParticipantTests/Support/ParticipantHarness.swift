@@ -162,7 +162,7 @@ func withRunning<T: Sendable>(_ service: ParticipantService, _ body: () async th
             do {
                 // Generous: a second member of a group can be held about 29 s by the embedded broker's
                 // rejoin, more on a busy machine.
-                try await waitUntil(timeout: .seconds(90), "the participant has partitions") { service.isReady }
+                try await waitUntilReady(service, within: .seconds(90))
                 let result = try await body()
                 trigger.triggerGracefulShutdown()
                 try await group.waitForAll()
@@ -224,3 +224,20 @@ final class Counter: Sendable {
 let exampleDefinitions = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("examples/definitions")
+
+/// Waits until `service` has partitions, woken by the rebalance that gives it them.
+/// - Throws: ``TimedOut`` when `timeout` passes first.
+func waitUntilReady(_ service: ParticipantService, within timeout: Duration) async throws {
+    let ready = await withTaskGroup(of: Bool.self) { group in
+        group.addTask { await service.waitForReadiness(otherThan: false) }
+        group.addTask {
+            // The bound on the wait.
+            try? await Task.sleep(for: timeout)
+            return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+    }
+    guard ready, service.isReady else { throw TimedOut(what: "the participant has partitions") }
+}

@@ -1,4 +1,4 @@
-@testable import SagaRuntime
+import SagaConcurrency
 import Testing
 
 @Suite("Watched", .timeLimit(.minutes(1)))
