@@ -29,7 +29,18 @@ struct ParticipantMetricsTests {
             try await withStack(harness, scriptedTopics: [harness.participantTopics[1]]) { stack in
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask { try await service.run() }
-                    try await waitUntil("the participant service's assignment", timeout: .seconds(30)) { service.isReady }
+                    // Woken by the rebalance that assigns it; bounded by the time out of the task below.
+                    let ready = await withTaskGroup(of: Bool.self) { readiness in
+                        readiness.addTask { await service.waitForReadiness(otherThan: false) }
+                        readiness.addTask {
+                            try? await Task.sleep(for: .seconds(30))
+                            return false
+                        }
+                        let first = await readiness.next() ?? false
+                        readiness.cancelAll()
+                        return first
+                    }
+                    try #require(ready, "the participant service was not assigned partitions within 30 s")
                     let ids = try await (0..<3).asyncMap { n in
                         try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"p-\#(n)"}"#).json()["sagaId"] as? String ?? ""
                     }

@@ -164,6 +164,9 @@ private func run<T: Sendable>(
         tasks.addTask { try await participants.run() }
         tasks.addTask { try await progress.run() }
         do {
+            // The orchestrator's status wakes its waiter; the Kafka consumers' assignments and the
+            // listener have no event to wait on, so the rest is polled.
+            _ = await orchestrator.waitForStatus(within: .seconds(30)) { $0.joinedGroup && $0.ownedPartitions > 0 }
             try await waitUntil("the stack to be ready", timeout: .seconds(30)) {
                 orchestrator.status.joinedGroup && orchestrator.status.ownedPartitions > 0
                     && participants.isReady && progress.isReady && server.boundAddresses[.api] != nil
