@@ -145,10 +145,10 @@ struct ClusterAndStatsTests {
         }
     }
 
-    @Test("progressHistory 0: no history in the detail, no latencies in the stats")
+    @Test("progressHistory 0: no history in the detail, no latencies in the stats; a stopped instance's last heartbeat says it stopped")
     func historyOff() async throws {
         try await withHarness { harness in
-            try await withStack(harness, orchestrator: { $0.progressHistory = 0 }) { stack in
+            let instanceID = try await withStack(harness, orchestrator: { $0.progressHistory = 0 }) { stack in
                 let id = try #require(try await stack.http.post("/v1/sagas", json: #"{"type":"order","payload":{}}"#).json()["sagaId"] as? String)
                 #expect(await stack.progress.waitForTerminal([id], timeout: .seconds(120))[id] == .completed)
                 try await waitUntil("the store to show it completed", timeout: .seconds(10)) {
@@ -160,7 +160,16 @@ struct ClusterAndStatsTests {
                 let latency = try #require(try await stack.http.get("/v1/stats").json()["stepLatency"] as? [String: Any])
                 #expect(latency["source"] as? String == "off")
                 #expect(latency["samples"] as? Int == 0)
+                return stack.orchestrator.identity.instanceID
             }
+            // Stopped gracefully: its last heartbeat, written as it stopped, says so.
+            let store = try await harness.openStore()
+            let rows = try await store.instances(seenSince: 0, forgetBefore: 0)
+            try await store.close()
+            let row = try #require(rows.first { $0.instanceID == instanceID })
+            let report = try #require(InstanceReport.decode(row.status))
+            #expect(report.shuttingDown)
+            #expect(report.groupID == "orchestrator-\(harness.runID)")
         }
     }
 }
