@@ -64,7 +64,7 @@ struct ClusterAndStatsTests {
                 #expect(topics.compactMap { $0["topic"] as? String } == harness.participantTopics)
                 let paymentTopic = try #require(topics.first { $0["topic"] as? String == payment })
                 #expect(paymentTopic["steps"] as? [String] == ["order@1/charge"])
-                let messages = try #require(paymentTopic["messages"] as? Int)
+                let messages = try #require(paymentTopic["messages"] as? Int, "\(participants)")
                 #expect(messages >= 3, "pending, verify and approve were sent to charge")
                 let groups = try #require(paymentTopic["groups"] as? [[String: Any]])
                 let billingLag = try #require(groups.first { $0["groupId"] as? String == billing })
