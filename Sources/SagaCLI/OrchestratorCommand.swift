@@ -68,11 +68,20 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(K.maxTimerDeferral.summary + "."))
     var maxTimerDeferral: String?
 
+    @Option(help: ArgumentHelp(K.progressHistory.summary + "."))
+    var progressHistory: String?
+
+    @Option(help: ArgumentHelp(K.heartbeatInterval.summary + "."))
+    var heartbeatInterval: String?
+
     @Option(help: ArgumentHelp(SagaHTTPConfiguration.Keys.http.summary + "."))
     var http: String?
 
     @Option(name: .customLong("ops-http"), help: ArgumentHelp(SagaHTTPConfiguration.Keys.opsHttp.summary + "."))
     var opsHTTP: String?
+
+    @Option(help: ArgumentHelp(SagaHTTPConfiguration.Keys.participantGroups.summary + "."))
+    var participantGroups: String?
 
     @Flag(help: "Print the settings in force (file, environment and flags resolved; secrets masked) and exit without connecting.")
     var printConfig = false
@@ -105,8 +114,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         flags[K.maxMessageBytes] = maxMessageBytes
         flags[K.shutdownDrainTimeout] = shutdownDrainTimeout
         flags[K.maxTimerDeferral] = maxTimerDeferral
+        flags[K.progressHistory] = progressHistory
+        flags[K.heartbeatInterval] = heartbeatInterval
         flags[SagaHTTPConfiguration.Keys.http] = http
         flags[SagaHTTPConfiguration.Keys.opsHttp] = opsHTTP
+        flags[SagaHTTPConfiguration.Keys.participantGroups] = participantGroups
         let settings = try sources.settings(environment: environment, flags: flags, listFlags: [K.definitions: definitions])
         do {
             try settings.http.validate()

@@ -42,6 +42,8 @@ extension ServiceSettings {
             "\(K.maxMessageBytes.name): \(self.maxMessageBytes)",
             "\(K.shutdownDrainTimeout.name): \(self.shutdownDrainSeconds)",
             "\(K.maxTimerDeferral.name): \(self.maxTimerDeferralSeconds)",
+            "\(K.progressHistory.name): \(self.progressHistory)",
+            "\(K.heartbeatInterval.name): \(self.heartbeatIntervalSeconds)",
             "\(H.http.name): \(quoted(http.api.map { "\($0)" } ?? "off"))",
         ]
         if let ops = http.ops {
@@ -49,6 +51,7 @@ extension ServiceSettings {
         } else {
             lines.append("# opsHttp: not set, /health, /ready and /metrics are served on http")
         }
+        lines.append("\(H.participantGroups.name): \(list(http.participantGroups))")
         if self.kafka.isEmpty {
             lines.append("kafka: {}")
         } else {

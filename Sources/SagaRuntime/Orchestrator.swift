@@ -25,6 +25,8 @@ public final class Orchestrator: Service, Sendable {
     private let logger: Logger
     private let instruments: OrchestratorInstruments
     private let statusCell = OrchestratorStatusCell()
+    /// Who this instance is in its heartbeats (see ``clusterInstances(within:forgetAfter:)``).
+    public let identity: Identity
 
     /// - Parameters:
     ///   - configuration: connection, topics and limits.
@@ -42,6 +44,11 @@ public final class Orchestrator: Service, Sendable {
         self.store = store
         self.logger = logger
         self.instruments = OrchestratorInstruments(factory: metricsFactory ?? MetricsSystem.factory)
+        let host = ProcessInfo.processInfo.hostName
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        self.identity = Identity(
+            instanceID: "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(suffix)", host: host, startedAt: OrchestratorLoop.wallClock()
+        )
     }
 
     // MARK: - Read-only views, for an operations surface
@@ -130,9 +137,17 @@ public final class Orchestrator: Service, Sendable {
             let definitions = registry.versions.compactMap { registry.plan(type: $0.type, version: $0.version)?.definition }
             let definitionsTopic = configuration.topics.definitions
             group.addTask { await Self.publishDefinitions(definitions, topic: definitionsTopic, producer: producer, logger: logger) }
+            let statusCell = self.statusCell
+            let groupID = configuration.groupID
+            let heartbeat = HeartbeatWriter(
+                identity: identity, interval: configuration.heartbeatInterval, store: store, logger: logger,
+                report: { InstanceReport(status: statusCell.value, groupID: groupID) }
+            )
+            group.addTask { await heartbeat.run() }
             defer {
                 bridge.finish()
                 relay.finish()
+                heartbeat.finish()
             }
             do {
                 try await loop.run()
@@ -191,13 +206,20 @@ public final class Orchestrator: Service, Sendable {
     /// admin client of its own (the consumer's thread is busy serving the rebalance); `nil`, and
     /// no check, when that client cannot be made.
     private func recordedOffsetCheck() -> RecordedOffsetCheck? {
+        let admin = adminConfiguration(clientID: configuration.clientID)
+        guard let client = try? KafkaAdminClient(configuration: admin, logger: logger) else { return nil }
+        return RecordedOffsetCheck(endOffset: { try await client.watermarks(of: $0, timeout: .seconds(5)).high }, logger: logger)
+    }
+
+    /// An admin client's configuration: the brokers and the Kafka properties an admin client takes.
+    /// - Parameter clientID: the client id.
+    public func adminConfiguration(clientID: String) -> KafkaAdminConfiguration {
         var admin = KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers)
-        admin.clientID = configuration.clientID
+        admin.clientID = clientID
         admin.additionalProperties = Self.lowLatencyDefaults.merging(configuration.kafkaProperties.filter { key, _ in
             !Self.consumerOnlyPrefixes.contains { key.hasPrefix($0) }
         }) { _, given in given }
-        guard let client = try? KafkaAdminClient(configuration: admin, logger: logger) else { return nil }
-        return RecordedOffsetCheck(endOffset: { try await client.watermarks(of: $0, timeout: .seconds(5)).high }, logger: logger)
+        return admin
     }
 
     /// The definitions topic, compacted with one partition, when the cluster lacks it.

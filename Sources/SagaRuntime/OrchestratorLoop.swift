@@ -232,7 +232,9 @@ struct OrchestratorLoop {
                 sagas: entry.work.records(partition: entry.number, now: now.milliseconds),
                 nextOffsets: entry.work.nextOffsets,
                 outbox: entry.work.outbox,
-                startKeys: entry.work.startKeys
+                startKeys: entry.work.startKeys,
+                progress: configuration.progressHistory > 0 ? entry.work.progress : [],
+                progressLimit: configuration.progressHistory
             )
         }
         // ...then, once the last batch is written, write them all in one transaction (group commit).
@@ -376,7 +378,15 @@ struct OrchestratorLoop {
         let inputs = partitions.keys.flatMap { number in
             configuration.topics.inputs.map { KafkaTopicPartition(topic: $0, partition: number) }
         }
-        instruments.lag(consumer.lag(of: inputs), known: &lagPartitions)
+        let lags = consumer.lag(of: inputs)
+        instruments.lag(lags, known: &lagPartitions)
+        let lagByPartition = lags.reduce(into: [Int32: Int64]()) { $0[$1.key.partition, default: 0] += $1.value }
+        let listed = partitions.keys.sorted().map { number in
+            OrchestratorStatus.PartitionStatus(
+                partition: number, activeSagas: partitions[number]?.sagas.count ?? 0, lag: lagByPartition[number]
+            )
+        }
+        status.update { $0.partitions = listed }
     }
 
     // MARK: - Backpressure, timers, purge

@@ -20,6 +20,27 @@ public struct OrchestratorStatus: Sendable, Hashable {
     public var shuttingDown = false
     /// Outbox messages committed but not yet published.
     public var outboxBacklog = 0
+    /// Each owned partition, by number: refreshed about once a second (so it may trail
+    /// ``ownedPartitions`` by that much).
+    public var partitions: [PartitionStatus] = []
+
+    /// One owned partition, as ``OrchestratorStatus/partitions`` lists it.
+    public struct PartitionStatus: Sendable, Hashable {
+        /// The partition number (of the commands and replies topics).
+        public var partition: Int32
+        /// Non-terminal sagas of the partition held in memory.
+        public var activeSagas: Int
+        /// Messages of the partition's input topics not read yet (commands and replies), as
+        /// last learned from the broker; `nil` before the first fetch.
+        public var lag: Int64?
+
+        /// Makes a partition status.
+        public init(partition: Int32, activeSagas: Int, lag: Int64?) {
+            self.partition = partition
+            self.activeSagas = activeSagas
+            self.lag = lag
+        }
+    }
 
     /// Creates a status; every field has its default (not running).
     public init() {}

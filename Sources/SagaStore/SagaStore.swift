@@ -85,6 +85,28 @@ public protocol SagaStore: Service {
     /// - Parameter finishedBefore: Delete terminal sagas that finished before this (now minus the retention).
     func purge(finishedBefore: Int64) async throws -> PurgeResult
 
+    // MARK: - Operations views
+
+    /// A saga's progress history, oldest first: the entries ``commit(_:)`` kept for it (the
+    /// newest ``CommitBatch/progressLimit``); empty when none were kept or the saga was purged.
+    func progressHistory(sagaID: String) async throws -> [ProgressEntry]
+
+    /// Writes (or replaces) an instance's heartbeat row.
+    func recordHeartbeat(_ heartbeat: InstanceHeartbeat) async throws
+
+    /// The instances whose heartbeat is at or after `seenSince`, by instance id; older rows are
+    /// deleted (an instance gone that long is not coming back under the same id).
+    /// - Parameter seenSince: milliseconds since the Unix epoch.
+    /// - Parameter forgetBefore: rows last seen before this are deleted.
+    func instances(seenSince: Int64, forgetBefore: Int64) async throws -> [InstanceHeartbeat]
+
+    /// How many sagas finished at or after `finishedSince`, per type and terminal status.
+    func outcomeCounts(finishedSince: Int64) async throws -> [OutcomeCount]
+
+    /// Step reply latencies recorded in the progress history at or after `since`, the newest
+    /// `limit` of them.
+    func stepLatencies(since: Int64, limit: Int) async throws -> [StepLatency]
+
     /// The version of the newest schema migration applied to the database.
     func schemaVersion() async throws -> Int
 

@@ -76,7 +76,8 @@ struct PrintSettingsTests {
         "definitions": ("/d1", #"["/d1"]"#), "groupId": ("sample-group", #""sample-group""#), "maxActiveSagas": ("7", "7"),
         "createTopics": ("false", "false"), "retention": ("99", "99"), "purgeInterval": ("30", "30"), "commandSentEvents": ("true", "true"),
         "maxInputBytes": ("1000", "1000"), "maxMessageBytes": ("2000", "2000"), "shutdownDrainTimeout": ("3", "3"),
-        "maxTimerDeferral": ("4", "4"), "http": ("127.0.0.1:1", #""127.0.0.1:1""#), "opsHttp": ("127.0.0.1:2", #""127.0.0.1:2""#),
+        "maxTimerDeferral": ("4", "4"), "progressHistory": ("0", "0"), "heartbeatInterval": ("7", "7"),
+        "participantGroups": ("billing,stock", #"["billing", "stock"]"#), "http": ("127.0.0.1:1", #""127.0.0.1:1""#), "opsHttp": ("127.0.0.1:2", #""127.0.0.1:2""#),
     ]
 
     @Test("every setting can be given as its flag and as its SAGA_ variable, and --help lists its flag")

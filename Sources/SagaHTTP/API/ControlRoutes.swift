@@ -85,7 +85,7 @@ struct ControlRoutes: Sendable {
                 configuration: orchestrator.progressConsumerConfiguration(groupID: "saga-http-verdict-\(UUID().uuidString)", clientID: "saga-http-verdict"),
                 logger: logger
             )
-            let start = try await EventRoutes.startPosition(consumer, topic: topic, resume: nil, fromBeginning: false)
+            let start = try await ProgressFeed.startPosition(consumer, topic: topic, resume: nil, fromBeginning: false)
             try await consumer.assign(Dictionary(uniqueKeysWithValues: start.nextOffsets.map { (KafkaTopicPartition(topic: topic, partition: $0.key), KafkaOffset($0.value)) }))
             return consumer
         } catch {

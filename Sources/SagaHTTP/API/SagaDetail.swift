@@ -44,8 +44,11 @@ struct SagaDetail: Encodable, Sendable {
     var ignoredInputs: Int64
     var payload: JSONValue
     var steps: [Step]
+    /// Its numbered progress events, as the store kept them.
+    var history: SagaHistory
 
-    init(record: SagaRecord, state: SagaState, plan: SagaPlan?) {
+    init(record: SagaRecord, state: SagaState, plan: SagaPlan?, history: SagaHistory) {
+        self.history = history
         id = record.id
         type = record.type
         version = record.version

@@ -56,7 +56,10 @@ struct SagaRoutes: Sendable {
             throw Problem.notFound("no saga with id '\(id)'")
         }
         let plan = orchestrator.definitions.plan(type: record.type, version: record.version)
-        return try jsonResponse(SagaDetail(record: record, state: state, plan: plan))
+        let history = SagaHistory(
+            entries: try await orchestrator.progressHistory(sagaID: record.id), limit: orchestrator.settings.progressHistory
+        )
+        return try jsonResponse(SagaDetail(record: record, state: state, plan: plan, history: history))
     }
 
     /// A saga by id, or by the short prefix the CLI prints when only one saga's id starts with it.

@@ -12,9 +12,10 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard !tokens.isEmpty, Self.isProtected(request.uri.path) else {
             return try await next(request, context)
         }
-        // A browser's EventSource cannot send headers: the event stream also takes the token as
-        // the access_token parameter (RFC 6750, section 2.3).
-        let queryToken = request.uri.path == "/v1/events" ? request.uri.queryParameters["access_token"].map { "Bearer " + $0 } : nil
+        // A browser's EventSource and WebSocket cannot send headers: the event streams also take
+        // the token as the access_token parameter (RFC 6750, section 2.3).
+        let streams = request.uri.path == "/v1/events" || request.uri.path == "/v1/ws"
+        let queryToken = streams ? request.uri.queryParameters["access_token"].map { "Bearer " + $0 } : nil
         guard let header = request.headers[.authorization] ?? queryToken, header.lowercased().hasPrefix("bearer ") else {
             throw Problem(.unauthorized, "Unauthorized", detail: "this API needs a bearer token: send 'Authorization: Bearer TOKEN'")
                 .with(challenge: "Bearer realm=\"saga\"")

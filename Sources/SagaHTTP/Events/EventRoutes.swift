@@ -31,63 +31,33 @@ struct EventRoutes: Sendable {
     }
 
     private func stream(_ request: Request) async throws -> Response {
-        let filter = try EventFilter(request.uri.queryParameters)
-        let resume = try (request.headers[Self.lastEventID] ?? request.uri.queryParameters["lastEventId"].map(String.init))
-            .map { try StreamPosition(parsing: $0) }
-        let from = request.uri.queryParameters["from"].map(String.init) ?? "end"
-        guard ["end", "beginning"].contains(from) else {
-            throw Problem.badRequest("'from' is end (the default) or beginning, got '\(from)'")
-        }
-        guard streams.acquire(limit: configuration.maxEventStreams) else {
-            throw Problem(.serviceUnavailable, "Too Many Streams", detail: "this server already serves \(configuration.maxEventStreams) event streams; try again later")
-        }
-        let topic = orchestrator.settings.topics.progress
-        let consumer: KafkaConsumer
-        let start: StreamPosition
-        do {
-            consumer = try KafkaConsumer(
-                configuration: orchestrator.progressConsumerConfiguration(groupID: "saga-http-events-\(UUID().uuidString)", clientID: "saga-http-events"),
-                logger: logger
-            )
-            start = try await Self.startPosition(consumer, topic: topic, resume: resume, fromBeginning: from == "beginning")
-            try await consumer.assign(Dictionary(uniqueKeysWithValues: start.nextOffsets.map { (KafkaTopicPartition(topic: topic, partition: $0.key), KafkaOffset($0.value)) }))
-        } catch {
-            streams.release()
-            throw Problem(.serviceUnavailable, "Progress Topic Unavailable", detail: "cannot read the progress topic '\(topic)': \(error)")
-        }
-        let streams = self.streams
+        let asked = try ProgressFeed.Request(parameters: request.uri.queryParameters, lastEventID: request.headers[Self.lastEventID])
+        let feed = try await ProgressFeed(asked, orchestrator: orchestrator, streams: streams, limit: configuration.maxEventStreams, logger: logger)
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
-                defer { streams.release() }
+                var feed = feed
                 do {
-                    try await Self.pump(consumer, from: start, filter: filter, into: &writer)
+                    try await Self.pump(&feed, into: &writer)
                 } catch {
-                    try? await consumer.close()
+                    await feed.close()
                     throw error
                 }
-                try? await consumer.close()
+                await feed.close()
                 try await writer.finish(nil)
             }
         )
     }
 
     /// Sends events until the client goes, the task is cancelled or the service shuts down.
-    private static func pump(_ consumer: KafkaConsumer, from start: StreamPosition, filter: EventFilter, into writer: inout any ResponseBodyWriter) async throws {
-        var position = start
-        try await writer.write(ByteBuffer(string: "retry: 2000\n: stream open at \(position.id)\n\n"))
+    private static func pump(_ feed: inout ProgressFeed, into writer: inout any ResponseBodyWriter) async throws {
+        try await writer.write(ByteBuffer(string: "retry: 2000\n: stream open at \(feed.position.id)\n\n"))
         var lastWrite = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let messages = try await consumer.nextBatch(maxMessages: 500, timeout: pollWait)
             var out = ""
-            for message in messages {
-                position.nextOffsets[message.partition] = message.offset + 1
-                guard let value = message.value,
-                      case .success(let event) = SagaMessageCodec.decode(ProgressEvent.self, from: value),
-                      filter.admits(event)
-                else { continue }
-                out += "id: \(position.id)\nevent: progress\ndata: \(String(decoding: value, as: UTF8.self))\n\n"
+            for event in try await feed.next(wait: pollWait) {
+                out += "id: \(event.id)\nevent: progress\ndata: \(String(decoding: event.value, as: UTF8.self))\n\n"
             }
             if !out.isEmpty {
                 try await writer.write(ByteBuffer(string: out))
@@ -97,21 +67,6 @@ struct EventRoutes: Sendable {
                 lastWrite = .now
             }
         }
-    }
-
-    static func startPosition(_ consumer: KafkaConsumer, topic: String, resume: StreamPosition?, fromBeginning: Bool) async throws -> StreamPosition {
-        let partitions = try await consumer.partitions(of: topic, timeout: .seconds(10)).map(\.partition)
-        var offsets: [Int32: Int64] = [:]
-        for partition in partitions {
-            let (low, high) = try await consumer.watermarks(of: KafkaTopicPartition(topic: topic, partition: partition), timeout: .seconds(10))
-            if let resumed = resume?.nextOffsets[partition] {
-                // What the broker no longer keeps is gone; start at the oldest it has.
-                offsets[partition] = min(max(resumed, low), high)
-            } else {
-                offsets[partition] = fromBeginning || resume != nil ? low : high
-            }
-        }
-        return StreamPosition(nextOffsets: offsets)
     }
 }
 

@@ -6,10 +6,13 @@ extension SagaHTTPConfiguration {
     public enum Keys {
         public static let http = SettingKey("http", "the API and console listener, HOST:PORT or off (default 127.0.0.1:8080)")
         public static let opsHttp = SettingKey("opsHttp", "a separate listener for /health, /ready and /metrics, HOST:PORT (default: served on http)")
+        public static let participantGroups = SettingKey(
+            "participantGroups", "participant consumer groups /v1/cluster reports the lag of, comma-separated (default: those the broker lists)", list: true
+        )
     }
 
     /// Every key of ``Keys``.
-    public static let keys: [SettingKey] = [Keys.http, Keys.opsHttp]
+    public static let keys: [SettingKey] = [Keys.http, Keys.opsHttp, Keys.participantGroups]
 
     /// The defaults, with the listeners `config` sets. Tokens are records (name, hash, role), which
     /// a `ConfigReader` does not hold: set ``tokens`` yourself.
@@ -23,6 +26,7 @@ extension SagaHTTPConfiguration {
             }
             ops = listener
         }
+        if let groups = config.list(Keys.participantGroups) { participantGroups = groups }
     }
 }
 

@@ -34,6 +34,13 @@ public struct SagaHTTPConfiguration: Sendable {
     /// The most `/v1/events` streams open at once (each reads the progress topic with a consumer
     /// of its own); one more is answered 503. Default 64.
     public var maxEventStreams = 64
+    /// The consumer groups whose lag on the participants' command topics `GET /v1/cluster`
+    /// reports, besides those the broker lists (a broker that cannot list groups, like the
+    /// embedded one, shows only these). Default: none.
+    public var participantGroups: [String] = []
+    /// How long `GET /v1/cluster` reuses its Kafka answers (participant lag), so polling it does
+    /// not load the broker. Default 5 s.
+    public var clusterCacheTime: Duration = .seconds(5)
     /// The bearer tokens the API accepts; empty (the default) means no token is needed, which
     /// ``validate()`` allows on a loopback ``api`` listener only.
     public var tokens: [APIToken] = []

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Prometheus
@@ -57,7 +58,7 @@ public final class SagaHTTPServer: Service, Sendable {
     /// the system picked). The ops routes are on the API listener when no ops listener is set.
     public var boundAddresses: [Role: SagaHTTPConfiguration.Listener] { bound.withLock { $0 } }
 
-    /// The `/v1/events` streams open now.
+    /// The `/v1/events` and `/v1/ws` streams open now.
     public var openEventStreams: Int { streams.open }
 
     /// Serves until graceful shutdown or cancellation.
@@ -106,12 +107,21 @@ public final class SagaHTTPServer: Service, Sendable {
         await publisher?.shutdown()
     }
 
+    /// The router the API listener consults for WebSocket upgrades (`/v1/ws`), with the same
+    /// middleware: a refused upgrade (no token, a wrong filter) is answered by the plain router.
+    private func makeWebSocketRouter() -> Router<SagaRequestContext> {
+        let router = makeRouter()
+        WebSocketRoutes(orchestrator: orchestrator, configuration: configuration, streams: streams, logger: logger).addUpgrade(to: router)
+        return router
+    }
+
     private func serve(_ applications: [(Role, SagaHTTPConfiguration.Listener, Router<SagaRequestContext>)]) async throws {
         let configuration = self.configuration
         try await withThrowingDiscardingTaskGroup { group in
             for (role, listener, router) in applications {
                 let application = Application(
                     router: router,
+                    server: role == .api ? .http1WebSocketUpgrade(webSocketRouter: makeWebSocketRouter()) : .http1(),
                     configuration: ApplicationConfiguration(
                         address: .hostname(listener.host, port: listener.port),
                         serverName: nil
@@ -145,7 +155,11 @@ public final class SagaHTTPServer: Service, Sendable {
         ControlRoutes(sagas: sagas, publisher: publisher, configuration: configuration, streams: streams, logger: logger).add(to: router)
         DefinitionRoutes(orchestrator: orchestrator).add(to: router)
         StatsRoutes(orchestrator: orchestrator).add(to: router)
+        ClusterRoutes(
+            orchestrator: orchestrator, participants: ParticipantLagReader(orchestrator: orchestrator, configuration: configuration, logger: logger)
+        ).add(to: router)
         EventRoutes(orchestrator: orchestrator, configuration: configuration, streams: streams, logger: logger).add(to: router)
+        WebSocketRoutes(orchestrator: orchestrator, configuration: configuration, streams: streams, logger: logger).addPlain(to: router)
         let assets = ConsoleAssets.load()
         if assets == nil { logger.warning("the console's files are not installed: / answers 503 (the API works)") }
         ConsoleRoutes(assets: assets).add(to: router)

@@ -27,6 +27,15 @@ extension ConfigReader {
         return number
     }
 
+    /// A whole number of at least 0.
+    package func nonNegative<Number: FixedWidthInteger>(_ key: SettingKey, as: Number.Type = Number.self) throws -> Number? {
+        guard let text = text(key) else { return nil }
+        guard let number = Number(text.trimmingWhitespace), number >= 0 else {
+            throw SettingError(key: key, value: text, expected: "a number of 0 or more")
+        }
+        return number
+    }
+
     /// `true` or `false`.
     package func flag(_ key: SettingKey) throws -> Bool? {
         guard let text = text(key) else { return nil }

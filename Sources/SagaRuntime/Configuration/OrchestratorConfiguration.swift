@@ -31,6 +31,13 @@ public struct OrchestratorConfiguration: Sendable {
     public var retention: Duration = .seconds(7 * 24 * 3600)
     /// How often finished sagas past the retention are purged. Default: 10 minutes.
     public var purgeInterval: Duration = .seconds(600)
+    /// How many progress events the store keeps per saga (its newest), written in the same
+    /// transaction as the saga's state, for `GET /v1/sagas/{id}`'s history and the step latency
+    /// percentiles of `GET /v1/stats`. 0 keeps none. Default: 100.
+    public var progressHistory = 100
+    /// How often this instance writes its heartbeat (its owned partitions, active sagas, backlog
+    /// and lag) to the store, where `GET /v1/cluster` on any instance reads it. Default: 5 seconds.
+    public var heartbeatInterval: Duration = .seconds(5)
     /// Whether a `commandSent` progress event is published for every participant command.
     /// Default: `false`: the events that remain (started, phase started, step succeeded, failed,
     /// timed out, retry scheduled, compensated, ...) tell each saga's story, and leaving one event

@@ -40,6 +40,10 @@ public struct OrchestratorSettings: Sendable, Hashable {
     public var shutdownDrainSeconds: Int64 = 10
     /// See ``OrchestratorConfiguration/maxTimerDeferral``, in seconds.
     public var maxTimerDeferralSeconds: Int64 = 60
+    /// See ``OrchestratorConfiguration/progressHistory``.
+    public var progressHistory = 100
+    /// See ``OrchestratorConfiguration/heartbeatInterval``, in seconds.
+    public var heartbeatIntervalSeconds: Int64 = 5
 
     /// The keys of the orchestrator's settings.
     public enum Keys {
@@ -58,13 +62,15 @@ public struct OrchestratorSettings: Sendable, Hashable {
         public static let maxMessageBytes = SettingKey("maxMessageBytes", "the largest message published, in bytes (default 900000)")
         public static let shutdownDrainTimeout = SettingKey("shutdownDrainTimeout", "seconds a graceful shutdown spends publishing (default 10)")
         public static let maxTimerDeferral = SettingKey("maxTimerDeferral", "seconds a timeout may wait for unread replies (default 60)")
+        public static let progressHistory = SettingKey("progressHistory", "progress events kept per saga in the store for its detail view; 0 keeps none (default 100)")
+        public static let heartbeatInterval = SettingKey("heartbeatInterval", "seconds between an instance's heartbeats in the store, which /v1/cluster lists (default 5)")
     }
 
     /// Every key of ``Keys``, in the order help texts list them.
     public static let keys: [SettingKey] = [
         Keys.bootstrapServers, Keys.topicPrefix, Keys.partitions, Keys.store, Keys.definitions, Keys.groupId,
         Keys.maxActiveSagas, Keys.createTopics, Keys.retention, Keys.purgeInterval, Keys.commandSentEvents, Keys.maxInputBytes,
-        Keys.maxMessageBytes, Keys.shutdownDrainTimeout, Keys.maxTimerDeferral,
+        Keys.maxMessageBytes, Keys.shutdownDrainTimeout, Keys.maxTimerDeferral, Keys.progressHistory, Keys.heartbeatInterval,
     ]
 
     /// The defaults.
@@ -88,6 +94,8 @@ public struct OrchestratorSettings: Sendable, Hashable {
         if let v = try config.positive(Keys.maxMessageBytes, as: Int.self) { maxMessageBytes = v }
         if let v = try config.positive(Keys.shutdownDrainTimeout, as: Int64.self) { shutdownDrainSeconds = v }
         if let v = try config.positive(Keys.maxTimerDeferral, as: Int64.self) { maxTimerDeferralSeconds = v }
+        if let v = try config.nonNegative(Keys.progressHistory, as: Int.self) { progressHistory = v }
+        if let v = try config.positive(Keys.heartbeatInterval, as: Int64.self) { heartbeatIntervalSeconds = v }
     }
 
     /// The orchestrator's configuration with these settings (the others at their defaults).
@@ -106,6 +114,8 @@ public struct OrchestratorSettings: Sendable, Hashable {
         configuration.maxMessageBytes = maxMessageBytes
         configuration.shutdownDrainTimeout = .seconds(shutdownDrainSeconds)
         configuration.maxTimerDeferral = .seconds(maxTimerDeferralSeconds)
+        configuration.progressHistory = progressHistory
+        configuration.heartbeatInterval = .seconds(heartbeatIntervalSeconds)
         return configuration
     }
 }

@@ -201,6 +201,7 @@ struct BatchApplier {
         var effects = effects
         var rows: [OutboxMessage] = []
         var emitted: [ProgressEvent] = []
+        var emittedValues: [[UInt8]] = []
         let traceparent = trace ?? state.traceparent.map { Array($0.utf8) }
         // A round refuses at least one step in flight, so the rounds end well within the bound.
         for _ in 0...(2 * machine.plan.steps.count + 1) {
@@ -234,6 +235,7 @@ struct BatchApplier {
                 }
                 rows.append(OutboxEncoding.event(event, value: value, topics: topics, traceparent: traceparent, now: now.milliseconds))
                 emitted.append(event)
+                emittedValues.append(value)
             }
             if undeliverable.isEmpty { break }
             effects = SagaEffects()
@@ -256,7 +258,8 @@ struct BatchApplier {
         work.touched[state.sagaID] = state
         work.encodedStates[state.sagaID] = encoded
         work.tally(emitted, state: state)
-        if let before { work.timeReplies(emitted, before: before, plan: machine.plan) }
+        let latencies = before.map { work.timeReplies(emitted, before: $0, plan: machine.plan) } ?? [:]
+        work.keepHistory(emitted, values: emittedValues, latencies: latencies)
         work.outbox.append(contentsOf: rows)
         return true
     }

@@ -32,6 +32,8 @@ struct PartitionWork {
     var stepOutcomes: [StepOutcome: Int] = [:]
     /// How long each step took to answer, from its command to its reply, by phase (for the metrics).
     var replyLatencies: [(phase: String, milliseconds: Int64)] = []
+    /// The batch's progress events for the sagas' histories in the store.
+    var progress: [ProgressEntry] = []
     /// Inputs sent to the dead-letter topic, by reason class (for the metrics).
     var deadLettersByReason: [DeadLetterReason: Int] = [:]
 
@@ -66,10 +68,23 @@ struct PartitionWork {
         }
     }
 
+    /// Keeps `events` (encoded as `values`) for the sagas' progress histories, with the reply
+    /// latency of each event `latencies` has (by index in `events`).
+    mutating func keepHistory(_ events: [ProgressEvent], values: [[UInt8]], latencies: [Int: Int64]) {
+        for (index, event) in zip(events, values).enumerated() {
+            progress.append(ProgressEntry(
+                sagaID: event.0.sagaId, sequence: event.0.sequence, time: event.0.time.milliseconds, kind: event.0.event.rawValue,
+                phase: event.0.phase?.rawValue, latency: latencies[index], event: event.1
+            ))
+        }
+    }
+
     /// Times the replies `events` report: an attempt in flight before the input was sent at its
-    /// deadline minus the step's timeout.
-    mutating func timeReplies(_ events: [ProgressEvent], before: SagaState, plan: SagaPlan) {
-        for event in events {
+    /// deadline minus the step's timeout. Returns each latency by the index of its event.
+    @discardableResult
+    mutating func timeReplies(_ events: [ProgressEvent], before: SagaState, plan: SagaPlan) -> [Int: Int64] {
+        var byIndex: [Int: Int64] = [:]
+        for (position, event) in events.enumerated() {
             switch event.event {
             case .stepSucceeded, .stepFailed, .stepRejected, .stepCompensated, .compensationRefused: break
             default: continue
@@ -79,8 +94,11 @@ struct PartitionWork {
             else { continue }
             let sent = before.steps[index].due - plan.steps[index].definition.timeout.milliseconds
             let phase = event.phase?.rawValue ?? "compensate"
-            replyLatencies.append((phase, max(0, event.time.milliseconds - sent)))
+            let latency = max(0, event.time.milliseconds - sent)
+            replyLatencies.append((phase, latency))
+            byIndex[position] = latency
         }
+        return byIndex
     }
 
     mutating func consumed(topic: String, offset: Int64) {

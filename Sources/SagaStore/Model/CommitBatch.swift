@@ -15,6 +15,11 @@ public struct CommitBatch: Sendable, Hashable {
     public var outbox: [OutboxMessage]
     /// Start keys to register for idempotent start.
     public var startKeys: [StartKeyRegistration]
+    /// Progress events to add to their sagas' histories (each saga's newest ``progressLimit`` are
+    /// kept; older entries of the sagas named are deleted in the same transaction).
+    public var progress: [ProgressEntry]
+    /// How many progress events are kept per saga; 0 (the default) writes no history.
+    public var progressLimit: Int
 
     /// Makes a batch; every part defaults to empty.
     public init(
@@ -22,13 +27,17 @@ public struct CommitBatch: Sendable, Hashable {
         sagas: [SagaRecord] = [],
         nextOffsets: [String: Int64] = [:],
         outbox: [OutboxMessage] = [],
-        startKeys: [StartKeyRegistration] = []
+        startKeys: [StartKeyRegistration] = [],
+        progress: [ProgressEntry] = [],
+        progressLimit: Int = 0
     ) {
         self.lease = lease
         self.sagas = sagas
         self.nextOffsets = nextOffsets
         self.outbox = outbox
         self.startKeys = startKeys
+        self.progress = progress
+        self.progressLimit = progressLimit
     }
 }
 

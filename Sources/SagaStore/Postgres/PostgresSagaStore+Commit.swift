@@ -68,6 +68,16 @@ extension PostgresSagaStore {
                     \(rows.outboxPartitions)::int4[], \(rows.outboxMessageCounts)::int4[], \(rows.outboxMessages)::bytea[],
                     \(rows.outboxCreatedAt)::int8[])
                 RETURNING id
+            ), progress_rows AS (
+                INSERT INTO saga_progress (saga_id, sequence, at, kind, phase, latency_ms, event)
+                SELECT * FROM unnest(
+                    \(rows.progressSagaIDs)::text[], \(rows.progressSequences)::int8[], \(rows.progressTimes)::int8[],
+                    \(rows.progressKinds)::text[], \(rows.progressPhases)::text[], \(rows.progressLatencies)::int8[],
+                    \(rows.progressEvents)::bytea[])
+                ON CONFLICT (saga_id, sequence) DO NOTHING
+            ), progress_trim AS (
+                DELETE FROM saga_progress USING unnest(\(rows.trimSagaIDs)::text[], \(rows.trimFloors)::int8[]) AS kept (saga_id, keep_from)
+                WHERE saga_progress.saga_id = kept.saga_id AND saga_progress.sequence < kept.keep_from
             )
             SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM outbox_rows
             """,
@@ -166,6 +176,17 @@ struct CommitRows: Sendable {
 
     var outboxCount: Int { outboxPartitions.count }
 
+    /// Progress history entries, and per saga the lowest sequence number kept.
+    var progressSagaIDs = PostgresArray(.text)
+    var progressSequences = PostgresArray(.int8)
+    var progressTimes = PostgresArray(.int8)
+    var progressKinds = PostgresArray(.text)
+    var progressPhases = PostgresArray(.text)
+    var progressLatencies = PostgresArray(.int8)
+    var progressEvents = PostgresArray(.bytea)
+    var trimSagaIDs = PostgresArray(.text)
+    var trimFloors = PostgresArray(.int8)
+
     init(_ batches: [CommitBatch]) {
         for saga in Self.mergedSagas(batches) {
             sagaIDs.append(saga.id)
@@ -192,6 +213,19 @@ struct CommitRows: Sendable {
                 outboxMessageCounts.append(Int32(batch.outbox.count))
                 outboxMessages.append(OutboxBatchCodec.encode(batch.outbox))
                 outboxCreatedAt.append(batch.outbox.map(\.createdAt).max() ?? 0)
+            }
+            for entry in batch.progressToWrite {
+                progressSagaIDs.append(entry.sagaID)
+                progressSequences.append(entry.sequence)
+                progressTimes.append(entry.time)
+                progressKinds.append(entry.kind)
+                progressPhases.append(entry.phase)
+                progressLatencies.append(entry.latency)
+                progressEvents.append(entry.event)
+            }
+            for (sagaID, floor) in batch.progressFloors where floor > 1 {
+                trimSagaIDs.append(sagaID)
+                trimFloors.append(floor)
             }
         }
     }

@@ -36,6 +36,8 @@ extension PostgresSagaStore {
                     DELETE FROM start_keys WHERE saga_id IN (SELECT id FROM deleted_sagas)
                         OR NOT EXISTS (SELECT 1 FROM sagas WHERE sagas.id = start_keys.saga_id)
                     RETURNING 1
+                ), deleted_progress AS (
+                    DELETE FROM saga_progress WHERE saga_id IN (SELECT id FROM deleted_sagas)
                 ), deleted_rows AS (
                     DELETE FROM outbox WHERE sent_at IS NOT NULL RETURNING 1
                 ), deleted_batches AS (

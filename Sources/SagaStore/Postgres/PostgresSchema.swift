@@ -113,6 +113,33 @@ public enum PostgresSchema {
                 DROP INDEX outbox_batches_sent;
                 """
         ),
+        SchemaMigration(
+            version: 5,
+            name: "progress history, instance heartbeats",
+            sql: """
+                -- Each saga's newest progress events, written with its state. latency_ms is set on
+                -- a step's reply (command to reply), for the step latency percentiles.
+                CREATE TABLE saga_progress (
+                    saga_id TEXT COLLATE "C" NOT NULL,
+                    sequence BIGINT NOT NULL,
+                    at BIGINT NOT NULL,
+                    kind TEXT NOT NULL,
+                    phase TEXT,
+                    latency_ms BIGINT,
+                    event BYTEA NOT NULL,
+                    PRIMARY KEY (saga_id, sequence)
+                );
+                CREATE INDEX saga_progress_latency ON saga_progress (at) WHERE latency_ms IS NOT NULL;
+                -- One row per orchestrator instance, rewritten every few seconds.
+                CREATE TABLE orchestrator_instances (
+                    instance_id TEXT PRIMARY KEY,
+                    host TEXT NOT NULL,
+                    started_at BIGINT NOT NULL,
+                    last_seen BIGINT NOT NULL,
+                    status BYTEA NOT NULL
+                );
+                """
+        ),
     ]
 
     /// The participant dedupe store's migrations.

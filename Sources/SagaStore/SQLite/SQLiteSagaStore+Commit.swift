@@ -10,6 +10,7 @@ extension SQLiteSagaStore {
                 try Self.upsert(batch.sagas, on: connection)
                 try Self.record(batch.nextOffsets, partition: batch.lease.partition, on: connection)
                 try Self.register(batch.startKeys, on: connection)
+                try Self.writeProgress(batch, on: connection)
                 return CommitResult(outbox: try Self.append(batch.outbox, partition: batch.lease.partition, on: connection))
             }
         }
@@ -30,6 +31,7 @@ extension SQLiteSagaStore {
                     try Self.upsert(batch.sagas, on: connection)
                     try Self.record(batch.nextOffsets, partition: batch.lease.partition, on: connection)
                     try Self.register(batch.startKeys, on: connection)
+                    try Self.writeProgress(batch, on: connection)
                     return CommitResult(outbox: try Self.append(batch.outbox, partition: batch.lease.partition, on: connection))
                 }
             }

@@ -29,6 +29,12 @@ extension SQLiteSagaStore {
                     try $0.run()
                 }
                 var startKeys = connection.changes
+                try connection.withStatement(
+                    "DELETE FROM saga_progress WHERE saga_id IN (SELECT id FROM sagas WHERE finished_at < ?)"
+                ) {
+                    try $0.bind(finishedBefore, at: 1)
+                    try $0.run()
+                }
                 try connection.withStatement("DELETE FROM sagas WHERE finished_at < ?") {
                     try $0.bind(finishedBefore, at: 1)
                     try $0.run()

@@ -104,6 +104,33 @@ public enum SQLiteSchema {
                 DROP INDEX outbox_batches_sent;
                 """
         ),
+        SchemaMigration(
+            version: 5,
+            name: "progress history, instance heartbeats",
+            sql: """
+                -- Each saga's newest progress events, written with its state. latency_ms is set on
+                -- a step's reply (command to reply), for the step latency percentiles.
+                CREATE TABLE saga_progress (
+                    saga_id TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    phase TEXT,
+                    latency_ms INTEGER,
+                    event BLOB NOT NULL,
+                    PRIMARY KEY (saga_id, sequence)
+                ) WITHOUT ROWID;
+                CREATE INDEX saga_progress_latency ON saga_progress (at) WHERE latency_ms IS NOT NULL;
+                -- One row per orchestrator instance, rewritten every few seconds.
+                CREATE TABLE orchestrator_instances (
+                    instance_id TEXT PRIMARY KEY NOT NULL,
+                    host TEXT NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL,
+                    status BLOB NOT NULL
+                );
+                """
+        ),
     ]
 
     /// The participant dedupe store's migrations.

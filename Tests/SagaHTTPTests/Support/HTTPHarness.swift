@@ -51,14 +51,17 @@ struct HTTPHarness {
         )
     }
 
-    func orchestrator(_ store: any SagaStore) throws -> Orchestrator {
+    func orchestrator(_ store: any SagaStore, configure: (inout OrchestratorConfiguration) -> Void = { _ in }) throws -> Orchestrator {
         var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
+        // Heartbeats often, so /v1/cluster shows the partitions soon after the group settles.
+        configuration.heartbeatInterval = .seconds(1)
         configuration.topics = topics
         configuration.partitions = partitions
         configuration.kafkaProperties = EmbeddedKafkaBroker.recommendedClientProperties
         configuration.fetchWaitMax = .milliseconds(5)
         configuration.sessionTimeout = .seconds(6)
         configuration.groupID = "orchestrator-\(runID)"
+        configure(&configuration)
         return Orchestrator(
             configuration: configuration, registry: try SagaRegistry([orderDefinition]), store: store,
             logger: quietLogger, metricsFactory: PrometheusMetricsFactory(registry: registry)
@@ -134,12 +137,13 @@ struct RunningStack: Sendable {
 func withStack<T: Sendable>(
     _ harness: HTTPHarness,
     configure: (inout SagaHTTPConfiguration) -> Void = { _ in },
+    orchestrator configureOrchestrator: (inout OrchestratorConfiguration) -> Void = { _ in },
     scriptedTopics: [String]? = nil,
     script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior = { _ in .succeed() },
     _ body: @Sendable (RunningStack) async throws -> T
 ) async throws -> T {
     let store = try await harness.openStore()
-    let orchestrator = try harness.orchestrator(store)
+    let orchestrator = try harness.orchestrator(store, configure: configureOrchestrator)
     let server = harness.server(orchestrator, configure: configure)
     let participants = try harness.participants(topics: scriptedTopics, script)
     let progress = try harness.progress()

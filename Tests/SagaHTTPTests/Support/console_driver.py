@@ -113,6 +113,19 @@ try:
     page.wait("the counts show both", "document.querySelector('.count[data-state=completed] b').textContent === '1' && document.querySelector('.count[data-state=compensated] b').textContent === '1'")
     page.eval("document.querySelector('#sagas tbody tr').click(); true")
     page.wait("a saga's detail shown", "!document.querySelector('#detail').hidden && document.querySelectorAll('#timeline li').length > 3")
+    page.wait("the detail's timeline is numbered from the store's history",
+              "document.querySelector('#timeline li').dataset.sequence === '1'")
+
+    # The cluster view: this instance with both partitions, the participants' topics, the
+    # finished sagas of the last minute and the step latencies.
+    page.eval("document.querySelector('nav button[data-view=cluster]').click(); true")
+    page.wait("the cluster view loaded", "!!document.querySelector('#view-cluster').dataset.loaded && !document.querySelector('#view-cluster').hidden")
+    page.wait("the cluster view lists this instance", "Array.from(document.querySelectorAll('#instances tr[data-instance] td:first-child')).some((td) => td.textContent.endsWith('(this one)'))")
+    page.wait("every partition owned", "document.querySelectorAll('#partitions tr[data-partition]').length === 2 && !document.querySelector('#partitions tr.unowned')")
+    page.wait("both participant topics shown", "!!document.querySelector('#participants tr[data-topic=\"participant.inventory\"]') && !!document.querySelector('#participants tr[data-topic=\"participant.payment\"]')")
+    page.wait("the participants' group and its lag shown", "!!document.querySelector('#participants tr[data-group]')")
+    page.wait("two sagas finished in the last minute", "document.querySelector('#finished tr[data-window=lastMinute] td:nth-child(2)').textContent === '2'")
+    page.wait("pending-phase latencies shown", "!!document.querySelector('#latency tr[data-phase=pending]')")
     shot = page.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
     with open(screenshot, "wb") as out:
         out.write(base64.b64decode(shot["data"]))

@@ -102,13 +102,27 @@ async function select(id, fresh) {
     await loadDetail();
   }
   if (state.detailStream) state.detailStream.close();
-  state.detailStream = openStream({ sagaId: id, from: "beginning" }, (event) => {
+  // With the store's history the stream only adds what comes next (the topic is not read from
+  // its beginning, which with many sagas on it is slow); the detail is read again once the
+  // stream is open, so an event between the two reads is not missed.
+  const history = state.historyEnabled !== false;
+  state.detailStream = openStream(history ? { sagaId: id } : { sagaId: id, from: "beginning" }, (event) => {
     state.detailStored = true;
-    $("#timeline").append(el("li", { "data-event": event.event },
-      `#${event.sequence} ${time(new Date(event.time).toISOString())} ${event.event}` +
-      (event.phase ? ` ${event.phase}` : "") + (event.step ? ` ${event.step}` : "") + (event.reason ? ` — ${event.reason}` : "")));
+    addTimeline(event);
     refreshSoon();
   });
+  if (history) state.detailStream.onopen = () => { if (state.detailStored) loadDetail().catch((error) => showError(error.message)); };
+}
+
+// One line per event number, in order, whether it came from the store's history or the stream.
+function addTimeline(event) {
+  const list = $("#timeline");
+  if (list.querySelector(`li[data-sequence="${event.sequence}"]`)) return;
+  const item = el("li", { "data-event": event.event, "data-sequence": String(event.sequence), value: String(event.sequence) },
+    `#${event.sequence} ${time(new Date(event.time).toISOString())} ${event.event}` +
+    (event.phase ? ` ${event.phase}` : "") + (event.step ? ` ${event.step}` : "") + (event.reason ? ` — ${event.reason}` : ""));
+  const after = Array.from(list.children).find((li) => Number(li.dataset.sequence) > event.sequence);
+  list.insertBefore(item, after || null);
 }
 
 async function loadDetail() {
@@ -120,6 +134,8 @@ async function loadDetail() {
     saga.phase ? "phase " + saga.phase : "", saga.paused ? "paused" : "", saga.businessKey ? "key " + saga.businessKey : "",
     "started " + time(saga.startedAt), saga.reason ? "reason: " + saga.reason : "",
   ].filter(Boolean).join(" · ");
+  state.historyEnabled = saga.history.enabled;
+  for (const entry of saga.history.events) addTimeline(entry.detail || { sequence: entry.sequence, time: entry.time, event: entry.event, phase: entry.phase });
   $("#steps tbody").replaceChildren(...saga.steps.map((step) => {
     const retry = el("button", { "data-step": step.name }, "Retry");
     retry.addEventListener("click", () => control("steps/" + encodeURIComponent(step.name) + "/retry"));
@@ -171,12 +187,65 @@ async function loadDefinitions() {
   }));
 }
 
+function table(id, headers, rows) {
+  return el("table", { id }, el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...rows));
+}
+
+function lagText(value) { return value === undefined || value === null ? "—" : String(value); }
+
 async function loadCluster() {
-  const stats = await api("GET", "/v1/stats");
-  const i = stats.instance;
-  $("#view-cluster").replaceChildren(el("div", { class: "card" }, el("h3", {}, "This instance"),
-    el("div", {}, `owned partitions ${i.ownedPartitions} · active sagas ${i.activeSagas} · outbox backlog ${i.outboxBacklog} · ` +
-      `joined group ${i.joinedGroup ? "yes" : "no"}${i.shuttingDown ? " · shutting down" : ""}`)));
+  const [cluster, stats] = await Promise.all([api("GET", "/v1/cluster"), api("GET", "/v1/stats")]);
+  const owners = new Map();
+  for (const instance of cluster.instances) {
+    if (instance.stale) continue;
+    for (const p of instance.partitions) owners.set(p.partition, { instance, p });
+  }
+  const instances = table("instances", ["instance", "host", "state", "last seen", "partitions", "active sagas", "outbox backlog"],
+    cluster.instances.map((i) => el("tr", { "data-instance": i.instanceId, class: i.stale ? "stale" : "" },
+      el("td", {}, i.instanceId + (i.answering ? " (this one)" : "")), el("td", {}, i.host),
+      el("td", {}, i.stale ? (i.shuttingDown ? "stopped" : "stale") : (i.joinedGroup ? "member" : "joining")),
+      el("td", {}, `${time(i.lastSeen)} (${i.age.toFixed(1)} s ago)`), el("td", {}, i.partitions.map((p) => p.partition).join(", ")),
+      el("td", {}, lagText(i.activeSagas)), el("td", {}, lagText(i.outboxBacklog)))));
+  const partitions = table("partitions", ["partition", "owner", "active sagas", "input lag"],
+    Array.from({ length: cluster.partitionCount }, (_, n) => {
+      const owner = owners.get(n);
+      return el("tr", { "data-partition": String(n), class: owner ? "" : "unowned" }, el("td", {}, String(n)),
+        el("td", {}, owner ? owner.instance.instanceId : "unowned"), el("td", {}, owner ? String(owner.p.activeSagas) : "—"),
+        el("td", {}, owner ? lagText(owner.p.lag) : "—"));
+    }));
+  const participantRows = [];
+  for (const topic of cluster.participants.topics) {
+    if (topic.groups.length === 0) {
+      participantRows.push(el("tr", { "data-topic": topic.topic }, el("td", {}, topic.topic), el("td", {}, topic.steps.join(", ")),
+        el("td", {}, topic.error ? "error: " + topic.error : "no group has committed"), el("td", {}, "—"), el("td", {}, lagText(topic.messages))));
+    }
+    for (const group of topic.groups) {
+      participantRows.push(el("tr", { "data-topic": topic.topic, "data-group": group.groupId, class: group.lag > 0 ? "behind" : "" },
+        el("td", {}, topic.topic), el("td", {}, topic.steps.join(", ")), el("td", {}, group.groupId),
+        el("td", {}, group.lag === null || group.lag === undefined ? "nothing committed" : String(group.lag)),
+        el("td", {}, lagText(topic.messages))));
+    }
+  }
+  const participants = table("participants", ["command topic", "steps", "consumer group", "lag", "messages"], participantRows);
+  const windows = table("finished", ["window", "finished", "by type"], ["lastMinute", "lastHour", "lastDay"].map((name) => {
+    const w = stats.finished[name];
+    const byType = Object.entries(w.byType).map(([type, statuses]) =>
+      type + ": " + Object.entries(statuses).map(([s, n]) => `${n} ${s}`).join(", ")).join("; ");
+    return el("tr", { "data-window": name }, el("td", {}, name), el("td", {}, String(w.total)), el("td", {}, byType || "—"));
+  }));
+  const latency = table("latency", ["phase", "replies", "p50 ms", "p90 ms", "p99 ms", "max ms"],
+    Object.entries(stats.stepLatency.byPhase).map(([phase, p]) => el("tr", { "data-phase": phase }, el("td", {}, phase),
+      el("td", {}, String(p.count)), el("td", {}, String(p.p50)), el("td", {}, String(p.p90)), el("td", {}, String(p.p99)), el("td", {}, String(p.max)))));
+  $("#view-cluster").replaceChildren(
+    el("div", { class: "card" }, el("h3", {}, `Instances of group ${cluster.groupId}`), instances,
+      el("p", {}, cluster.unownedPartitions.length ? "unowned partitions: " + cluster.unownedPartitions.join(", ") : "every partition is owned")),
+    el("div", { class: "card" }, el("h3", {}, "Partitions"), partitions),
+    el("div", { class: "card" }, el("h3", {}, "Participants"), participants,
+      el("p", {}, cluster.participants.groupsListed ? "groups listed by the broker" : "groups from participantGroups (the broker did not list groups)")),
+    el("div", { class: "card" }, el("h3", {}, "Finished sagas"), windows),
+    el("div", { class: "card" }, el("h3", {}, `Step latency (last ${stats.stepLatency.windowSeconds / 60} min, ${stats.stepLatency.source})`), latency));
+  $("#view-cluster").dataset.loaded = String(Date.now());
 }
 
 // MARK: - Wiring
@@ -184,7 +253,7 @@ async function loadCluster() {
 function show(view) {
   for (const name of ["sagas", "definitions", "cluster"]) $("#view-" + name).hidden = name !== view;
   document.querySelectorAll("nav button").forEach((b) => b.classList.toggle("active", b.dataset.view === view));
-  if (view === "cluster") loadCluster();
+  if (view === "cluster") loadCluster().catch((error) => showError(error.message));
 }
 
 document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click", () => show(b.dataset.view)));
