@@ -68,6 +68,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(K.maxTimerDeferral.summary + "."))
     var maxTimerDeferral: String?
 
+    @Option(help: ArgumentHelp(K.otelEndpoint.summary + "."))
+    var otelEndpoint: String?
+
     @Option(help: ArgumentHelp(SagaHTTPConfiguration.Keys.http.summary + "."))
     var http: String?
 
@@ -105,6 +108,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         flags[K.maxMessageBytes] = maxMessageBytes
         flags[K.shutdownDrainTimeout] = shutdownDrainTimeout
         flags[K.maxTimerDeferral] = maxTimerDeferral
+        flags[K.otelEndpoint] = otelEndpoint
         flags[SagaHTTPConfiguration.Keys.http] = http
         flags[SagaHTTPConfiguration.Keys.opsHttp] = opsHTTP
         let settings = try sources.settings(environment: environment, flags: flags, listFlags: [K.definitions: definitions])
@@ -137,12 +141,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
             writeLine(TopicPlan(settings: settings, participantTopics: plans.flatMap { $0.definition.steps.map(\.topic) }).printed)
             return
         }
-        switch logFormat {
-        case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
-        }
+        let environment = ProcessInfo.processInfo.environment
+        let tracing = TracingBootstrap(setting: settings.otelEndpoint, environment: environment)
+        logFormat.bootstrap(metadataProvider: tracing.map { _ in TracingBootstrap.metadataProvider })
         var logger = Logger(label: "saga.orchestrator")
         logger.logLevel = logLevel
+        // Before the orchestrator is made: it takes the process's tracer when it starts.
+        let exporter = try tracing.map { try $0.bootstrap(serviceName: "saga-orchestrator", environment: environment, logger: logger) }
 
         // One registry behind /metrics: the orchestrator's instruments, the HTTP surface's, and
         // anything else in the process that uses swift-metrics.
@@ -150,7 +155,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let store = try await url.openSagaStore(logger: logger)
         let orchestrator = Orchestrator(configuration: settings.configuration, registry: registry, store: store, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: orchestrator)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let exporter, let tracing {
+            // First in the group, so the last stopped: it flushes the orchestrator's last spans.
+            services.append(.init(service: exporter))
+            logger.notice("tracing on: spans are exported to \(tracing.endpoint)")
+        }
+        services.append(.init(service: orchestrator))
         if settings.http.api != nil || settings.http.ops != nil {
             // Last in the group, so the first stopped: no new requests, then the loop drains.
             let http = SagaHTTPServer(configuration: settings.http, orchestrator: orchestrator, registry: metrics, logger: logger)

@@ -42,6 +42,7 @@ extension ServiceSettings {
             "\(K.maxMessageBytes.name): \(self.maxMessageBytes)",
             "\(K.shutdownDrainTimeout.name): \(self.shutdownDrainSeconds)",
             "\(K.maxTimerDeferral.name): \(self.maxTimerDeferralSeconds)",
+            "\(K.otelEndpoint.name): \(quoted(self.otelEndpoint.isEmpty ? "off" : self.otelEndpoint))",
             "\(H.http.name): \(quoted(http.api.map { "\($0)" } ?? "off"))",
         ]
         if let ops = http.ops {

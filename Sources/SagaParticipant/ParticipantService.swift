@@ -59,6 +59,7 @@ public final class ParticipantService: Service, Sendable {
     let logger: Logger
     let state: Mutex<RunState>
     let instruments: ParticipantInstruments
+    let tracer: ParticipantTracer
 
     /// How long one poll waits for commands: also how soon answered offsets are committed.
     private static let pollWait: Duration = .milliseconds(20)
@@ -81,6 +82,7 @@ public final class ParticipantService: Service, Sendable {
         self.logger = logger
         self.instruments = ParticipantInstruments(participant: configuration.name, factory: metricsFactory ?? MetricsSystem.factory)
         self.state = Mutex(RunState(scheduler: CommandScheduler(maxRunning: configuration.maxConcurrentCommands)))
+        self.tracer = ParticipantTracer(configuration.tracer)
     }
 
     /// Whether the consumer group gave this service partitions to consume.

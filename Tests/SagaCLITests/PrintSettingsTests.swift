@@ -77,6 +77,7 @@ struct PrintSettingsTests {
         "createTopics": ("false", "false"), "retention": ("99", "99"), "purgeInterval": ("30", "30"), "commandSentEvents": ("true", "true"),
         "maxInputBytes": ("1000", "1000"), "maxMessageBytes": ("2000", "2000"), "shutdownDrainTimeout": ("3", "3"),
         "maxTimerDeferral": ("4", "4"), "http": ("127.0.0.1:1", #""127.0.0.1:1""#), "opsHttp": ("127.0.0.1:2", #""127.0.0.1:2""#),
+        "otelEndpoint": ("http://127.0.0.1:4318", #""http://127.0.0.1:4318""#),
     ]
 
     @Test("every setting can be given as its flag and as its SAGA_ variable, and --help lists its flag")

@@ -40,6 +40,10 @@ public struct OrchestratorSettings: Sendable, Hashable {
     public var shutdownDrainSeconds: Int64 = 10
     /// See ``OrchestratorConfiguration/maxTimerDeferral``, in seconds.
     public var maxTimerDeferralSeconds: Int64 = 60
+    /// Where spans are exported (OTLP over HTTP, e.g. `http://collector:4318`); empty (the
+    /// default) leaves it to the standard `OTEL_EXPORTER_OTLP_ENDPOINT`, and with neither,
+    /// tracing is off. The library only reads it: the executable bootstraps the exporter.
+    public var otelEndpoint = ""
 
     /// The keys of the orchestrator's settings.
     public enum Keys {
@@ -58,13 +62,14 @@ public struct OrchestratorSettings: Sendable, Hashable {
         public static let maxMessageBytes = SettingKey("maxMessageBytes", "the largest message published, in bytes (default 900000)")
         public static let shutdownDrainTimeout = SettingKey("shutdownDrainTimeout", "seconds a graceful shutdown spends publishing (default 10)")
         public static let maxTimerDeferral = SettingKey("maxTimerDeferral", "seconds a timeout may wait for unread replies (default 60)")
+        public static let otelEndpoint = SettingKey("otelEndpoint", "OTLP/HTTP endpoint spans are exported to, http(s)://HOST:PORT (default: OTEL_EXPORTER_OTLP_ENDPOINT, else tracing off)")
     }
 
     /// Every key of ``Keys``, in the order help texts list them.
     public static let keys: [SettingKey] = [
         Keys.bootstrapServers, Keys.topicPrefix, Keys.partitions, Keys.store, Keys.definitions, Keys.groupId,
         Keys.maxActiveSagas, Keys.createTopics, Keys.retention, Keys.purgeInterval, Keys.commandSentEvents, Keys.maxInputBytes,
-        Keys.maxMessageBytes, Keys.shutdownDrainTimeout, Keys.maxTimerDeferral,
+        Keys.maxMessageBytes, Keys.shutdownDrainTimeout, Keys.maxTimerDeferral, Keys.otelEndpoint,
     ]
 
     /// The defaults.
@@ -88,6 +93,13 @@ public struct OrchestratorSettings: Sendable, Hashable {
         if let v = try config.positive(Keys.maxMessageBytes, as: Int.self) { maxMessageBytes = v }
         if let v = try config.positive(Keys.shutdownDrainTimeout, as: Int64.self) { shutdownDrainSeconds = v }
         if let v = try config.positive(Keys.maxTimerDeferral, as: Int64.self) { maxTimerDeferralSeconds = v }
+        if let v = config.text(Keys.otelEndpoint) {
+            let endpoint = v == "off" ? "" : v
+            guard endpoint.isEmpty || endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+                throw SettingError(key: Keys.otelEndpoint, value: v, expected: "an http:// or https:// URL, or off")
+            }
+            otelEndpoint = endpoint
+        }
     }
 
     /// The orchestrator's configuration with these settings (the others at their defaults).
