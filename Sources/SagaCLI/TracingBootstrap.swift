@@ -48,6 +48,12 @@ struct TracingBootstrap {
         configuration.traces.enabled = true
         configuration.traces.exporter = .otlp
         configuration.traces.otlpExporter.protocol = .httpProtobuf
+        // A saga makes 13 spans or more: at thousands of sagas a second the specification's batch
+        // defaults (2,048 queued, 512 a request, every 5 s) drop most of them. Bigger batches, sent
+        // every second; OTEL_BSP_* still override these.
+        configuration.traces.batchSpanProcessor.maxQueueSize = 65_536
+        configuration.traces.batchSpanProcessor.maxExportBatchSize = 8_192
+        configuration.traces.batchSpanProcessor.scheduleDelay = .seconds(1)
         configuration.traces.otlpExporter.endpoint = endpoint.hasSuffix("/v1/traces") ? endpoint : (endpoint.hasSuffix("/") ? endpoint + "v1/traces" : endpoint + "/v1/traces")
         var environment = environment
         // The setting wins over the standard variables, which swift-otel would otherwise apply on top.

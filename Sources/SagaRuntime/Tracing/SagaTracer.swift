@@ -41,7 +41,8 @@ struct SagaTracer: Sendable {
     /// Ends and starts spans for the progress events of one transition of `state`.
     func observe(_ events: [ProgressEvent], of state: SagaState, in spans: inout SagaSpans) {
         guard let tracer, !events.isEmpty else { return }
-        var open = spans.open[state.sagaID] ?? SagaSpans.Open()
+        // Taken out while it changes, so its dictionary of attempts is not copied (copy on write).
+        var open = spans.open.removeValue(forKey: state.sagaID) ?? SagaSpans.Open()
         for event in events {
             switch event.event {
             case .sagaStarted, .phaseStarted, .compensationStarted:
@@ -52,7 +53,6 @@ struct SagaTracer: Sendable {
                 let span = tracer.startSpan("phase " + phase.rawValue, context: parentContext(open, state, tracer), ofKind: .internal)
                 span.updateAttributes { attributes in
                     attributes["saga.id"] = state.sagaID
-                    attributes["saga.type"] = state.sagaType
                     attributes["saga.phase"] = phase.rawValue
                 }
                 open.phase = span
@@ -65,7 +65,6 @@ struct SagaTracer: Sendable {
                 open.attempts = [:]
                 if let phase = open.phase { Self.end(phase, outcome: event.event) }
                 if let saga = open.saga { Self.end(saga, outcome: event.event) }
-                spans.open[state.sagaID] = nil
                 return
             default:
                 continue
@@ -79,16 +78,16 @@ struct SagaTracer: Sendable {
     /// - Returns: the keys the tracer propagates (`traceparent`), for the command's headers.
     func startAttempt(_ command: ParticipantCommand, of state: SagaState, in spans: inout SagaSpans) -> [String: String] {
         guard let tracer else { return [:] }
-        var open = spans.open[state.sagaID] ?? SagaSpans.Open()
+        var open = spans.open.removeValue(forKey: state.sagaID) ?? SagaSpans.Open()
         let key = SagaSpans.AttemptKey(step: command.step, phase: command.phase)
         if let previous = open.attempts[key] { Self.end(previous, outcome: Self.superseded) }
         let span = tracer.startSpan("step \(command.step) attempt \(command.attempt)", context: parentContext(open, state, tracer), ofKind: .producer)
+        // Few attributes: each is copied, converted and encoded for every span exported. The type
+        // is on the saga span, the attempt in the name.
         span.updateAttributes { attributes in
             attributes["saga.id"] = state.sagaID
-            attributes["saga.type"] = state.sagaType
             attributes["saga.step"] = command.step
             attributes["saga.phase"] = command.phase.rawValue
-            attributes["saga.attempt"] = command.attempt
         }
         open.attempts[key] = span
         spans.open[state.sagaID] = open
