@@ -94,7 +94,8 @@ public struct ProgressEvent: SagaMessage {
     public var reason: String?
     /// For `retryScheduled`: the time the retry is sent.
     public var retryAt: SagaTime?
-    /// The saga's W3C trace id (32 lowercase hex digits), to find its trace in a tracing backend.
+    /// The saga's W3C trace id (32 lowercase hex digits), to find its trace in a tracing backend;
+    /// set when the orchestrator records spans.
     public var traceId: String?
 
     /// Creates an event.

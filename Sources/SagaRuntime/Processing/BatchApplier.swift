@@ -214,7 +214,8 @@ struct BatchApplier {
         var rows: [OutboxMessage] = []
         var emitted: [ProgressEvent] = []
         let traceparent = trace ?? state.traceparent.map { Array($0.utf8) }
-        let traceID = effects.events.isEmpty ? nil : TraceCarrier.traceID(of: state.traceparent)
+        // Only when spans are recorded: then the id finds them; off, the events stay as they were.
+        let traceID = tracer.isEnabled && !effects.events.isEmpty ? TraceCarrier.traceID(of: state.traceparent) : nil
         // A round refuses at least one step in flight, so the rounds end well within the bound.
         for _ in 0...(2 * machine.plan.steps.count + 1) {
             var undeliverable: [(command: ParticipantCommand, reason: String)] = []
@@ -240,7 +241,7 @@ struct BatchApplier {
                 }
             }
             for var event in effects.events {
-                event.traceId = traceID
+                if let traceID { event.traceId = traceID }
                 let value: [UInt8]
                 do {
                     value = try SagaMessageCodec.encode(event)
