@@ -10,6 +10,9 @@ final class BenchSagasChild {
     init(arguments: [String], log: URL? = nil, executable: URL = BenchSagasChild.saga) throws {
         process.executableURL = executable
         process.arguments = arguments
+        // The bench's own SAGA_BENCH_* variables are not the orchestrator's settings: `saga`
+        // refuses SAGA_ variables it does not know.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SAGA_BENCH_") }
         process.standardOutput = FileHandle.nullDevice
         if let log {
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)

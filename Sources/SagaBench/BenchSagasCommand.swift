@@ -74,6 +74,18 @@ struct BenchSagasCommand: AsyncParsableCommand {
     @Flag(help: "Also print the latency of the sagas started in each second of the run.")
     var timeline = false
 
+    @Flag(help: """
+        Tracing on: the orchestrators export their spans (OTLP/HTTP, protobuf, 100% sampled) to a \
+        receiver in the bench that counts and discards them.
+        """)
+    var tracing = false
+
+    @Option(help: """
+        Poll the console's saga list (GET /v1/sagas?limit=25 on the HTTP API) this many times a \
+        second during the measured run, as an operator's open console does; 0 polls nothing.
+        """)
+    var pollList: Int = 0
+
     func validate() throws {
         guard sagas > 0 else { throw ValidationError("--sagas must be positive") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
@@ -84,12 +96,13 @@ struct BenchSagasCommand: AsyncParsableCommand {
         guard (1...500).contains(fetchWaitMs) else { throw ValidationError("--fetch-wait-ms must be 1 to 500") }
         guard (0...1_000).contains(lingerMs) else { throw ValidationError("--linger-ms must be 0 to 1000") }
         if takeover && hold == 0 { throw ValidationError("--takeover needs held sagas: give --hold a positive count") }
+        guard (0...1_000).contains(pollList) else { throw ValidationError("--poll-list must be 0 to 1000") }
     }
 
     func run() async throws {
         let bench = try await BenchSagasRun(
             partitions: partitions, payloadBytes: payloadBytes, store: store,
-            fetchWait: .milliseconds(fetchWaitMs), linger: .milliseconds(lingerMs)
+            fetchWait: .milliseconds(fetchWaitMs), linger: .milliseconds(lingerMs), tracing: tracing, pollList: pollList
         )
         do {
             try await bench.execute(

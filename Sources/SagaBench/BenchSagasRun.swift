@@ -32,10 +32,26 @@ final class BenchSagasRun {
     private let fetchWait: Duration
     private let linger: Duration
     private var children: [BenchSagasChild] = []
+    /// With `--tracing`: where the orchestrators export their spans.
+    private let receiver: OTLPReceiver?
+    /// With `--poll-list`: polls of the saga list per second, and the HTTP API's port.
+    private let pollList: Int
+    private let httpPort: Int?
 
-    init(partitions: Int32, payloadBytes: Int, store: String?, fetchWait: Duration, linger: Duration) async throws {
+    init(partitions: Int32, payloadBytes: Int, store: String?, fetchWait: Duration, linger: Duration, tracing: Bool = false, pollList: Int = 0) async throws {
         self.fetchWait = fetchWait
         self.linger = linger
+        if tracing {
+            self.receiver = try await OTLPReceiver(keepBodies: false)
+        } else {
+            self.receiver = nil
+        }
+        self.pollList = pollList
+        if pollList > 0 {
+            self.httpPort = try BenchListPoller.freePort()
+        } else {
+            self.httpPort = nil
+        }
         var logger = Logger(label: "saga.bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .error
         self.logger = logger
@@ -66,6 +82,7 @@ final class BenchSagasRun {
 
     func stop() async {
         for child in children { child.terminate() }
+        await receiver?.stop()
         await postgres?.stop()
         await broker.shutdown()
         try? FileManager.default.removeItem(at: directory)
@@ -74,7 +91,9 @@ final class BenchSagasRun {
     func execute(sagas: Int, concurrency: Int, rate: Int?, hold: Int, hopSamples: Int, instances: Int, takeover: Bool, timeline: Bool) async throws {
         print("saga-bench: \(sagas) sagas of 3 participants × 3 phases, \(partitions) partitions, "
               + (rate.map { "open loop at \($0) sagas/s" } ?? "closed loop, \(concurrency) in flight")
-              + ", \(instances) orchestrator\(instances == 1 ? "" : "s") on \((try? SagaStoreURL(store)).map(\.description) ?? "an invalid store URL")")
+              + ", \(instances) orchestrator\(instances == 1 ? "" : "s") on \((try? SagaStoreURL(store)).map(\.description) ?? "an invalid store URL")"
+              + (receiver == nil ? ", tracing off" : ", tracing on (OTLP/HTTP to the bench's receiver)")
+              + (pollList > 0 ? ", the saga list polled \(pollList)×/s" : ""))
         try await broker.createTopic("bench.hop", partitions: 1)
         try await broker.createTopic("bench.hop.loaded", partitions: 1)
         // The saga path's settings: the linger and the fetch wait.
@@ -206,8 +225,8 @@ final class BenchSagasRun {
             "--max-active-sagas", "\(max(100_000, hold * 2))", "--group-id", "bench-orchestrator",
             "-X", "fetch.wait.max.ms=\(fetchWait.wholeMilliseconds)", "-X", "linger.ms=\(linger.wholeMilliseconds)",
             // Several instances on one machine: each serves its HTTP surface on a free port.
-            "--http", ProcessInfo.processInfo.environment["SAGA_BENCH_HTTP"] ?? "127.0.0.1:0",
-        ]
+            "--http", httpPort.map { "127.0.0.1:\($0)" } ?? ProcessInfo.processInfo.environment["SAGA_BENCH_HTTP"] ?? "127.0.0.1:0",
+        ] + (receiver.map { ["--otel-endpoint", $0.endpoint] } ?? [])
     }
 
     /// The resident memory of all orchestrator instances together.
@@ -230,6 +249,10 @@ final class BenchSagasRun {
                 .probe(topic: "bench.hop.loaded", every: .milliseconds(10), chain: hops)
         }
         defer { probe.cancel() }
+        let poller = httpPort.map { BenchListPoller(port: $0, perSecond: pollList) }
+        let polling = poller.map { poller in Task { await poller.run() } }
+        defer { polling?.cancel() }
+        let exportedBefore = receiver?.counts
         let began = ContinuousClock.now
         let deadline = began + .seconds(600)
         var credit = 0.0
@@ -258,6 +281,8 @@ final class BenchSagasRun {
         }
         let cpu = children.reduce(0) { $0 + $1.cpuSeconds() } - cpuBefore
         let ownCPU = Self.ownCPUSeconds() - ownCPUBefore
+        polling?.cancel()
+        let polls = await polling?.value
         probe.cancel()
         let loaded = try await probe.value
         let terminal = collector.terminal
@@ -281,6 +306,18 @@ final class BenchSagasRun {
                      ms(histogram.valueAtPercentile(50)), ms(histogram.valueAtPercentile(99)), ms(histogram.max),
                      ms(histogram.valueAtPercentile(50)) / (hop.p50 * Double(Self.hops))))
         print(String(format: "one hop during the run: p50 %.2f ms, p99 %.2f ms", loaded.p50, loaded.p99))
+        if let polls {
+            print(String(format: "saga list polls during the run: %d answered (%d failed), p50 %.2f ms, max %.2f ms",
+                         polls.answered, polls.failed, polls.p50Milliseconds, polls.maxMilliseconds))
+        }
+        if let receiver, let exportedBefore {
+            // The exporter sends on its own schedule: give it its batch delay to flush the run's spans.
+            try await Task.sleep(for: .seconds(6))
+            let exported = receiver.counts
+            print(String(format: "tracing: %d OTLP export requests, %.1f KiB (%.0f B per saga) received during and right after the run",
+                         exported.requests - exportedBefore.requests, Double(exported.bytes - exportedBefore.bytes) / 1024,
+                         Double(exported.bytes - exportedBefore.bytes) / Double(starts.count)))
+        }
         print(String(format: "%d hops in sequence during the run (the floor under this load, no orchestrator): p50 %.2f ms, p99 %.2f ms "
                      + "(saga p50 = %.2f× that, p99 = %.2f× that)",
                      Self.hops, loaded.chainP50, loaded.chainP99,

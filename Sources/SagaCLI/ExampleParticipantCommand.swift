@@ -42,8 +42,14 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
     @Flag(help: "Print the settings in force (secrets masked) and exit without connecting.")
     var printConfig = false
 
+    @Option(help: ArgumentHelp(OrchestratorSettings.Keys.otelEndpoint.summary + "."))
+    var otelEndpoint: String?
+
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
+
+    @Option(help: "Log format: text (readable lines, the default) or json (one JSON object per line, with trace_id and span_id inside a handler's span).")
+    var logFormat: LogFormat = .text
 
     func validate() throws {
         _ = try ExampleParticipant.named(name)
@@ -67,6 +73,7 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
                 "groupId: \(groupID)",
                 "deadLetterTopic: \(deadLetterTopic)",
                 "store: \(store.map { "\($0)" } ?? "memory")",
+                "otelEndpoint: \(cluster.otelEndpoint.isEmpty ? "off" : cluster.otelEndpoint)",
                 "kafka:",
             ]
             for (key, value) in SecretMask.masked(cluster.kafka).sorted(by: { $0.key < $1.key }) { lines.append("  \(key): \(value)") }
@@ -76,7 +83,7 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
 
     func settings(environment: [String: String]) throws -> Settings {
         let example = try ExampleParticipant.named(name)
-        let cluster = try sources.settings(environment: environment)
+        let cluster = try sources.settings(environment: environment, flags: [OrchestratorSettings.Keys.otelEndpoint: otelEndpoint].compactMapValues { $0 })
         guard !cluster.bootstrapServers.isEmpty else { throw ValidationError("--bootstrap-servers must name at least one host:port") }
         var url: SagaStoreURL?
         if let store {
@@ -104,9 +111,12 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
             writeLine(settings.printed)
             return
         }
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let environment = ProcessInfo.processInfo.environment
+        let tracing = TracingBootstrap(setting: settings.cluster.otelEndpoint, environment: environment)
+        logFormat.bootstrap(metadataProvider: tracing.map { _ in TracingBootstrap.metadataProvider })
         var logger = Logger(label: "saga.participant.\(settings.example.name)")
         logger.logLevel = logLevel
+        let exporter = try tracing.map { try $0.bootstrap(serviceName: settings.example.serviceName, environment: environment, logger: logger) }
 
         var configuration = ParticipantConfiguration(
             name: settings.example.serviceName, bootstrapServers: settings.cluster.bootstrapServers, commandTopics: [settings.topic]
@@ -130,9 +140,16 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
         }
         let service = ParticipantService(configuration: configuration, handlers: settings.example.makeHandlers(), dedupe: dedupe, logger: logger)
         let readiness = ReadinessReporter(service: service, file: readyFile, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let exporter, let tracing {
+            // First in the group, so the last stopped: it flushes the last handlers' spans.
+            services.append(.init(service: exporter))
+            logger.notice("tracing on: spans are exported to \(tracing.endpoint)")
+        }
+        // The dedupe store before the service, so stopped after it.
+        services += [.init(service: dedupe), .init(service: service), .init(service: readiness)]
         let group = ServiceGroup(configuration: .init(
-            // The dedupe store first, so the last stopped.
-            services: [.init(service: dedupe), .init(service: service), .init(service: readiness)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

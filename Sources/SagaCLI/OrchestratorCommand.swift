@@ -73,6 +73,8 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp(K.heartbeatInterval.summary + "."))
     var heartbeatInterval: String?
+    @Option(help: ArgumentHelp(K.otelEndpoint.summary + "."))
+    var otelEndpoint: String?
 
     @Option(help: ArgumentHelp(SagaHTTPConfiguration.Keys.http.summary + "."))
     var http: String?
@@ -116,6 +118,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         flags[K.maxTimerDeferral] = maxTimerDeferral
         flags[K.progressHistory] = progressHistory
         flags[K.heartbeatInterval] = heartbeatInterval
+        flags[K.otelEndpoint] = otelEndpoint
         flags[SagaHTTPConfiguration.Keys.http] = http
         flags[SagaHTTPConfiguration.Keys.opsHttp] = opsHTTP
         flags[SagaHTTPConfiguration.Keys.participantGroups] = participantGroups
@@ -149,12 +152,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
             writeLine(TopicPlan(settings: settings, participantTopics: plans.flatMap { $0.definition.steps.map(\.topic) }).printed)
             return
         }
-        switch logFormat {
-        case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
-        }
+        let environment = ProcessInfo.processInfo.environment
+        let tracing = TracingBootstrap(setting: settings.otelEndpoint, environment: environment)
+        logFormat.bootstrap(metadataProvider: tracing.map { _ in TracingBootstrap.metadataProvider })
         var logger = Logger(label: "saga.orchestrator")
         logger.logLevel = logLevel
+        // Before the orchestrator is made: it takes the process's tracer when it starts.
+        let exporter = try tracing.map { try $0.bootstrap(serviceName: "saga-orchestrator", environment: environment, logger: logger) }
 
         // One registry behind /metrics: the orchestrator's instruments, the HTTP surface's, and
         // anything else in the process that uses swift-metrics.
@@ -162,9 +166,15 @@ struct OrchestratorCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let store = try await url.openSagaStore(logger: logger)
         let orchestrator = Orchestrator(configuration: settings.configuration, registry: registry, store: store, logger: logger)
-        // The store first in the group, so the last stopped: the orchestrator and the HTTP
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let exporter, let tracing {
+            // First in the group, so the last stopped: it flushes the orchestrator's last spans.
+            services.append(.init(service: exporter))
+            logger.notice("tracing on: spans are exported to \(tracing.endpoint)")
+        }
+        // The store before the orchestrator, so stopped after it: the orchestrator and the HTTP
         // surface use it until they have stopped.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: store), .init(service: orchestrator)]
+        services += [.init(service: store), .init(service: orchestrator)]
         if settings.http.api != nil || settings.http.ops != nil {
             // Last in the group, so the first stopped: no new requests, then the loop drains.
             let http = SagaHTTPServer(configuration: settings.http, orchestrator: orchestrator, registry: metrics, logger: logger)

@@ -44,6 +44,7 @@ extension ServiceSettings {
             "\(K.maxTimerDeferral.name): \(self.maxTimerDeferralSeconds)",
             "\(K.progressHistory.name): \(self.progressHistory)",
             "\(K.heartbeatInterval.name): \(self.heartbeatIntervalSeconds)",
+            "\(K.otelEndpoint.name): \(quoted(self.otelEndpoint.isEmpty ? "off" : self.otelEndpoint))",
             "\(H.http.name): \(quoted(http.api.map { "\($0)" } ?? "off"))",
         ]
         if let ops = http.ops {

@@ -1,4 +1,5 @@
 import Kafka
+import Tracing
 
 /// Configuration of a ``ParticipantService``.
 public struct ParticipantConfiguration: Sendable {
@@ -58,6 +59,10 @@ public struct ParticipantConfiguration: Sendable {
     /// How often records older than ``dedupeRetention`` are purged (also once at start).
     /// Default 1 hour.
     public var purgeInterval: Duration = .seconds(3600)
+    /// The tracer of the span around each command's handling (a child of the command's
+    /// `traceparent`; its context goes into the reply). `nil` (the default) takes
+    /// `InstrumentationSystem.tracer`; with none bootstrapped no span is made.
+    public var tracer: (any Tracer)?
 
     /// A participant on `bootstrapServers` whose consumer group is its name.
     ///

@@ -66,8 +66,10 @@ extension ParticipantService {
             try await publisher.send(OutgoingMessages.deadLetter(work.message, reason: reason, topic: topic, now: Self.now()))
             instruments.deadLettered()
         case .command(let command):
-            let reply = try await reply(to: command, from: work.message)
-            try await publisher.send(OutgoingMessages.reply(reply, to: command, from: work.message))
+            let (reply, trace) = try await tracer.traced(command, from: work.message, participant: configuration.name) {
+                try await self.reply(to: command, from: work.message)
+            }
+            try await publisher.send(OutgoingMessages.reply(reply, to: command, from: work.message, trace: trace))
             instruments.replied()
         }
     }
@@ -94,6 +96,7 @@ extension ParticipantService {
         }
         let request = ParticipantRequest(command: command, traceparent: message.header(SagaHeaders.traceparent)?.stringValue, logger: logger)
         let answer = await handle(request)
+        request.logger.debug("handled a command", metadata: ["outcome": "\(answer.outcome.rawValue)"])
         if request.isPastDeadline(now: Self.now()) {
             request.logger.warning("answered after the command's deadline: the orchestrator counts this attempt as failed and retries")
         }

@@ -63,6 +63,7 @@ public final class ParticipantService: Service, Sendable {
     /// ``isReady``, for ``waitForReadiness(otherThan:)`` to wait on.
     private let readiness = Watched(false)
     let instruments: ParticipantInstruments
+    let tracer: ParticipantTracer
 
     /// How long one poll waits for commands: also how soon answered offsets are committed.
     private static let pollWait: Duration = .milliseconds(20)
@@ -85,6 +86,7 @@ public final class ParticipantService: Service, Sendable {
         self.logger = logger
         self.instruments = ParticipantInstruments(participant: configuration.name, factory: metricsFactory ?? MetricsSystem.factory)
         self.state = Mutex(RunState(scheduler: CommandScheduler(maxRunning: configuration.maxConcurrentCommands)))
+        self.tracer = ParticipantTracer(configuration.tracer)
     }
 
     /// Whether the consumer group gave this service partitions to consume.

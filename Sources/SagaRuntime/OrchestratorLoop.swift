@@ -56,7 +56,7 @@ struct OrchestratorLoop {
             registry: registry, topics: configuration.topics,
             commandSentEvents: configuration.commandSentEvents, partitionCount: configuration.partitions,
             limits: .init(maxMessageBytes: configuration.maxMessageBytes, deadLetterCopyBytes: configuration.deadLetterCopyBytes),
-            logger: logger
+            tracer: SagaTracer(configuration.tracer), logger: logger
         )
     }
 

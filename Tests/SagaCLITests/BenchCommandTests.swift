@@ -31,6 +31,28 @@ struct BenchCommandTests {
         #expect(counted.reduce(0, +) == 60, "\(timeline)")
     }
 
+    @Test("--tracing exports the orchestrator's spans to the bench's receiver and --poll-list polls the saga list; SAGA_BENCH_HTTP=off reaches the bench, not the orchestrator")
+    func tracingAndPolling() async throws {
+        let bench = try ChildProcess(Products.sagaBench, [
+            "sagas", "--sagas", "60", "--concurrency", "20", "--hold", "0", "--hop-samples", "20", "--tracing", "--poll-list", "20",
+        ])
+        #expect(try await bench.waitForExit(timeout: .seconds(150)) == 0, "\(bench.errorOutput.suffix(2000))")
+        let lines = bench.output.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("sagas: 60 finished (60 completed)") }, "\(bench.output)")
+        #expect(lines.first?.contains("tracing on") == true, "\(bench.output)")
+        // 60 sagas of 13 spans each, at least a few hundred bytes apiece.
+        let tracing = try #require(lines.first { $0.hasPrefix("tracing: ") }, "\(bench.output)")
+        let requests = tracing.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        #expect(requests >= 1, "\(tracing)")
+        #expect(!tracing.contains("(0 B per saga)"), "\(tracing)")
+        let polls = try #require(lines.first { $0.hasPrefix("saga list polls during the run: ") }, "\(bench.output)")
+        #expect(!polls.hasPrefix("saga list polls during the run: 0 answered") && polls.contains("(0 failed)"), "\(polls)")
+
+        let off = try ChildProcess(Products.sagaBench, ["sagas", "--sagas", "20", "--concurrency", "20", "--hold", "0", "--hop-samples", "20"], environment: ["SAGA_BENCH_HTTP": "off"])
+        #expect(try await off.waitForExit(timeout: .seconds(150)) == 0, "\(off.errorOutput.suffix(2000))")
+        #expect(off.output.contains("sagas: 20 finished (20 completed)"), "\(off.output)")
+    }
+
     @Test("a bad argument gets a usage message and a non-zero exit", arguments: [
         (["--fetch-wait-ms", "0"], "--fetch-wait-ms must be 1 to 500"),
         (["--linger-ms", "1001"], "--linger-ms must be 0 to 1000"),

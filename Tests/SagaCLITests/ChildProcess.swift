@@ -125,8 +125,8 @@ final class LoggedChildProcess: Sendable {
     let log: URL
 
     /// Starts `executable` with `arguments`, its output appended to `log`; `directory`, when
-    /// given, is its working directory.
-    init(_ executable: URL, _ arguments: [String], log: URL, directory: URL? = nil) throws {
+    /// given, is its working directory; `environment` is added to this process's.
+    init(_ executable: URL, _ arguments: [String], log: URL, directory: URL? = nil, environment: [String: String] = [:]) throws {
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
@@ -138,6 +138,9 @@ final class LoggedChildProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = handle
         process.standardError = handle
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+        }
         try process.run()
     }
 

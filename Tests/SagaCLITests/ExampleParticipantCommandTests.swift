@@ -67,6 +67,8 @@ struct ExampleParticipantCommandTests {
         // The payment service's refusal is what compensated the second saga.
         let rejection = progress.events(of: ids[1]).first { $0.event == .stepRejected && $0.step == "payment" }
         #expect(rejection != nil, "\(progress.events(of: ids[1]).map(\.event))")
+        // Tracing is off here: the events are as they were before tracing existed.
+        #expect(!progress.events(of: ids[0]).isEmpty && progress.events(of: ids[0]).allSatisfy { $0.traceId == nil })
 
         let usersStatus = try await users.stop(timeout: .seconds(30))
         let paymentsStatus = try await payments.stop(timeout: .seconds(30))

@@ -78,6 +78,7 @@ struct PrintSettingsTests {
         "maxInputBytes": ("1000", "1000"), "maxMessageBytes": ("2000", "2000"), "shutdownDrainTimeout": ("3", "3"),
         "maxTimerDeferral": ("4", "4"), "progressHistory": ("0", "0"), "heartbeatInterval": ("7", "7"),
         "participantGroups": ("billing,stock", #"["billing", "stock"]"#), "http": ("127.0.0.1:1", #""127.0.0.1:1""#), "opsHttp": ("127.0.0.1:2", #""127.0.0.1:2""#),
+        "otelEndpoint": ("http://127.0.0.1:4318", #""http://127.0.0.1:4318""#),
     ]
 
     @Test("every setting can be given as its flag and as its SAGA_ variable, and --help lists its flag")

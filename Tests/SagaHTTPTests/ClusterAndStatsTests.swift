@@ -29,12 +29,12 @@ struct ClusterAndStatsTests {
                 try await reader.close()
 
                 // An instance that stopped heartbeating half a minute ago, written as another process would.
-                let other = try await harness.openStore()
                 let report = Array(#"{"groupID":"g","joinedGroup":true,"shuttingDown":false,"activeSagas":3,"outboxBacklog":0,"intakePaused":false,"partitions":[{"partition":0,"activeSagas":3}]}"#.utf8)
-                try await other.recordHeartbeat(InstanceHeartbeat(
-                    instanceID: "gone-1", host: "elsewhere", startedAt: Orchestrator.now - 120_000, lastSeen: Orchestrator.now - 30_000, status: report
-                ))
-                try await other.close()
+                try await harness.openStore().withRunning { other in
+                    try await other.recordHeartbeat(InstanceHeartbeat(
+                        instanceID: "gone-1", host: "elsewhere", startedAt: Orchestrator.now - 120_000, lastSeen: Orchestrator.now - 30_000, status: report
+                    ))
+                }
 
                 var cluster: [String: Any] = [:]
                 try await waitUntil("the heartbeat to list both partitions", timeout: .seconds(30)) {
@@ -163,9 +163,7 @@ struct ClusterAndStatsTests {
                 return stack.orchestrator.identity.instanceID
             }
             // Stopped gracefully: its last heartbeat, written as it stopped, says so.
-            let store = try await harness.openStore()
-            let rows = try await store.instances(seenSince: 0, forgetBefore: 0)
-            try await store.close()
+            let rows = try await harness.openStore().withRunning { try await $0.instances(seenSince: 0, forgetBefore: 0) }
             let row = try #require(rows.first { $0.instanceID == instanceID })
             let report = try #require(InstanceReport.decode(row.status))
             #expect(report.shuttingDown)

@@ -44,11 +44,9 @@ struct LargeStoreTests {
     @Test("listing, counts, stats, cluster and a detail each answer within seconds")
     func reads() async throws {
         try await withHarness { harness in
-            let store = try await harness.openStore()
             let seeding = ContinuousClock.now
-            try await Self.seed(store, partitions: harness.partitions)
+            try await harness.openStore().withRunning { try await Self.seed($0, partitions: harness.partitions) }
             let seeded = ContinuousClock.now - seeding
-            try await store.close()
             try await withStack(harness) { stack in
                 let id = try #require(try await stack.http.post("/v1/sagas", json: #"{"type":"order","payload":{}}"#).json()["sagaId"] as? String)
                 #expect(await stack.progress.waitForTerminal([id], timeout: .seconds(120))[id] == .completed)

@@ -21,7 +21,9 @@ struct MultiInstanceTests {
             let participants = try harness.participants { _ in .succeed() }
             let progress = try harness.progress()
             let group = ServiceGroup(configuration: .init(
-                services: zip(orchestrators, servers).flatMap { [ServiceGroupConfiguration.ServiceConfiguration(service: $0.0), .init(service: $0.1)] },
+                // The stores first, so the last stopped.
+                services: stores.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                    + zip(orchestrators, servers).flatMap { [ServiceGroupConfiguration.ServiceConfiguration(service: $0.0), .init(service: $0.1)] },
                 logger: quietLogger
             ))
             let stopped = Flag()
@@ -43,7 +45,6 @@ struct MultiInstanceTests {
                     await group.triggerGracefulShutdown()
                     tasks.cancelAll()
                     try? await tasks.waitForAll()
-                    for store in stores { try? await store.close() }
                     throw error
                 }
                 await group.triggerGracefulShutdown()
@@ -51,7 +52,6 @@ struct MultiInstanceTests {
                 tasks.cancelAll()
                 try await tasks.waitForAll()
             }
-            for store in stores { try await store.close() }
         }
     }
 

@@ -20,13 +20,14 @@ extension ProgressEvent: JSONCodableMessage {
         writer.field("state", state.rawValue)
         writer.field("step", step)
         writer.field("time", time.milliseconds)
+        writer.field("traceId", traceId)
         writer.endObject()
     }
 
     init(reading reader: inout JSONReader) throws(JSONReadError) {
         var messageType: String?, schemaVersion: Int?, sagaId: String?, sagaType: String?, sagaVersion: Int?
         var sequence: Int64?, event: String?, phase: SagaPhase?, step: String?, attempt: Int?, state: SagaStatus?
-        var paused: Bool?, time: Int64?, reason: String?, retryAt: Int64?
+        var paused: Bool?, time: Int64?, reason: String?, retryAt: Int64?, traceId: String?
         var object = try reader.beginObject("")
         while let key = try reader.nextKey(&object) {
             switch key {
@@ -45,6 +46,7 @@ extension ProgressEvent: JSONCodableMessage {
             case "time": time = try reader.readInteger(Int64.self, "time")
             case "reason": reason = try reader.readOptionalString("reason")
             case "retryAt": retryAt = try reader.readOptionalInteger(Int64.self, "retryAt")
+            case "traceId": traceId = try reader.readOptionalString("traceId")
             default: try reader.skipValue()
             }
         }
@@ -55,7 +57,7 @@ extension ProgressEvent: JSONCodableMessage {
             event: Kind(rawValue: try required(event, "event")), phase: phase, step: step, attempt: attempt,
             state: try required(state, "state"), paused: try required(paused, "paused"),
             time: SagaTime(milliseconds: try required(time, "time")), reason: reason,
-            retryAt: retryAt.map(SagaTime.init(milliseconds:))
+            retryAt: retryAt.map(SagaTime.init(milliseconds:)), traceId: traceId
         )
         (self.messageType, self.schemaVersion) = envelope
     }

@@ -94,12 +94,15 @@ public struct ProgressEvent: SagaMessage {
     public var reason: String?
     /// For `retryScheduled`: the time the retry is sent.
     public var retryAt: SagaTime?
+    /// The saga's W3C trace id (32 lowercase hex digits), to find its trace in a tracing backend;
+    /// set when the orchestrator records spans.
+    public var traceId: String?
 
     /// Creates an event.
     public init(
         sagaId: String, sagaType: String, sagaVersion: Int, sequence: Int64, event: Kind, phase: SagaPhase? = nil,
         step: String? = nil, attempt: Int? = nil, state: SagaStatus, paused: Bool = false, time: SagaTime,
-        reason: String? = nil, retryAt: SagaTime? = nil
+        reason: String? = nil, retryAt: SagaTime? = nil, traceId: String? = nil
     ) {
         self.sagaId = sagaId
         self.sagaType = sagaType
@@ -114,6 +117,7 @@ public struct ProgressEvent: SagaMessage {
         self.time = time
         self.reason = reason
         self.retryAt = retryAt
+        self.traceId = traceId
     }
 
     public func validationProblem() -> String? {

@@ -6,16 +6,24 @@ import SagaCore
 /// headers (see `schemas/README.md`).
 enum OutgoingMessages {
     /// The reply to `command`: to the topic and partition it names, keyed by saga id, with the
-    /// command's `traceparent` passed through.
+    /// participant span's trace context (`trace`, from the tracer) or else the command's
+    /// `traceparent` passed through.
     /// - Throws: `SagaCoreError` when the reply cannot be encoded (its size and encoding were
     ///   checked when it was made, so this does not happen).
-    static func reply(_ reply: ParticipantReply, to command: ParticipantCommand, from message: KafkaConsumerMessage) throws -> KafkaProducerMessage {
-        KafkaProducerMessage(
+    static func reply(
+        _ reply: ParticipantReply, to command: ParticipantCommand, from message: KafkaConsumerMessage, trace: [String: String] = [:]
+    ) throws -> KafkaProducerMessage {
+        var headers = headers(type: ParticipantReply.messageType, sagaID: command.sagaId, from: message)
+        for (name, value) in trace {
+            headers.removeAll { $0.name == name }
+            headers.append(KafkaHeader(name: name, value: Array(value.utf8)))
+        }
+        return KafkaProducerMessage(
             topic: command.replyTo.topic,
             partition: command.replyTo.partition,
             key: Array(command.sagaId.utf8),
             value: try SagaMessageCodec.encode(reply),
-            headers: headers(type: ParticipantReply.messageType, sagaID: command.sagaId, from: message)
+            headers: headers
         )
     }
 

@@ -1,3 +1,5 @@
+import Tracing
+
 /// How an ``Orchestrator`` connects, what it reads and writes, and its limits.
 public struct OrchestratorConfiguration: Sendable {
     /// Kafka bootstrap servers, `host:port` each.
@@ -82,6 +84,10 @@ public struct OrchestratorConfiguration: Sendable {
     /// Test hook: a pause before each poll, to make an instance fall behind on purpose. Default:
     /// none. Not for production.
     public var pollDelayForTesting: Duration?
+    /// The tracer the saga, phase and step spans are recorded with; `nil` (the default) takes
+    /// `InstrumentationSystem.tracer`, so the process's bootstrapped tracer. With none
+    /// bootstrapped (swift-distributed-tracing's `NoOpTracer`) no span is made at all.
+    public var tracer: (any Tracer)?
 
     /// - Parameter bootstrapServers: Kafka bootstrap servers, `host:port` each.
     public init(bootstrapServers: [String]) {

@@ -44,6 +44,10 @@ public struct OrchestratorSettings: Sendable, Hashable {
     public var progressHistory = 100
     /// See ``OrchestratorConfiguration/heartbeatInterval``, in seconds.
     public var heartbeatIntervalSeconds: Int64 = 5
+    /// Where spans are exported (OTLP over HTTP, e.g. `http://collector:4318`); empty (the
+    /// default) leaves it to the standard `OTEL_EXPORTER_OTLP_ENDPOINT`, and with neither,
+    /// tracing is off. The library only reads it: the executable bootstraps the exporter.
+    public var otelEndpoint = ""
 
     /// The keys of the orchestrator's settings.
     public enum Keys {
@@ -64,13 +68,14 @@ public struct OrchestratorSettings: Sendable, Hashable {
         public static let maxTimerDeferral = SettingKey("maxTimerDeferral", "seconds a timeout may wait for unread replies (default 60)")
         public static let progressHistory = SettingKey("progressHistory", "progress events kept per saga in the store for its detail view; 0 keeps none (default 100)")
         public static let heartbeatInterval = SettingKey("heartbeatInterval", "seconds between an instance's heartbeats in the store, which /v1/cluster lists (default 5)")
+        public static let otelEndpoint = SettingKey("otelEndpoint", "OTLP/HTTP endpoint spans are exported to, http(s)://HOST:PORT (default: OTEL_EXPORTER_OTLP_ENDPOINT, else tracing off)")
     }
 
     /// Every key of ``Keys``, in the order help texts list them.
     public static let keys: [SettingKey] = [
         Keys.bootstrapServers, Keys.topicPrefix, Keys.partitions, Keys.store, Keys.definitions, Keys.groupId,
         Keys.maxActiveSagas, Keys.createTopics, Keys.retention, Keys.purgeInterval, Keys.commandSentEvents, Keys.maxInputBytes,
-        Keys.maxMessageBytes, Keys.shutdownDrainTimeout, Keys.maxTimerDeferral, Keys.progressHistory, Keys.heartbeatInterval,
+        Keys.maxMessageBytes, Keys.shutdownDrainTimeout, Keys.maxTimerDeferral, Keys.progressHistory, Keys.heartbeatInterval, Keys.otelEndpoint,
     ]
 
     /// The defaults.
@@ -96,6 +101,13 @@ public struct OrchestratorSettings: Sendable, Hashable {
         if let v = try config.positive(Keys.maxTimerDeferral, as: Int64.self) { maxTimerDeferralSeconds = v }
         if let v = try config.nonNegative(Keys.progressHistory, as: Int.self) { progressHistory = v }
         if let v = try config.positive(Keys.heartbeatInterval, as: Int64.self) { heartbeatIntervalSeconds = v }
+        if let v = config.text(Keys.otelEndpoint) {
+            let endpoint = v == "off" ? "" : v
+            guard endpoint.isEmpty || endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+                throw SettingError(key: Keys.otelEndpoint, value: v, expected: "an http:// or https:// URL, or off")
+            }
+            otelEndpoint = endpoint
+        }
     }
 
     /// The orchestrator's configuration with these settings (the others at their defaults).

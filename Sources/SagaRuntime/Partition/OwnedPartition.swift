@@ -19,6 +19,8 @@ struct OwnedPartition {
     var replies = ReplyHorizon()
     /// The offset of the replies partition read next, once known.
     var repliesNext: Int64?
+    /// The spans open for the partition's sagas (empty when tracing is off).
+    var spans = SagaSpans()
 
     var number: Int32 { lease.partition }
 

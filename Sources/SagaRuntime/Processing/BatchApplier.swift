@@ -2,6 +2,7 @@ import Kafka
 import Logging
 import SagaCore
 import SagaStore
+import Tracing
 
 /// Applies decoded inputs and timer firings to one partition's sagas, in memory, collecting
 /// what the partition's next store transaction must write.
@@ -17,6 +18,8 @@ struct BatchApplier {
     /// Partitions of the commands topic, to find a saga id's home partition.
     let partitionCount: Int32
     let limits: Limits
+    /// Records the sagas' spans (see ``SagaTracer``).
+    var tracer = SagaTracer(nil)
     let logger: Logger
 
     /// The sizes the applier holds messages to.
@@ -150,9 +153,18 @@ struct BatchApplier {
             handle(.start(start), &state, message, &partition, &work, trace, now)
         case .create(let id):
             let machine = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents)
-            let traceparent = trace.map { String(decoding: $0, as: UTF8.self) } ?? TraceContext.newTraceparent()
-            let (state, effects) = machine.start(start, sagaID: id, replyPartition: partition.number, now: now, traceparent: traceparent)
-            guard record(machine, before: nil, state, effects, message, &partition, &work, Array(traceparent.utf8), now) else { return }
+            var traceparent = trace.map { String(decoding: $0, as: UTF8.self) }
+            if let started = tracer.startSaga(sagaID: id, sagaType: start.sagaType, headers: message.headers) {
+                partition.spans.open[id] = SagaSpans.Open(saga: started.span)
+                // A start without a trace context gets the saga span's as its trace.
+                if traceparent == nil { traceparent = started.traceparent }
+            }
+            let sagaTrace = traceparent ?? TraceContext.newTraceparent()
+            let (state, effects) = machine.start(start, sagaID: id, replyPartition: partition.number, now: now, traceparent: sagaTrace)
+            guard record(machine, before: nil, state, effects, message, &partition, &work, Array(sagaTrace.utf8), now) else {
+                partition.spans.discard(id)
+                return
+            }
             if let businessKey = start.businessKey {
                 work.startKeys.append(StartKeyRegistration(key: StartKey(sagaType: start.sagaType, businessKey: businessKey), sagaID: id))
             }
@@ -203,13 +215,19 @@ struct BatchApplier {
         var emitted: [ProgressEvent] = []
         var emittedValues: [[UInt8]] = []
         let traceparent = trace ?? state.traceparent.map { Array($0.utf8) }
+        // Only when spans are recorded: then the id finds them; off, the events stay as they were.
+        let traceID = tracer.isEnabled && !effects.events.isEmpty ? TraceCarrier.traceID(of: state.traceparent) : nil
         // A round refuses at least one step in flight, so the rounds end well within the bound.
         for _ in 0...(2 * machine.plan.steps.count + 1) {
             var undeliverable: [(command: ParticipantCommand, reason: String)] = []
+            if tracer.isEnabled { tracer.observe(effects.events, of: state, in: &partition.spans) }
             for command in effects.commands {
                 do {
                     let value = try SagaMessageCodec.encode(command.message)
-                    let row = OutboxEncoding.command(command, value: value, topics: topics, traceparent: traceparent, now: now.milliseconds)
+                    var row = OutboxEncoding.command(command, value: value, topics: topics, traceparent: traceparent, now: now.milliseconds)
+                    if tracer.isEnabled {
+                        TraceCarrier.merge(tracer.startAttempt(command.message, of: state, in: &partition.spans), into: &row.headers)
+                    }
                     if value.count <= limits.maxMessageBytes {
                         rows.append(row)
                     } else {
@@ -223,7 +241,8 @@ struct BatchApplier {
                     rows.append(OutboxEncoding.deadLetter(undeliverable: row, reason: "\(ParticipantCommand.messageType) for saga '\(state.sagaID)' cannot be encoded: \(error.message)", topics: topics, copyLimit: limits.deadLetterCopyBytes, now: now.milliseconds))
                 }
             }
-            for event in effects.events {
+            for var event in effects.events {
+                if let traceID { event.traceId = traceID }
                 let value: [UInt8]
                 do {
                     value = try SagaMessageCodec.encode(event)
@@ -297,6 +316,7 @@ struct BatchApplier {
     func quarantine(_ record: SagaRecord, reason: String, _ partition: inout OwnedPartition, _ work: inout PartitionWork) {
         logger.error("saga quarantined: it is left out until an operator looks at it", metadata: ["saga": "\(record.id)", "reason": "\(reason)"])
         partition.sagas[record.id] = nil
+        partition.spans.discard(record.id)
         partition.quarantined.insert(record.id)
         var record = record
         record.status = SagaRecord.quarantinedStatus

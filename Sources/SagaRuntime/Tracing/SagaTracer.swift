@@ -1,0 +1,124 @@
+import Kafka
+import SagaCore
+import Tracing
+
+/// Records a saga's spans: `saga <type>` from start to its end, `phase <name>` for each phase,
+/// and `step <name> attempt <n>` from the command's publication to its reply or timeout, and
+/// puts each attempt span's context on its command.
+///
+/// When the tracer is swift-distributed-tracing's `NoOpTracer` (nothing bootstrapped), tracing is
+/// off and the applier makes no call here at all.
+struct SagaTracer: Sendable {
+    /// The tracer, `nil` when tracing is off.
+    let tracer: (any Tracer)?
+
+    /// - Parameter tracer: the tracer to use; `nil` takes `InstrumentationSystem.tracer`.
+    init(_ tracer: (any Tracer)? = nil) {
+        let chosen = tracer ?? InstrumentationSystem.tracer
+        self.tracer = chosen is NoOpTracer ? nil : chosen
+    }
+
+    /// Whether spans are recorded.
+    var isEnabled: Bool { tracer != nil }
+
+    /// Starts a saga's span, a child of the context its start command carried (a new trace when
+    /// it carried none).
+    /// - Returns: the span, and its `traceparent` when the tracer propagates W3C Trace Context.
+    func startSaga(sagaID: String, sagaType: String, headers: [KafkaHeader]) -> (span: any Span, traceparent: String?)? {
+        guard let tracer else { return nil }
+        var parent = ServiceContext.topLevel
+        tracer.extract(headers, into: &parent, using: TraceCarrier.HeadersExtractor())
+        let span = tracer.startSpan("saga " + sagaType, context: parent, ofKind: .server)
+        span.updateAttributes { attributes in
+            attributes["saga.id"] = sagaID
+            attributes["saga.type"] = sagaType
+        }
+        var injected: [String: String] = [:]
+        tracer.inject(span.context, into: &injected, using: TraceCarrier.DictionaryInjector())
+        return (span, injected[SagaHeaders.traceparent])
+    }
+
+    /// Ends and starts spans for the progress events of one transition of `state`.
+    func observe(_ events: [ProgressEvent], of state: SagaState, in spans: inout SagaSpans) {
+        guard let tracer, !events.isEmpty else { return }
+        // Taken out while it changes, so its dictionary of attempts is not copied (copy on write).
+        var open = spans.open.removeValue(forKey: state.sagaID) ?? SagaSpans.Open()
+        for event in events {
+            switch event.event {
+            case .sagaStarted, .phaseStarted, .compensationStarted:
+                // A phase is a child of the saga, not of the phase before it.
+                open.phase?.end()
+                open.phase = nil
+                let phase = event.phase ?? state.status.phase
+                let span = tracer.startSpan("phase " + phase.rawValue, context: parentContext(open, state, tracer), ofKind: .internal)
+                span.updateAttributes { attributes in
+                    attributes["saga.id"] = state.sagaID
+                    attributes["saga.phase"] = phase.rawValue
+                }
+                open.phase = span
+            case .stepSucceeded, .stepFailed, .stepRejected, .stepTimedOut, .stepCompensated, .compensationRefused:
+                guard let step = event.step, let phase = event.phase,
+                      let span = open.attempts.removeValue(forKey: .init(step: step, phase: phase)) else { continue }
+                Self.end(span, outcome: event.event)
+            case .sagaCompleted, .sagaCompensated, .sagaFailed:
+                for span in open.attempts.values { Self.end(span, outcome: event.event) }
+                open.attempts = [:]
+                if let phase = open.phase { Self.end(phase, outcome: event.event) }
+                if let saga = open.saga { Self.end(saga, outcome: event.event) }
+                return
+            default:
+                continue
+            }
+        }
+        spans.open[state.sagaID] = open
+    }
+
+    /// Starts the span of a command's attempt, ending the previous attempt of the same step and
+    /// phase if it is still open.
+    /// - Returns: the keys the tracer propagates (`traceparent`), for the command's headers.
+    func startAttempt(_ command: ParticipantCommand, of state: SagaState, in spans: inout SagaSpans) -> [String: String] {
+        guard let tracer else { return [:] }
+        var open = spans.open.removeValue(forKey: state.sagaID) ?? SagaSpans.Open()
+        let key = SagaSpans.AttemptKey(step: command.step, phase: command.phase)
+        if let previous = open.attempts[key] { Self.end(previous, outcome: Self.superseded) }
+        let span = tracer.startSpan("step \(command.step) attempt \(command.attempt)", context: parentContext(open, state, tracer), ofKind: .producer)
+        // Few attributes: each is copied, converted and encoded for every span exported. The type
+        // is on the saga span, the attempt in the name.
+        span.updateAttributes { attributes in
+            attributes["saga.id"] = state.sagaID
+            attributes["saga.step"] = command.step
+            attributes["saga.phase"] = command.phase.rawValue
+        }
+        open.attempts[key] = span
+        spans.open[state.sagaID] = open
+        var injected: [String: String] = [:]
+        tracer.inject(span.context, into: &injected, using: TraceCarrier.DictionaryInjector())
+        return injected
+    }
+
+    /// The outcome of an attempt replaced by the next one before its reply was seen.
+    static let superseded = ProgressEvent.Kind(rawValue: "superseded")
+
+    private static func end(_ span: any Span, outcome: ProgressEvent.Kind) {
+        span.updateAttributes { $0["saga.outcome"] = outcome.rawValue }
+        switch outcome {
+        case .stepRejected, .stepTimedOut, .stepFailed, .compensationRefused, .sagaFailed:
+            span.setStatus(SpanStatus(code: .error, message: outcome.rawValue))
+        default:
+            break
+        }
+        span.end()
+    }
+
+    /// The phase span, else the saga span, else (after a restart or a move, when both are gone)
+    /// the saga's `traceparent`.
+    private func parentContext(_ open: SagaSpans.Open, _ state: SagaState, _ tracer: any Tracer) -> ServiceContext {
+        if let phase = open.phase { return phase.context }
+        if let saga = open.saga { return saga.context }
+        var context = ServiceContext.topLevel
+        if let traceparent = state.traceparent {
+            tracer.extract([SagaHeaders.traceparent: traceparent], into: &context, using: TraceCarrier.DictionaryExtractor())
+        }
+        return context
+    }
+}
