@@ -131,7 +131,8 @@ struct OrchestratorShutdownTests {
                     }
                 }
                 // 1 s of draining, then leaving the group and purging the producer; it used to hang.
-                #expect(stoppedAfter < .seconds(20), "stopped after \(stoppedAfter)")
+                // 60 s: a hang, not a slow machine (it took 21 s with three builds beside it).
+                #expect(stoppedAfter < .seconds(60), "stopped after \(stoppedAfter)")
                 await client.shutdown()
             }
         }

@@ -37,15 +37,17 @@ struct HTTPHarness {
         try await SQLiteSagaStore(path: directory.appendingPathComponent("saga.sqlite").path, logger: quietLogger)
     }
 
-    /// Reserve, then charge.
+    /// Reserve, then charge. Attempts get 30 s: no test here is about timeouts, and on a loaded
+    /// machine an in-process participant can spend 10 s rejoining its group (two 10 s attempts
+    /// compensated sagas that should complete).
     var orderDefinition: SagaDefinition {
         let retry = RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(20), multiplier: 2, maxBackoff: .milliseconds(100), jitter: 0)
         return SagaDefinition(
             type: "order",
             version: 1,
             steps: [
-                StepDefinition(name: "reserve", topic: participantTopics[0], timeout: .seconds(10), retry: retry, compensationRetry: retry),
-                StepDefinition(name: "charge", topic: participantTopics[1], dependsOn: ["reserve"], timeout: .seconds(10), retry: retry, compensationRetry: retry),
+                StepDefinition(name: "reserve", topic: participantTopics[0], timeout: .seconds(30), retry: retry, compensationRetry: retry),
+                StepDefinition(name: "charge", topic: participantTopics[1], dependsOn: ["reserve"], timeout: .seconds(30), retry: retry, compensationRetry: retry),
             ],
             deadline: .minutes(5)
         )
