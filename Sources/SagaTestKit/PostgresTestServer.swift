@@ -120,7 +120,8 @@ public final class PostgresTestServer: Sendable {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable
         )
-        configuration.options.connectTimeout = .seconds(5)
+        // Loopback, but a loaded machine (a build beside the suite) took over 5 s to answer.
+        configuration.options.connectTimeout = .seconds(30)
         return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Self.quietLogger)
     }
 }

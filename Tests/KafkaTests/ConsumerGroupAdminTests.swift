@@ -41,26 +41,4 @@ struct ConsumerGroupAdminTests {
             #expect(error?.rdKafkaCodeName == "_UNSUPPORTED_FEATURE", "\(error.map { "\($0)" } ?? "no error")")
         }
     }
-
-    @Test("DescribeConsumerGroups against librdkafka 2.0.2's mock, which has no DescribeGroups, fails with _UNSUPPORTED_FEATURE naming the group")
-    func describeUnsupportedOnMock() async throws {
-        try await withBroker { broker, logger in
-            let topic = uniqueName("described")
-            try await broker.createTopic(topic, partitions: 2)
-            let group = uniqueName("members")
-            let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(groupID: group), logger: logger)
-            try consumer.subscribe(topics: [topic])
-            let joined = ContinuousClock.now + .seconds(30)
-            while consumer.assignment.isEmpty && ContinuousClock.now < joined {
-                _ = try await consumer.nextBatch(maxMessages: 10, timeout: .milliseconds(100))
-            }
-            #expect(!consumer.assignment.isEmpty, "the consumer never joined its group")
-            let admin = try KafkaAdminClient(configuration: KafkaAdminConfiguration(bootstrapServers: [broker.bootstrapServers]), logger: logger)
-            let error = await #expect(throws: KafkaError.self) { try await admin.describeConsumerGroups([group], timeout: .seconds(5)) }
-            #expect(error?.rdKafkaCodeName == "_UNSUPPORTED_FEATURE", "\(error.map { "\($0)" } ?? "no error")")
-            #expect(error?.message.contains(group) == true)
-            #expect(try await admin.describeConsumerGroups([], timeout: .seconds(5)).isEmpty)
-            try await consumer.close()
-        }
-    }
 }

@@ -34,22 +34,6 @@ extension KafkaAdminClient {
             try Self.committedBlocking(handle.pointer, group: group, partitions: partitions, timeoutMs: Int32(clamping: timeout.wholeMilliseconds))
         }
     }
-
-    /// Describes consumer groups (Kafka's DescribeGroups request): each one's state and members.
-    /// - Parameters:
-    ///   - groups: the group ids.
-    ///   - timeout: the bound for the whole request.
-    /// - Returns: the description of each group, in the order asked.
-    /// - Throws: ``KafkaError`` when the request fails or the broker answers with an error for a
-    ///   group (librdkafka 2.0.2's mock cluster, which has no DescribeGroups, does).
-    public func describeConsumerGroups(_ groups: [String], timeout: Duration) async throws(KafkaError) -> [KafkaConsumerGroupDescription] {
-        guard !groups.isEmpty else { return [] }
-        let handle = self.handle
-        return try await thread.run { () throws(KafkaError) in
-            try Self.describeBlocking(handle.pointer, groups: groups, timeoutMs: Int32(clamping: timeout.wholeMilliseconds))
-        }
-    }
-
     // MARK: - Blocking calls, on the admin client's I/O thread
 
     /// Sends one admin request on a queue of its own, waits for its result event and hands the
@@ -96,51 +80,6 @@ extension KafkaAdminClient {
             }
         )
     }
-
-    private static func describeBlocking(_ rk: OpaquePointer, groups: [String], timeoutMs: Int32) throws(KafkaError) -> [KafkaConsumerGroupDescription] {
-        // C strings that live until the request was sent (librdkafka copies them).
-        let names = groups.map { strdup($0) }
-        defer { for name in names { free(name) } }
-        return try request(
-            rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, name: "DescribeConsumerGroups", timeoutMs: timeoutMs,
-            send: { options, queue in
-                var pointers: [UnsafePointer<CChar>?] = names.map { $0.map { UnsafePointer($0) } }
-                pointers.withUnsafeMutableBufferPointer { buffer in
-                    rd_kafka_DescribeConsumerGroups(rk, buffer.baseAddress, buffer.count, options, queue)
-                }
-            },
-            read: { event throws(KafkaError) in
-                guard let result = rd_kafka_event_DescribeConsumerGroups_result(event) else {
-                    throw .admin(RD_KAFKA_RESP_ERR__FAIL, message: "DescribeConsumerGroups: unexpected event")
-                }
-                var count = 0
-                guard let descriptions = rd_kafka_DescribeConsumerGroups_result_groups(result, &count) else { return [] }
-                var described: [KafkaConsumerGroupDescription] = []
-                for index in 0..<count {
-                    guard let group = descriptions[index] else { continue }
-                    if let error = rd_kafka_ConsumerGroupDescription_error(group) {
-                        let name = String(cString: rd_kafka_ConsumerGroupDescription_group_id(group))
-                        throw .admin(rd_kafka_error_code(error), message: "DescribeConsumerGroups \(name): \(String(cString: rd_kafka_error_string(error)))")
-                    }
-                    let members = (0..<rd_kafka_ConsumerGroupDescription_member_count(group)).compactMap { position -> KafkaConsumerGroupDescription.Member? in
-                        guard let member = rd_kafka_ConsumerGroupDescription_member(group, position) else { return nil }
-                        return KafkaConsumerGroupDescription.Member(
-                            clientID: String(cString: rd_kafka_MemberDescription_client_id(member)),
-                            consumerID: String(cString: rd_kafka_MemberDescription_consumer_id(member)),
-                            host: String(cString: rd_kafka_MemberDescription_host(member))
-                        )
-                    }
-                    described.append(KafkaConsumerGroupDescription(
-                        groupID: String(cString: rd_kafka_ConsumerGroupDescription_group_id(group)),
-                        state: String(cString: rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(group))),
-                        members: members
-                    ))
-                }
-                return described
-            }
-        )
-    }
-
     private static func committedBlocking(
         _ rk: OpaquePointer, group: String, partitions: [KafkaTopicPartition], timeoutMs: Int32
     ) throws(KafkaError) -> [KafkaTopicPartition: Int64] {

@@ -102,16 +102,14 @@ async function select(id, fresh) {
     await loadDetail();
   }
   if (state.detailStream) state.detailStream.close();
-  // With the store's history the stream only adds what comes next (the topic is not read from
-  // its beginning, which with many sagas on it is slow); the detail is read again once the
-  // stream is open, so an event between the two reads is not missed.
-  const history = state.historyEnabled !== false;
-  state.detailStream = openStream(history ? { sagaId: id } : { sagaId: id, from: "beginning" }, (event) => {
+  // The stream reads the saga's events from the topic's beginning: the store's history (read
+  // above) may already hold some, and a line per event number drops the repeats. Starting at the
+  // topic's end instead missed events published while the stream's consumer took its position.
+  state.detailStream = openStream({ sagaId: id, from: "beginning" }, (event) => {
     state.detailStored = true;
     addTimeline(event);
     refreshSoon();
   });
-  if (history) state.detailStream.onopen = () => { if (state.detailStored) loadDetail().catch((error) => showError(error.message)); };
 }
 
 // One line per event number, in order, whether it came from the store's history or the stream.
