@@ -67,7 +67,9 @@ class Page:
                 fail("a script error while waiting for " + what)
             time.sleep(0.2)
         fail("timed out after %ss waiting for %s (page state: %s)" % (timeout, what, self.eval(
-            "JSON.stringify({detail: document.querySelector('#detail').dataset, error: document.querySelector('#error').textContent})")))
+            "JSON.stringify({detail: document.querySelector('#detail').dataset, error: document.querySelector('#error').textContent, "
+            "title: document.querySelector('#detail-title').textContent, "
+            "timeline: Array.from(document.querySelectorAll('#timeline li')).map((li) => li.textContent)})")))
 
 
 try:
