@@ -37,7 +37,7 @@ struct ClusterRoutes: Sendable {
         var groupId: String
         var answeredBy: String
         var generatedAt: String
-        /// Heartbeat period; an instance is stale after three without one.
+        /// Heartbeat period; an instance is stale after three without one (and at least 10 s).
         var heartbeatIntervalSeconds: Double
         /// Partitions of the commands and replies topics.
         var partitionCount: Int32
@@ -57,7 +57,8 @@ struct ClusterRoutes: Sendable {
         // Listed for a while after they stop, marked stale; forgotten after a day.
         let rows = try await orchestrator.clusterInstances(within: max(interval * 12, .seconds(60)), forgetAfter: .seconds(86_400))
         let now = Orchestrator.now
-        let staleAfter = interval.millisecondsValue * 3
+        // At least 10 s: with a short period, one heartbeat late on a busy instance is not a dead one.
+        let staleAfter = max(interval.millisecondsValue * 3, 10_000)
         let own = orchestrator.identity.instanceID
         var owned = Set<Int32>()
         let instances = rows.map { row -> Instance in

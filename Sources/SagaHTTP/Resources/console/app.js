@@ -106,6 +106,7 @@ async function select(id, fresh) {
   // above) may already hold some, and a line per event number drops the repeats. Starting at the
   // topic's end instead missed events published while the stream's consumer took its position.
   state.detailStream = openStream({ sagaId: id, from: "beginning" }, (event) => {
+    if (state.selected !== id) return;
     state.detailStored = true;
     addTimeline(event);
     refreshSoon();
@@ -124,7 +125,11 @@ function addTimeline(event) {
 }
 
 async function loadDetail() {
-  const saga = await api("GET", "/v1/sagas/" + encodeURIComponent(state.selected));
+  const id = state.selected;
+  const saga = await api("GET", "/v1/sagas/" + encodeURIComponent(id));
+  // Another saga was selected while this one was read: its lines would land in the new timeline
+  // (and, numbered alike, hide the new saga's own).
+  if (state.selected !== id) return;
   $("#detail").dataset.state = saga.status;
   $("#detail").dataset.paused = String(saga.paused);
   $("#detail-title").replaceChildren(saga.type + " v" + saga.version + " · " + saga.id + " ", stateBadge(saga.status));
