@@ -64,6 +64,9 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "The console, the API, /health, /ready and /metrics: HOST:PORT or off (default 127.0.0.1:8080).")
     var http: String = "127.0.0.1:8080"
 
+    @Option(help: "Export the sagas' spans (the orchestrator's and the example participants') over OTLP/HTTP to this base URL, e.g. http://127.0.0.1:4318 (default: OTEL_EXPORTER_OTLP_ENDPOINT, else tracing is off).")
+    var otelEndpoint: String?
+
     func run() async throws {
         try await reportingFailures { try await runDev() }
     }
@@ -80,13 +83,14 @@ struct DevCommand: AsyncParsableCommand {
         }
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        let environment = ProcessInfo.processInfo.environment
+        let tracing = TracingBootstrap(setting: otelEndpoint ?? "", environment: environment)
         guard let definitionsDirectory = definitions ?? DevDemo.defaultDefinitions else {
             throw ValidationError("no saga definitions: run saga dev from the repository root or pass --definitions DIR")
         }
         let registry = try DefinitionLoader.registry(from: [definitionsDirectory])
         let plans = registry.versions.compactMap { registry.plan(type: $0.type, version: $0.version) }
         let participantTopics = Set(plans.flatMap { $0.definition.steps.map(\.topic) }).sorted()
-        let environment = ProcessInfo.processInfo.environment
         let directory = self.directory ?? environment["SAGA_DEV_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? DevClientFile.defaultDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let folder = URL(fileURLWithPath: directory).standardizedFileURL.path
@@ -98,6 +102,9 @@ struct DevCommand: AsyncParsableCommand {
         var logger = Logger(label: "saga.dev") { DevLogHandler(label: $0, file: logFile) }
         logger.logLevel = .info
         logger.info("saga dev starting", metadata: ["pid": "\(getpid())", "directory": "\(folder)"])
+        // Before the orchestrator and the participants are made: they take the process's tracer.
+        let exporter: (any Service)? = try tracing.map { try $0.bootstrap(serviceName: "saga-dev", environment: environment, logger: logger) }
+        if let tracing { writeLine("tracing: spans are exported to \(tracing.endpoint)\n") }
 
         let storeFiles = ["saga.sqlite", "participants.sqlite"]
         let hadStore = FileManager.default.fileExists(atPath: "\(folder)/saga.sqlite")
@@ -145,7 +152,7 @@ struct DevCommand: AsyncParsableCommand {
                 do {
                     try await runServices(
                         broker: broker, topics: SagaTopics(), registry: registry, store: store, dedupe: dedupe, banner: banner,
-                        http: listener, metrics: metrics, logger: logger
+                        http: listener, metrics: metrics, exporter: exporter, logger: logger
                     )
                 } catch {
                     forwarder?.stop()
@@ -176,7 +183,8 @@ struct DevCommand: AsyncParsableCommand {
     /// released when this returns.
     private func runServices(
         broker: EmbeddedKafkaBroker, topics: SagaTopics, registry: SagaRegistry, store: any SagaStore,
-        dedupe: any ParticipantDedupeStore, banner: String, http: SagaHTTPConfiguration.Listener?, metrics: PrometheusCollectorRegistry, logger: Logger
+        dedupe: any ParticipantDedupeStore, banner: String, http: SagaHTTPConfiguration.Listener?, metrics: PrometheusCollectorRegistry,
+        exporter: (any Service)?, logger: Logger
     ) async throws {
         var configuration = OrchestratorConfiguration(bootstrapServers: [broker.bootstrapServers])
         configuration.topics = topics
@@ -218,7 +226,9 @@ struct DevCommand: AsyncParsableCommand {
             console = [.init(service: ConsoleService(server: server, address: http))]
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: orchestrator)]
+            // The exporter first, so stopped last: it flushes the spans of everything else.
+            services: (exporter.map { [.init(service: $0)] } ?? [])
+                + [.init(service: orchestrator)]
                 + participants.map { .init(service: $0) }
                 + console
                 + [

@@ -51,9 +51,9 @@ public final class SagaClient: Sendable {
         ))
     }
 
-    /// Sends raw bytes to the commands topic (for tests of malformed input).
-    public func sendRaw(_ value: [UInt8]?, key: String?) async throws {
-        _ = try await producer.send(KafkaProducerMessage(topic: commandsTopic, key: key.map { Array($0.utf8) }, value: value))
+    /// Sends raw bytes to the commands topic (for tests of malformed input), with `headers`.
+    public func sendRaw(_ value: [UInt8]?, key: String?, headers: [KafkaHeader] = []) async throws {
+        _ = try await producer.send(KafkaProducerMessage(topic: commandsTopic, key: key.map { Array($0.utf8) }, value: value, headers: headers))
     }
 
     /// Flushes and stops the producer.

@@ -155,7 +155,8 @@ struct BatchApplier {
             let machine = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents)
             var traceparent = trace.map { String(decoding: $0, as: UTF8.self) }
             if let started = tracer.startSaga(sagaID: id, sagaType: start.sagaType, headers: message.headers) {
-                partition.spans.open[id] = SagaSpans.Open(saga: started.span)
+                // A saga the sampler dropped keeps nothing: its trace's flag says so from now on.
+                if let span = started.span { partition.spans.open[id] = SagaSpans.Open(saga: span) }
                 // A start without a trace context gets the saga span's as its trace.
                 if traceparent == nil { traceparent = started.traceparent }
             }
@@ -184,7 +185,7 @@ struct BatchApplier {
     ) {
         guard let plan = registry.plan(for: state) else {
             let reason = "saga '\(state.sagaID)' runs definition '\(state.sagaType)' version \(state.sagaVersion), which is not loaded"
-            logger.error("cannot apply input", metadata: ["saga": "\(state.sagaID)", "reason": "\(reason)"])
+            logger.error("cannot apply input", metadata: Self.metadata(of: state, ["reason": "\(reason)"]))
             if let message { deadLetter(message, reason, .definitionMissing, &work, now) }
             return
         }
@@ -259,9 +260,9 @@ struct BatchApplier {
             if undeliverable.isEmpty { break }
             effects = SagaEffects()
             for (command, reason) in undeliverable {
-                logger.error("a participant command cannot be published; its step counts as refused", metadata: [
-                    "saga": "\(state.sagaID)", "step": "\(command.step)", "phase": "\(command.phase.rawValue)", "reason": "\(reason)",
-                ])
+                logger.error("a participant command cannot be published; its step counts as refused", metadata: Self.metadata(of: state, [
+                    "step": "\(command.step)", "phase": "\(command.phase.rawValue)", "reason": "\(reason)",
+                ]))
                 let more = machine.handle(.undeliverable(step: command.step, phase: command.phase, reason: reason), state: &state, now: now)
                 effects.commands += more.commands
                 effects.events += more.events
@@ -290,7 +291,7 @@ struct BatchApplier {
         _ before: SagaState?, _ state: SagaState, _ reason: String, _ message: KafkaConsumerMessage?,
         _ partition: inout OwnedPartition, _ work: inout PartitionWork, _ now: SagaTime
     ) -> Bool {
-        logger.error("a saga's transition cannot be stored; it was not applied", metadata: ["saga": "\(state.sagaID)", "reason": "\(reason)"])
+        logger.error("a saga's transition cannot be stored; it was not applied", metadata: Self.metadata(of: state, ["reason": "\(reason)"]))
         if let message {
             deadLetter(message, "saga '\(state.sagaID)': \(reason)", .unstorable, &work, now)
         } else if let before {
@@ -308,13 +309,15 @@ struct BatchApplier {
                 status: SagaRecord.quarantinedStatus, isTerminal: false, businessKey: state.businessKey,
                 createdAt: state.startedAt.milliseconds, updatedAt: now.milliseconds, state: bytes
             ),
-            reason: reason, &partition, &work
+            reason: reason, traceparent: state.traceparent, &partition, &work
         )
     }
 
     /// Marks a stored saga `quarantined`, keeping its stored state as it is.
-    func quarantine(_ record: SagaRecord, reason: String, _ partition: inout OwnedPartition, _ work: inout PartitionWork) {
-        logger.error("saga quarantined: it is left out until an operator looks at it", metadata: ["saga": "\(record.id)", "reason": "\(reason)"])
+    func quarantine(_ record: SagaRecord, reason: String, traceparent: String? = nil, _ partition: inout OwnedPartition, _ work: inout PartitionWork) {
+        var metadata: Logger.Metadata = ["saga": "\(record.id)", "reason": "\(reason)"]
+        if let traceID = TraceCarrier.traceID(of: traceparent) { metadata["trace_id"] = "\(traceID)" }
+        logger.error("saga quarantined: it is left out until an operator looks at it", metadata: metadata)
         partition.sagas[record.id] = nil
         partition.spans.discard(record.id)
         partition.quarantined.insert(record.id)
@@ -326,11 +329,23 @@ struct BatchApplier {
     }
 
     private func deadLetter(_ message: KafkaConsumerMessage, _ reason: String, _ reasonClass: DeadLetterReason, _ work: inout PartitionWork, _ now: SagaTime) {
-        logger.warning("dead-lettered an input", metadata: [
+        var metadata: Logger.Metadata = [
             "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "reason": "\(reason)",
-        ])
+        ]
+        let traceparent = message.header(SagaHeaders.traceparent)?.value.map { String(decoding: $0, as: UTF8.self) }
+        if let traceID = TraceCarrier.traceID(of: traceparent) { metadata["trace_id"] = "\(traceID)" }
+        logger.warning("dead-lettered an input", metadata: metadata)
         work.outbox.append(OutboxEncoding.deadLetter(message, reason: reason, topics: topics, copyLimit: limits.deadLetterCopyBytes, now: now.milliseconds))
         work.deadLettered += 1
         work.deadLettersByReason[reasonClass, default: 0] += 1
+    }
+
+    /// A saga's log metadata: its id, and the trace id of its `traceparent` (as swift-otel's
+    /// metadata provider names it inside a span), so a log line finds the saga's trace.
+    static func metadata(of state: SagaState, _ more: Logger.Metadata) -> Logger.Metadata {
+        var metadata = more
+        metadata["saga"] = "\(state.sagaID)"
+        if let traceID = TraceCarrier.traceID(of: state.traceparent) { metadata["trace_id"] = "\(traceID)" }
+        return metadata
     }
 }

@@ -7,7 +7,9 @@ import Tracing
 /// puts each attempt span's context on its command.
 ///
 /// When the tracer is swift-distributed-tracing's `NoOpTracer` (nothing bootstrapped), tracing is
-/// off and the applier makes no call here at all.
+/// off and the applier makes no call here at all. A saga whose trace is not sampled (its saga span
+/// does not record, or its `traceparent`'s sampled flag is clear) gets no other span: its commands
+/// carry the saga's `traceparent`, whose flag tells the participant not to record either.
 struct SagaTracer: Sendable {
     /// The tracer, `nil` when tracing is off.
     let tracer: (any Tracer)?
@@ -23,18 +25,20 @@ struct SagaTracer: Sendable {
 
     /// Starts a saga's span, a child of the context its start command carried (a new trace when
     /// it carried none).
-    /// - Returns: the span, and its `traceparent` when the tracer propagates W3C Trace Context.
-    func startSaga(sagaID: String, sagaType: String, headers: [KafkaHeader]) -> (span: any Span, traceparent: String?)? {
+    /// - Returns: the span (`nil` when the sampler dropped it: nothing to keep or end), and its
+    ///   `traceparent` when the tracer propagates W3C Trace Context.
+    func startSaga(sagaID: String, sagaType: String, headers: [KafkaHeader]) -> (span: (any Span)?, traceparent: String?)? {
         guard let tracer else { return nil }
         var parent = ServiceContext.topLevel
         tracer.extract(headers, into: &parent, using: TraceCarrier.HeadersExtractor())
         let span = tracer.startSpan("saga " + sagaType, context: parent, ofKind: .server)
+        var injected: [String: String] = [:]
+        tracer.inject(span.context, into: &injected, using: TraceCarrier.DictionaryInjector())
+        guard span.isRecording else { return (nil, injected[SagaHeaders.traceparent]) }
         span.updateAttributes { attributes in
             attributes["saga.id"] = sagaID
             attributes["saga.type"] = sagaType
         }
-        var injected: [String: String] = [:]
-        tracer.inject(span.context, into: &injected, using: TraceCarrier.DictionaryInjector())
         return (span, injected[SagaHeaders.traceparent])
     }
 
@@ -42,7 +46,7 @@ struct SagaTracer: Sendable {
     func observe(_ events: [ProgressEvent], of state: SagaState, in spans: inout SagaSpans) {
         guard let tracer, !events.isEmpty else { return }
         // Taken out while it changes, so its dictionary of attempts is not copied (copy on write).
-        var open = spans.open.removeValue(forKey: state.sagaID) ?? SagaSpans.Open()
+        guard var open = spans.open.removeValue(forKey: state.sagaID) ?? Self.resumed(state) else { return }
         for event in events {
             switch event.event {
             case .sagaStarted, .phaseStarted, .compensationStarted:
@@ -77,8 +81,7 @@ struct SagaTracer: Sendable {
     /// phase if it is still open.
     /// - Returns: the keys the tracer propagates (`traceparent`), for the command's headers.
     func startAttempt(_ command: ParticipantCommand, of state: SagaState, in spans: inout SagaSpans) -> [String: String] {
-        guard let tracer else { return [:] }
-        var open = spans.open.removeValue(forKey: state.sagaID) ?? SagaSpans.Open()
+        guard let tracer, var open = spans.open.removeValue(forKey: state.sagaID) ?? Self.resumed(state) else { return [:] }
         let key = SagaSpans.AttemptKey(step: command.step, phase: command.phase)
         if let previous = open.attempts[key] { Self.end(previous, outcome: Self.superseded) }
         let span = tracer.startSpan("step \(command.step) attempt \(command.attempt)", context: parentContext(open, state, tracer), ofKind: .producer)
@@ -94,6 +97,13 @@ struct SagaTracer: Sendable {
         var injected: [String: String] = [:]
         tracer.inject(span.context, into: &injected, using: TraceCarrier.DictionaryInjector())
         return injected
+    }
+
+    /// What a saga with no open spans here starts from: nothing, when its trace is not sampled (its
+    /// spans would be dropped one by one, each costing its creation); else no span yet (it was
+    /// started before a restart or a move, or this is its first span since).
+    private static func resumed(_ state: SagaState) -> SagaSpans.Open? {
+        TraceCarrier.isSampled(state.traceparent) ? SagaSpans.Open() : nil
     }
 
     /// The outcome of an attempt replaced by the next one before its reply was seen.

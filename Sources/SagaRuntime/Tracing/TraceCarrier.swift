@@ -52,4 +52,14 @@ enum TraceCarrier {
         guard utf8[end] == UInt8(ascii: "-") else { return nil }
         return String(traceparent[start..<end])
     }
+
+    /// Whether a W3C `traceparent` asks for its trace to be recorded: the sampled bit of its flags
+    /// (`00-<trace-id>-<span-id>-<flags>`). A missing or unreadable one says nothing, so `true`:
+    /// the tracer's sampler decides.
+    static func isSampled(_ traceparent: String?) -> Bool {
+        guard let traceparent else { return true }
+        let utf8 = traceparent.utf8
+        guard utf8.count >= 55, let flags = UInt8(traceparent.suffix(2), radix: 16) else { return true }
+        return flags & 1 == 1
+    }
 }

@@ -1,6 +1,7 @@
 import InMemoryTracing
 import Kafka
 import SagaCore
+import Synchronization
 import Testing
 import Tracing
 
@@ -158,6 +159,60 @@ struct SagaTracerTests {
         return nil
     }
 
+    @Test("a saga whose trace is not sampled costs one span request: no phase or attempt span, its commands keep the saga's unsampled traceparent, nothing is kept open")
+    func unsampledSaga() throws {
+        let tracer = DroppingTracer()
+        let sagaTracer = SagaTracer(tracer)
+        let started = try #require(sagaTracer.startSaga(sagaID: "s-1", sagaType: "order", headers: []))
+        #expect(started.span == nil, "a dropped saga span is not kept")
+        let traceparent = try #require(started.traceparent)
+        #expect(!TraceCarrier.isSampled(traceparent))
+
+        let machine = SagaMachine(plan: Self.plan, replyTopic: "saga.replies")
+        var now = SagaTime(milliseconds: 1_000_000)
+        var spans = SagaSpans()
+        var (state, effects) = machine.start(StartSagaCommand(sagaType: "order"), sagaID: "s-1", replyPartition: 0, now: now, traceparent: traceparent)
+        var commands = 0
+        for _ in 0..<10 where !effects.commands.isEmpty {
+            sagaTracer.observe(effects.events, of: state, in: &spans)
+            var next = SagaEffects()
+            for command in effects.commands {
+                commands += 1
+                #expect(sagaTracer.startAttempt(command.message, of: state, in: &spans).isEmpty, "no span context of its own on \(command.message.step)")
+                now = now.advanced(by: .milliseconds(5))
+                let answered = machine.handle(.reply(ParticipantReply(to: command.message, outcome: .succeeded)), state: &state, now: now)
+                next.events += answered.events
+                next.commands += answered.commands
+            }
+            effects = next
+        }
+        sagaTracer.observe(effects.events, of: state, in: &spans)
+        #expect(state.status == .completed)
+        #expect(commands == 6)
+        #expect(tracer.started.withLock { $0 } == 1, "only the saga span was asked for")
+        #expect(spans.open.isEmpty)
+    }
+
+    @Test("a saga with no open spans here (after a restart or a move) is traced again when its traceparent is sampled, and not when it is not")
+    func resumedSagaFollowsItsTraceparent() throws {
+        for (flags, traced) in [("01", true), ("00", false)] {
+            let tracer = InMemoryTracer()
+            let sagaTracer = SagaTracer(tracer)
+            let machine = SagaMachine(plan: Self.plan, replyTopic: "saga.replies")
+            var spans = SagaSpans()
+            let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-" + flags
+            let (state, effects) = machine.start(StartSagaCommand(sagaType: "order"), sagaID: "s-1", replyPartition: 0, now: SagaTime(milliseconds: 1_000_000), traceparent: traceparent)
+            sagaTracer.observe(effects.events, of: state, in: &spans)
+            let command = try #require(effects.commands.first)
+            let carried = sagaTracer.startAttempt(command.message, of: state, in: &spans)
+            #expect(!carried.isEmpty == traced, "flags \(flags): \(carried)")
+            #expect((spans.open["s-1"]?.attempts.count ?? 0) == (traced ? 1 : 0), "flags \(flags)")
+            #expect((spans.open["s-1"]?.phase != nil) == traced, "flags \(flags)")
+        }
+        #expect(TraceCarrier.isSampled(nil), "no traceparent leaves the choice to the sampler")
+        #expect(TraceCarrier.isSampled("garbage"))
+    }
+
     @Test("a progress event's trace id is the saga traceparent's")
     func traceIDOfTraceparent() {
         #expect(TraceCarrier.traceID(of: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01") == "4bf92f3577b34da6a3ce929d0e0e4736")
@@ -189,5 +244,32 @@ struct ProgressEventTraceIDTests {
             return
         }
         #expect(without.traceId == nil)
+    }
+}
+
+/// A tracer whose sampler drops every trace, as swift-otel's does for an unsampled one: spans that
+/// do not record, and a `traceparent` with the sampled flag clear. It counts the spans asked of it.
+final class DroppingTracer: Tracer, Sendable {
+    let started = Mutex(0)
+
+    func startSpan<Instant: TracerInstant>(
+        _ operationName: String,
+        context: @autoclosure () -> ServiceContext,
+        ofKind kind: SpanKind,
+        at instant: @autoclosure () -> Instant,
+        function: String,
+        file fileID: String,
+        line: UInt
+    ) -> NoOpTracer.NoOpSpan {
+        started.withLock { $0 += 1 }
+        return NoOpTracer.NoOpSpan(context: context())
+    }
+
+    func forceFlush() {}
+
+    func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract) where Extract.Carrier == Carrier {}
+
+    func inject<Carrier, Inject: Injector>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject) where Inject.Carrier == Carrier {
+        injector.inject("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", forKey: SagaHeaders.traceparent, into: &carrier)
     }
 }
