@@ -10,7 +10,8 @@ import PackageDescription
 //   SagaClient (publishes start commands and operator controls)
 //   SagaHTTP  (the HTTP surface: health, readiness, metrics, the REST API, live events, the console)
 //   SagaParticipant (the participant SDK) -> SagaExamples (example participants)
-//   SagaTestKit (scripted participants, a progress collector, a PostgreSQL launcher: tests and benchmarks;
+//   SagaTestKit (scoped test runs of an orchestrator and of a participant, scripted participants, a
+//               progress collector, bounded waits, a PostgreSQL launcher: tests and benchmarks;
 //               its waits use SagaConcurrency's Watched)
 //   SagaConcurrency (Watched: a value tasks wait on without polling; used by the runtime, the participant SDK, the test kit)
 //   SagaCLI   (the `saga` executable: production, operator commands, the embedded broker and the demo)
@@ -144,12 +145,15 @@ let package = Package(
                 "KafkaTestKit",
                 "SagaClient",
                 "SagaCore",
+                "SagaParticipant",
                 "SagaRuntime",
                 "SagaStore",
                 "SagaConcurrency",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -256,6 +260,8 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "KafkaTestKit",
+                // Its bounded waits only.
+                "SagaTestKit",
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
@@ -271,6 +277,7 @@ let package = Package(
             name: "SagaStoreTests",
             dependencies: [
                 "SagaStore",
+                "SagaConcurrency",
                 "SagaTestKit",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
@@ -303,6 +310,7 @@ let package = Package(
             name: "SagaParticipantTests",
             dependencies: [
                 "SagaParticipant",
+                "SagaConcurrency",
                 "SagaExamples",
                 "SagaCore",
                 "SagaStore",
