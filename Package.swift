@@ -13,6 +13,8 @@ import PackageDescription
 //   SagaTestKit (scoped test runs of an orchestrator and of a participant, scripted participants, a
 //               progress collector, bounded waits, a PostgreSQL launcher: tests and benchmarks;
 //               its waits use SagaConcurrency's Watched)
+//   SagaHTTPTestKit (a scoped test run of the HTTP surface on SagaTestKit's: tests only; apart so
+//               that saga-bench, which links SagaTestKit, does not link the HTTP server)
 //   SagaConcurrency (Watched: a value tasks wait on without polling; used by the runtime, the participant SDK, the test kit)
 //   SagaCLI   (the `saga` executable: production, operator commands, the embedded broker and the demo)
 //   SagaBench (the `saga-bench` executable: benchmarks; links the test kits, `saga` does not)
@@ -32,6 +34,7 @@ let package = Package(
         .library(name: "SagaParticipant", targets: ["SagaParticipant"]),
         .library(name: "SagaExamples", targets: ["SagaExamples"]),
         .library(name: "SagaHTTP", targets: ["SagaHTTP"]),
+        .library(name: "SagaHTTPTestKit", targets: ["SagaHTTPTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -208,6 +211,21 @@ let package = Package(
             ],
             resources: [.copy("Resources/console")]
         ),
+        .target(
+            name: "SagaHTTPTestKit",
+            dependencies: [
+                "KafkaTestKit",
+                "SagaClient",
+                "SagaCore",
+                "SagaHTTP",
+                "SagaRuntime",
+                "SagaStore",
+                "SagaTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         // MARK: - Executable
         .executableTarget(
@@ -332,6 +350,7 @@ let package = Package(
             name: "SagaHTTPTests",
             dependencies: [
                 "SagaHTTP",
+                "SagaHTTPTestKit",
                 "SagaParticipant",
                 "SagaRuntime",
                 "SagaClient",
