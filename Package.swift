@@ -371,8 +371,8 @@ let package = Package(
         .testTarget(
             name: "SagaCLITests",
             dependencies: [
-                "SagaCLI", "SagaBench", "KafkaTestKit", "Kafka", "SagaClient", "SagaTestKit", "SagaCore", "SagaStore",
-                "SagaRuntime", "SagaHTTP",
+                "SagaCLI", "SagaBench", "KafkaTestKit", "Kafka", "SagaClient", "SagaConcurrency", "SagaTestKit", "SagaCore",
+                "SagaStore", "SagaRuntime", "SagaHTTP",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
