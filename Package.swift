@@ -10,8 +10,11 @@ import PackageDescription
 //   SagaClient (publishes start commands and operator controls)
 //   SagaHTTP  (the HTTP surface: health, readiness, metrics, the REST API, live events, the console)
 //   SagaParticipant (the participant SDK) -> SagaExamples (example participants)
-//   SagaTestKit (scripted participants, a progress collector, a PostgreSQL launcher: tests and benchmarks;
+//   SagaTestKit (scoped test runs of an orchestrator and of a participant, scripted participants, a
+//               progress collector, bounded waits, a PostgreSQL launcher: tests and benchmarks;
 //               its waits use SagaConcurrency's Watched)
+//   SagaHTTPTestKit (a scoped test run of the HTTP surface on SagaTestKit's: tests only; apart so
+//               that saga-bench, which links SagaTestKit, does not link the HTTP server)
 //   SagaConcurrency (Watched: a value tasks wait on without polling; used by the runtime, the participant SDK, the test kit)
 //   SagaCLI   (the `saga` executable: production, operator commands, the embedded broker and the demo)
 //   SagaBench (the `saga-bench` executable: benchmarks; links the test kits, `saga` does not)
@@ -31,6 +34,7 @@ let package = Package(
         .library(name: "SagaParticipant", targets: ["SagaParticipant"]),
         .library(name: "SagaExamples", targets: ["SagaExamples"]),
         .library(name: "SagaHTTP", targets: ["SagaHTTP"]),
+        .library(name: "SagaHTTPTestKit", targets: ["SagaHTTPTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -144,12 +148,15 @@ let package = Package(
                 "KafkaTestKit",
                 "SagaClient",
                 "SagaCore",
+                "SagaParticipant",
                 "SagaRuntime",
                 "SagaStore",
                 "SagaConcurrency",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -204,6 +211,21 @@ let package = Package(
             ],
             resources: [.copy("Resources/console")]
         ),
+        .target(
+            name: "SagaHTTPTestKit",
+            dependencies: [
+                "KafkaTestKit",
+                "SagaClient",
+                "SagaCore",
+                "SagaHTTP",
+                "SagaRuntime",
+                "SagaStore",
+                "SagaTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         // MARK: - Executable
         .executableTarget(
@@ -256,6 +278,8 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "KafkaTestKit",
+                // Its bounded waits only.
+                "SagaTestKit",
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
@@ -271,6 +295,7 @@ let package = Package(
             name: "SagaStoreTests",
             dependencies: [
                 "SagaStore",
+                "SagaConcurrency",
                 "SagaTestKit",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
@@ -303,6 +328,7 @@ let package = Package(
             name: "SagaParticipantTests",
             dependencies: [
                 "SagaParticipant",
+                "SagaConcurrency",
                 "SagaExamples",
                 "SagaCore",
                 "SagaStore",
@@ -324,6 +350,7 @@ let package = Package(
             name: "SagaHTTPTests",
             dependencies: [
                 "SagaHTTP",
+                "SagaHTTPTestKit",
                 "SagaParticipant",
                 "SagaRuntime",
                 "SagaClient",
@@ -344,8 +371,8 @@ let package = Package(
         .testTarget(
             name: "SagaCLITests",
             dependencies: [
-                "SagaCLI", "SagaBench", "KafkaTestKit", "Kafka", "SagaClient", "SagaTestKit", "SagaCore", "SagaStore",
-                "SagaRuntime", "SagaHTTP",
+                "SagaCLI", "SagaBench", "KafkaTestKit", "Kafka", "SagaClient", "SagaConcurrency", "SagaTestKit", "SagaCore",
+                "SagaStore", "SagaRuntime", "SagaHTTP",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

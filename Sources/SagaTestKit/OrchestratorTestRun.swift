@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import InMemoryLogging
 import Kafka
@@ -35,31 +36,28 @@ public struct OrchestratorTestRun: Sendable {
     public let participantTopics: [String]
     /// A directory of its own, removed at the end.
     public let directory: URL
-    /// A random id that keeps consumer groups and files of runs apart.
-    public let runID: String
-    /// The instruments of the orchestrators ``orchestrator(_:_:configure:)`` makes, to read in tests.
-    public let metrics = TestMetrics()
     /// What the run's parts logged (at `SAGA_TEST_LOG`'s level, default `info`): printed when
     /// the test body throws, kept quiet otherwise.
-    public let logs = InMemoryLogHandler()
+    public let log = TestRunLog()
+    /// A random id that keeps consumer groups and files of runs apart.
+    public var runID: String { log.runID }
+    /// The instruments of the orchestrators ``orchestrator(_:_:configure:)`` makes, to read in tests.
+    public let metrics = TestMetrics()
 
-    /// The logger the run's parts use: into ``logs``.
-    public var logger: Logger {
-        var logger = Logger(label: "test") { _ in logs }
-        logger.logLevel = ProcessInfo.processInfo.environment["SAGA_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        return logger
-    }
+    /// The logger the run's parts use: into ``log``.
+    public var logger: Logger { log.logger }
+    /// What the run's parts logged.
+    public var logs: InMemoryLogHandler { log.entries }
 
     private init(partitions: Int32, participants: [String]) async throws {
-        runID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        broker = try EmbeddedKafkaBroker()
         topics = SagaTopics(prefix: "saga.")
         self.partitions = partitions
         participantTopics = participants.map { "participant.\($0)" }
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-test-\(runID)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-test-\(log.runID)")
+        broker = try await EmbeddedKafkaBroker.withTopics(
+            topics.all.map { ($0, partitions) } + participantTopics.map { ($0, 2) }, logger: log.logger
+        )
         do {
-            for topic in topics.all { try await broker.createTopic(topic, partitions: partitions) }
-            for topic in participantTopics { try await broker.createTopic(topic, partitions: 2) }
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             await broker.shutdown()
@@ -78,15 +76,7 @@ public struct OrchestratorTestRun: Sendable {
         _ body: (OrchestratorTestRun) async throws -> T
     ) async throws -> T {
         let run = try await OrchestratorTestRun(partitions: partitions, participants: participants)
-        do {
-            let result = try await body(run)
-            await run.tearDown()
-            return result
-        } catch {
-            run.printLogs(because: error)
-            await run.tearDown()
-            throw error
-        }
+        return try await run.log.scope(run, tearDown: { await $0.tearDown() }, body)
     }
 
     private func tearDown() async {
@@ -96,14 +86,7 @@ public struct OrchestratorTestRun: Sendable {
 
     /// Prints what the run logged, for a failing test.
     public func printLogs(because reason: any Error) {
-        let entries = logs.entries
-        guard !entries.isEmpty else { return }
-        var text = "--- \(entries.count) log entries of the failed run \(runID) (\(reason)):\n"
-        for entry in entries {
-            let metadata = entry.metadata.isEmpty ? "" : " \(entry.metadata.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
-            text += "\(entry.level) \(entry.message)\(metadata)\n"
-        }
-        FileHandle.standardError.write(Data(text.utf8))
+        log.print(because: reason)
     }
 
     // MARK: - Parts
@@ -134,20 +117,29 @@ public struct OrchestratorTestRun: Sendable {
     }
 
     /// An orchestrator on `store` that runs `definitions`, with this run's configuration.
+    /// - Parameters:
+    ///   - metricsFactory: Where its instruments go. Default: ``metrics``.
+    ///   - configure: Adjusts the configuration.
     public func orchestrator(
-        _ store: any SagaStore, _ definitions: [SagaDefinition], configure: (inout OrchestratorConfiguration) -> Void = { _ in }
+        _ store: any SagaStore, _ definitions: [SagaDefinition], metricsFactory: (any MetricsFactory)? = nil,
+        configure: (inout OrchestratorConfiguration) -> Void = { _ in }
     ) throws -> Orchestrator {
         var configuration = configuration()
         configure(&configuration)
-        return Orchestrator(configuration: configuration, registry: try SagaRegistry(definitions), store: store, logger: logger, metricsFactory: metrics)
+        return Orchestrator(
+            configuration: configuration, registry: try SagaRegistry(definitions), store: store, logger: logger,
+            metricsFactory: metricsFactory ?? metrics
+        )
     }
 
-    /// Scripted participants on every participant topic.
-    public func participants(_ script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior) throws -> ScriptedParticipants {
+    /// Scripted participants on `topics` (default: every participant topic).
+    public func participants(
+        topics: [String]? = nil, _ script: @escaping @Sendable (ParticipantCommand) -> ParticipantBehavior
+    ) throws -> ScriptedParticipants {
         try ScriptedParticipants(
             consumer: broker.consumerConfiguration(groupID: "participants-\(runID)"),
             producer: broker.producerConfiguration(),
-            topics: participantTopics,
+            topics: topics ?? participantTopics,
             logger: logger,
             script: script
         )
@@ -201,55 +193,29 @@ public struct OrchestratorTestRun: Sendable {
         _ progress: ProgressCollector,
         _ body: @Sendable () async throws -> T
     ) async throws -> T {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await orchestrator.run() }
-            group.addTask { try await participants.run() }
-            group.addTask { try await progress.run() }
-            do {
-                // The orchestrator's status wakes its waiter; the Kafka consumers' assignments
-                // (participants, progress reader) have no event to wait on, so they are polled.
-                _ = await orchestrator.waitForStatus(within: .seconds(60)) { $0.ownedPartitions > 0 }
-                let deadline = ContinuousClock.now + .seconds(60)
-                while ContinuousClock.now < deadline && !(participants.isReady && progress.isReady) {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                guard orchestrator.status.ownedPartitions > 0 && participants.isReady && progress.isReady else {
-                    throw OrchestratorTestRunError(
-                        "not ready within 60 s: orchestrator partitions \(orchestrator.status.ownedPartitions), "
-                            + "participants ready \(participants.isReady), progress reader ready \(progress.isReady)"
-                    )
-                }
-                let result = try await body()
-                group.cancelAll()
-                try await group.waitForAll()
-                return result
-            } catch {
-                group.cancelAll()
-                try? await group.waitForAll()
-                throw error
-            }
+        try await withRunningTasks(
+            [{ try await orchestrator.run() }, { try await participants.run() }, { try await progress.run() }],
+            ready: { try await waitUntilReady(orchestrator, participants, progress, within: .seconds(60)) },
+            body
+        )
+    }
+
+    /// Returns once the orchestrator owns partitions and the participants and the progress
+    /// collector have theirs, each woken by its own event.
+    /// - Throws: ``WaitTimedOut`` naming the first that was not ready within `timeout`.
+    public static func waitUntilReady(
+        _ orchestrator: Orchestrator, _ participants: ScriptedParticipants, _ progress: ProgressCollector, within timeout: Duration
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        guard await orchestrator.waitForStatus(within: timeout, until: { $0.ownedPartitions > 0 }) != nil else {
+            throw WaitTimedOut("the orchestrator to own partitions", bound: timeout, lastObserved: "\(orchestrator.status)")
         }
+        try await participants.waitUntilReady(within: max(deadline - .now, .zero))
+        try await progress.waitUntilReady(within: max(deadline - .now, .zero))
     }
 
     /// Reads every message of a topic from the beginning until `count` arrived or `timeout` passed.
     public func read(topic: String, count: Int, timeout: Duration) async throws -> [KafkaConsumerMessage] {
-        let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(groupID: "reader-\(runID)-\(topic)"), logger: logger)
-        try consumer.subscribe(topics: [topic])
-        var messages: [KafkaConsumerMessage] = []
-        let deadline = ContinuousClock.now + timeout
-        while messages.count < count && ContinuousClock.now < deadline {
-            messages += try await consumer.nextBatch(maxMessages: 1000, timeout: .milliseconds(50))
-        }
-        try? await consumer.close()
-        return messages
+        try await broker.read(topic: topic, count: count, timeout: timeout, logger: logger)
     }
-}
-
-/// An ``OrchestratorTestRun`` could not set up what the test needs.
-public struct OrchestratorTestRunError: Error, CustomStringConvertible {
-    /// What was not ready.
-    public var description: String
-
-    /// - Parameter description: What was not ready.
-    public init(_ description: String) { self.description = description }
 }

@@ -227,24 +227,24 @@ extension PostgresTestServer {
         Self.running.withLock { _ = $0.insert(directory) }
         Self.registerExitHandler()
         try Self.startWatchdog(directory: directory)
-        while true {
-            if !server.isRunning {
-                Self.running.withLock { _ = $0.remove(directory) }
-                let text = Self.tail(of: log)
-                throw PostgresTestServerError(
-                    "postgres exited with status \(server.terminationStatus):\n\(text)",
-                    portInUse: text.contains("could not bind") || text.contains("Address already in use")
-                )
-            }
-            if let connection = try? await connect(database: "postgres") {
+        // The server tells no one it accepts logins: a login is tried until one works.
+        do {
+            try await poll("postgres to accept a login", within: max(deadline - .now, .zero), every: .milliseconds(100)) {
+                if !server.isRunning {
+                    Self.running.withLock { _ = $0.remove(directory) }
+                    let text = Self.tail(of: log)
+                    throw PostgresTestServerError(
+                        "postgres exited with status \(server.terminationStatus):\n\(text)",
+                        portInUse: text.contains("could not bind") || text.contains("Address already in use")
+                    )
+                }
+                guard let connection = try? await connect(database: "postgres") else { return false }
                 try? await connection.close()
-                return
+                return true
             }
-            guard ContinuousClock.now < deadline else {
-                await stop()
-                throw PostgresTestServerError("postgres did not accept a login in time:\n\(Self.tail(of: log))")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        } catch let timedOut as WaitTimedOut {
+            await stop()
+            throw PostgresTestServerError("\(timedOut):\n\(Self.tail(of: log))")
         }
     }
 
@@ -294,12 +294,10 @@ extension PostgresTestServer {
     /// Runs a command to its end (or kills it at the deadline) and returns its exit status.
     private static func runToEnd(_ command: [String], log: String, deadline: ContinuousClock.Instant) async throws -> Int32 {
         let process = try spawn(command, log: log)
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                process.terminate()
-                throw PostgresTestServerError("\(command.joined(separator: " ")) did not finish in time:\n\(tail(of: log))")
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        // Woken by the exit.
+        guard await process.exits(within: max(deadline - .now, .zero)) else {
+            process.terminate()
+            throw PostgresTestServerError("\(command.joined(separator: " ")) did not finish in time:\n\(tail(of: log))")
         }
         return process.terminationStatus
     }

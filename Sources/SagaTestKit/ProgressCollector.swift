@@ -45,6 +45,17 @@ public final class ProgressCollector: Sendable {
     /// Whether the group gave this consumer its partitions.
     public var isReady: Bool { consumer.withLock { $0.map { !$0.assignment.isEmpty } ?? false } }
 
+    /// Whether the consumer held partitions at its last poll: set by ``run()`` after each poll,
+    /// so ``waitUntilReady(within:)`` is woken, not polling.
+    private let assigned = Watched(false)
+
+    /// Returns once the group gave this consumer its partitions (as seen by ``run()``).
+    /// - Parameter timeout: The bound.
+    /// - Throws: ``WaitTimedOut`` when it has none then.
+    public func waitUntilReady(within timeout: Duration) async throws {
+        try await assigned.wait(for: "the progress collector to have partitions", within: timeout) { $0 }
+    }
+
     /// Collects until the task is cancelled, then leaves the group and releases its consumer:
     /// it runs once.
     /// - Throws: a fatal ``KafkaError``, or a shut-down error when it ran before.
@@ -59,6 +70,8 @@ public final class ProgressCollector: Sendable {
                 if error.isFatal { throw error }
                 continue
             }
+            let holds = !consumer.assignment.isEmpty
+            if holds != assigned.value { assigned.update { $0 = holds } }
             let now = ContinuousClock.now
             let keepEvents = self.keepEvents
             var skipped = 0

@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import SagaConcurrency
 import SagaCore
 import Synchronization
 
@@ -70,6 +71,17 @@ public final class ScriptedParticipants: Sendable {
     /// Whether the group gave this consumer its partitions.
     public var isReady: Bool { clients.withLock { $0.map { !$0.consumer.assignment.isEmpty } ?? false } }
 
+    /// Whether the consumer held partitions at its last poll: set by ``run()`` after each poll,
+    /// so ``waitUntilReady(within:)`` is woken, not polling.
+    private let assigned = Watched(false)
+
+    /// Returns once the group gave this consumer its partitions (as seen by ``run()``).
+    /// - Parameter timeout: The bound.
+    /// - Throws: ``WaitTimedOut`` when it has none then.
+    public func waitUntilReady(within timeout: Duration) async throws {
+        try await assigned.wait(for: "the scripted participants to have partitions", within: timeout) { $0 }
+    }
+
     /// Every command received, in order.
     public var commands: [Received] { state.withLock { $0.received } }
 
@@ -90,6 +102,8 @@ public final class ScriptedParticipants: Sendable {
                 if error.isFatal { throw error }
                 continue
             }
+            let holds = !consumer.assignment.isEmpty
+            if holds != assigned.value { assigned.update { $0 = holds } }
             if batch.isEmpty { continue }
             let replies = batch.compactMap(answer)
             if !replies.isEmpty {

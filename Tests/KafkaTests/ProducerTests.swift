@@ -1,5 +1,6 @@
 import Kafka
 import KafkaTestKit
+import SagaTestKit
 import Synchronization
 import Testing
 
@@ -92,11 +93,9 @@ struct ProducerTests {
             _ = try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: "before"))
             #expect(producer.fatalError == nil)
             producer._raiseFatalErrorForTesting(reason: "injected by test")
-            let deadline = ContinuousClock.now + .seconds(5)
-            while producer.fatalError == nil, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            let fatal = try #require(producer.fatalError)
+            // Raised on librdkafka's thread, which tells no one: read until it is there.
+            let raised = try await poll("the injected fatal error to surface", within: .seconds(30)) { producer.fatalError } until: { $0 != nil }
+            let fatal = try #require(raised)
             #expect(fatal.isFatal)
             #expect(fatal.message.contains("injected by test"))
             let error = await #expect(throws: KafkaError.self) {

@@ -1,5 +1,6 @@
 import Kafka
 import KafkaTestKit
+import SagaTestKit
 import Testing
 
 @Suite("Kafka consumer: watermarks", .timeLimit(.minutes(1)))
@@ -49,11 +50,8 @@ struct WatermarkTests {
                 read += try await consumer.nextBatch(maxMessages: 4 - read, timeout: .milliseconds(100)).count
             }
             #expect(read == 4)
-            var lag: Int64?
-            while lag != 6 && ContinuousClock.now < deadline {
-                lag = consumer.lag(of: [p0])[p0]
-                if lag != 6 { try await Task.sleep(for: .milliseconds(20)) }
-            }
+            // The lag comes from librdkafka's statistics, which tell no one: read until it is 6.
+            let lag = try await poll("partition 0's lag to be 6", within: .seconds(30)) { consumer.lag(of: [p0])[p0] } until: { $0 == 6 }
             #expect(lag == 6)
             try await consumer.close()
             await producer.shutdown()
@@ -79,11 +77,8 @@ struct WatermarkTests {
                 read += try await consumer.nextBatch(maxMessages: 10 - read, timeout: .milliseconds(100)).count
             }
             #expect(read == 10)
-            var lag: Int64?
-            while lag != 0 && ContinuousClock.now < deadline {
-                lag = consumer.lag(of: [p0])[p0]
-                if lag != 0 { try await Task.sleep(for: .milliseconds(20)) }
-            }
+            // The lag comes from librdkafka's statistics, which tell no one: read until it is 0.
+            let lag = try await poll("partition 0's lag to be 0", within: .seconds(30)) { consumer.lag(of: [p0])[p0] } until: { $0 == 0 }
             #expect(lag == 0, "assignment: \(consumer.assignment)")
             try await consumer.close()
             await producer.shutdown()

@@ -3,16 +3,12 @@ import Testing
 
 @Suite("saga broker", .timeLimit(.minutes(1)))
 struct BrokerCommandTests {
-    /// Waits until `path` holds a line (the broker writes it atomically).
-    private func readBootstrap(_ path: URL, within: Duration) async throws -> String? {
-        let deadline = ContinuousClock.now + within
-        while ContinuousClock.now < deadline {
-            if let text = try? String(contentsOf: path, encoding: .utf8), text.hasSuffix("\n") {
-                return text.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return nil
+    /// Waits until the broker printed its address on stdout (woken by its output), which it does
+    /// after it wrote `path`, and returns the line in `path`.
+    private func readBootstrap(_ path: URL, of broker: ChildProcess, within: Duration) async throws -> String? {
+        guard await broker.waitForOutput(containing: "\n", timeout: within) else { return nil }
+        guard let text = try? String(contentsOf: path, encoding: .utf8), text.hasSuffix("\n") else { return nil }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("kcat produces to and consumes in a group from `saga broker`, which exits 0 on SIGTERM")
@@ -28,7 +24,7 @@ struct BrokerCommandTests {
             "broker", "--partitions", "3", "--bootstrap-file", bootstrapFile.path,
             "--topic-prefix", "test.", "--topics", "orders,payments",
         ])
-        let address = try #require(try await readBootstrap(bootstrapFile, within: .seconds(60)))
+        let address = try #require(try await readBootstrap(bootstrapFile, of: broker, within: .seconds(60)))
         #expect(address.hasPrefix("127.0.0.1:"))
 
         // Topics exist with the asked partitions (kcat's own metadata listing).
@@ -69,7 +65,7 @@ struct BrokerCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let bootstrapFile = directory.appendingPathComponent("bootstrap")
         let broker = try ChildProcess(Products.saga, ["broker", "--brokers", "3", "--bootstrap-file", bootstrapFile.path])
-        let address = try #require(try await readBootstrap(bootstrapFile, within: .seconds(60)))
+        let address = try #require(try await readBootstrap(bootstrapFile, of: broker, within: .seconds(60)))
         #expect(address.split(separator: ",").count == 3)
         broker.signal(SIGINT)
         #expect(try await broker.waitForExit(timeout: .seconds(10)) == 0)

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import KafkaTestKit
+import SagaTestKit
 import Testing
 
 /// `saga broker` as a child process logging to a test's directory, and what it takes to talk to
@@ -13,19 +14,16 @@ final class BrokerProcess: Sendable {
     private let process: LoggedChildProcess
 
     /// Starts `saga broker` with the orchestrator's topics and `topics`, `partitions` each, its log
-    /// in `<directory>/broker.log`, and waits (30 s at most) until it announced its address.
+    /// in `<directory>/broker.log`, and waits (60 s at most) until it announced its address.
     init(directory: URL, partitions: Int = 4, topics: [String]) async throws {
         let bootstrapFile = directory.appendingPathComponent("bootstrap")
         process = try LoggedChildProcess(Products.saga, [
             "broker", "--partitions", "\(partitions)", "--topics", topics.joined(separator: ","), "--bootstrap-file", bootstrapFile.path,
         ], log: directory.appendingPathComponent("broker.log"))
-        var address = ""
-        let deadline = ContinuousClock.now + .seconds(30)
-        while address.isEmpty && ContinuousClock.now < deadline {
-            address = (try? String(contentsOf: bootstrapFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            if address.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        try #require(!address.isEmpty, "saga broker did not announce its address: \(process.output)")
+        // It writes the file, then announces itself on its output, which wakes this wait.
+        try await process.waitForOutput("saga broker to announce its address", within: .seconds(60)) { $0.contains("saga broker: ") }
+        let address = (try? String(contentsOf: bootstrapFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        try #require(!address.isEmpty, "saga broker announced itself but wrote no address: \(process.output)")
         bootstrap = address
         self.partitions = partitions
     }

@@ -1,6 +1,6 @@
 import Foundation
+import SagaConcurrency
 import SagaTestKit
-import Synchronization
 
 /// A child process with captured output and bounded waits that never block the cooperative pool.
 final class ChildProcess: Sendable {
@@ -21,6 +21,8 @@ final class ChildProcess: Sendable {
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         process.standardOutput = out
         process.standardError = err
+        let reader = stdout
+        process.terminationHandler = { _ in reader.processExited() }
         // Closes this process's copies of the child's ends: the pipes end when it exits.
         try process.run()
         if let input {
@@ -50,28 +52,51 @@ final class ChildProcess: Sendable {
     /// Everything the process wrote on stderr (call after it exited).
     var errorOutput: String { stderr.text }
 
+    /// Waits until stdout contains `text`, woken by each read of it.
+    /// - Returns: whether it does; `false` when the process exited first or `timeout` passed.
+    func waitForOutput(containing text: String, timeout: Duration) async -> Bool {
+        await stdout.waitForText(containing: text, within: timeout)
+    }
+
     /// Sends `signal` to the process.
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 }
 
-/// Reads a pipe as data arrives, so a child that writes more than a pipe holds never blocks on it.
+/// Reads a pipe as data arrives, so a child that writes more than a pipe holds never blocks on it,
+/// and keeps what it read where tasks can wait on it (each read wakes them: no polling).
 ///
 /// A thread of its own does blocking reads until the end of the stream: Foundation's
 /// `readabilityHandler` was seen to miss the end now and then with many children at once, which
 /// left a reader waiting for an end it had been sent.
-private final class PipeReader: Sendable {
-    private let state = Mutex(Data())
+final class PipeReader: Sendable {
+    struct Output: Sendable {
+        /// Everything read so far (after what `initial` held).
+        var data = Data()
+        /// Whether the writer closed the pipe.
+        var ended = false
+        /// Whether the process writing it exited (its output may still be on its way).
+        var exited = false
+    }
+
+    /// What was read, waited on by ``wait(until:within:)``.
+    let output: Watched<Output>
     /// Signalled once the writer closed the pipe (and again by each reader that saw it).
     private let closed = DispatchSemaphore(value: 0)
 
-    init(_ pipe: Pipe) {
+    /// - Parameters:
+    ///   - pipe: The pipe whose writing end the child has.
+    ///   - initial: What the output starts with (a log file's earlier content).
+    ///   - copy: A file each read is also appended to.
+    init(_ pipe: Pipe, initial: Data = Data(), copy: FileHandle? = nil) {
+        output = Watched(Output(data: initial))
         let handle = pipe.fileHandleForReading
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    state.withLock { $0.append(contentsOf: buffer[0..<count]) }
+                    copy?.write(Data(buffer[0..<count]))
+                    output.update { $0.data.append(contentsOf: buffer[0..<count]) }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {
@@ -79,6 +104,8 @@ private final class PipeReader: Sendable {
                 }
             }
             try? handle.close()
+            try? copy?.close()
+            output.update { $0.ended = true }
             closed.signal()
         }
         thread.name = "pipe-reader"
@@ -89,7 +116,28 @@ private final class PipeReader: Sendable {
     /// loaded machine the last reads can lag well behind the exit).
     var text: String {
         if closed.wait(timeout: .now() + 60) == .success { closed.signal() }
-        return String(decoding: state.withLock { $0 }, as: UTF8.self)
+        return String(decoding: output.read { $0.data }, as: UTF8.self)
+    }
+
+    /// Everything read so far.
+    var textSoFar: String { String(decoding: output.read { $0.data }, as: UTF8.self) }
+
+    /// Notes that the writing process exited, waking the waits that end at its exit.
+    func processExited() { output.update { $0.exited = true } }
+
+    /// Waits until the text read contains `text`: woken by each read. Ends early when the
+    /// process exited and its output ended (or 5 s after the exit: a grandchild can hold the pipe).
+    /// - Returns: Whether it does.
+    func waitForText(containing text: String, within timeout: Duration) async -> Bool {
+        let needle = Data(text.utf8)
+        let found: @Sendable (Output) -> Bool = { $0.data.range(of: needle) != nil }
+        let deadline = ContinuousClock.now + timeout
+        await output.wait(until: { found($0) || $0.exited }, within: timeout)
+        if output.read(found) { return true }
+        if output.read(\.exited) {
+            await output.wait(until: { found($0) || $0.ended }, within: min(.seconds(5), max(deadline - .now, .zero)))
+        }
+        return output.read(found)
     }
 }
 
@@ -116,32 +164,45 @@ enum Products {
     }
 }
 
-/// A long-running child process whose stdout and stderr go to a file (a pipe nobody reads would
-/// fill up and block it). Released while still running, it is killed: a failing test leaves no
+/// A long-running child process whose stdout and stderr are read as they come (a pipe nobody
+/// reads would fill up and block it) and copied to a log file. Tests wait on its output by event:
+/// each read wakes them. Released while still running, it is killed: a failing test leaves no
 /// process behind.
 final class LoggedChildProcess: Sendable {
     let process = SpawnedProcess()
-    /// The file the process writes to.
+    /// The file the process's output is copied to (appended, after what it held).
     let log: URL
+    private let reader: PipeReader
 
     /// Starts `executable` with `arguments`, its output appended to `log`; `directory`, when
     /// given, is its working directory; `environment` is added to this process's.
     init(_ executable: URL, _ arguments: [String], log: URL, directory: URL? = nil, environment: [String: String] = [:]) throws {
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
-        defer { try? handle.close() }
+        // The output so far includes what an earlier process logged to the same file, as before.
+        let earlier = (try? Data(contentsOf: log)) ?? Data()
         handle.seekToEndOfFile()
         self.log = log
+        let pipe = Pipe()
+        reader = PipeReader(pipe, initial: earlier, copy: handle)
         let (program, programArguments) = ChildProcess.command(executable, arguments, in: directory)
         process.executableURL = program
         process.arguments = programArguments
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = handle
+        process.standardOutput = pipe
+        process.standardError = pipe
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
         }
-        try process.run()
+        let reader = self.reader
+        process.terminationHandler = { _ in reader.processExited() }
+        do {
+            try process.run()
+        } catch {
+            // Ends the reader: nothing else holds the writing end.
+            try? pipe.fileHandleForWriting.close()
+            throw error
+        }
     }
 
     deinit {
@@ -149,21 +210,51 @@ final class LoggedChildProcess: Sendable {
     }
 
     /// Everything the process wrote so far.
-    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+    var output: String { reader.textSoFar }
 
     /// The lines written so far that contain `text`.
     func outputLines(containing text: String) -> [Substring] {
         output.split(separator: "\n").filter { $0.contains(text) }
     }
 
-    /// Waits until the output contains `text`; `false` when the process exited first or `timeout` passed.
+    /// Waits until the output contains `text`, woken by each read of it.
+    /// - Returns: whether it does; `false` when the process exited first or `timeout` passed.
     func waitForOutput(containing text: String, timeout: Duration) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline && process.isRunning {
-            if output.contains(text) { return true }
-            try await Task.sleep(for: .milliseconds(50))
+        await reader.waitForText(containing: text, within: timeout)
+    }
+
+    /// Waits until `condition` holds for the output (all of it so far), woken by each read.
+    /// - Throws: ``WaitTimedOut`` naming `what` and the output's last lines once `timeout` passed.
+    func waitForOutput(_ what: String, within timeout: Duration, until condition: @escaping @Sendable (String) -> Bool) async throws {
+        let holds = await reader.output.wait(until: { condition(String(decoding: $0.data, as: UTF8.self)) }, within: timeout)
+        guard holds else {
+            throw WaitTimedOut(what, bound: timeout, lastObserved: "output ending \(output.suffix(2000))")
         }
-        return output.contains(text)
+    }
+
+    /// Waits until `condition` holds, checking it whenever one of `processes` writes output.
+    /// - Throws: ``WaitTimedOut`` naming `what` once `timeout` passed.
+    static func waitForOutput(
+        of processes: [LoggedChildProcess], _ what: String, within timeout: Duration, until condition: () -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            // Taken before the check, so output that comes after it wakes the wait below.
+            let sizes = processes.map { $0.reader.output.read { $0.data.count } }
+            if condition() { return }
+            let remaining = deadline - .now
+            guard remaining > .zero else { throw WaitTimedOut(what, bound: timeout) }
+            await withTaskGroup(of: Void.self) { group in
+                for (process, size) in zip(processes, sizes) {
+                    group.addTask { await process.reader.output.wait(until: { $0.data.count > size || $0.ended }, within: remaining) }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+            if processes.allSatisfy({ $0.reader.output.read(\.ended) }) && !condition() {
+                throw WaitTimedOut(what, bound: timeout, lastObserved: "every process's output ended")
+            }
+        }
     }
 
     /// Sends SIGTERM and waits up to `timeout` for the exit, then kills it (SIGKILL).

@@ -45,13 +45,16 @@ struct ExampleParticipantCommandTests {
 
         let (ids, terminal) = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await progress.run() }
-            let deadline = ContinuousClock.now + .seconds(90)
-            while ContinuousClock.now < deadline
-                && !(FileManager.default.fileExists(atPath: usersReady.path) && FileManager.default.fileExists(atPath: paymentsReady.path) && progress.isReady) {
-                try await Task.sleep(for: .milliseconds(50))
+            // The ready files are written by other processes, which tell no one: looked for until there.
+            do {
+                try await poll("the user and payment services to hold partitions (their ready files)", within: .seconds(90), every: .milliseconds(50)) {
+                    FileManager.default.fileExists(atPath: usersReady.path) && FileManager.default.fileExists(atPath: paymentsReady.path)
+                }
+            } catch {
+                Issue.record("\(error): \(logs())")
+                throw error
             }
-            try #require(FileManager.default.fileExists(atPath: usersReady.path), "the user service never held partitions: \(logs())")
-            try #require(FileManager.default.fileExists(atPath: paymentsReady.path), "the payment service never held partitions: \(logs())")
+            try await progress.waitUntilReady(within: .seconds(90))
             let ids = try await client.start([
                 StartSagaCommand(sagaType: "user-update", payload: ["userId": "u-1", "email": "ada@example.com", "amount": 42]),
                 StartSagaCommand(sagaType: "user-update", payload: ["userId": "u-2", "email": "bob@example.com", "amount": 1_000_000]),

@@ -30,6 +30,7 @@ struct OrchestratorCrashTests {
             let deadline = ContinuousClock.now + .seconds(150)
             while (ids.count < count || kills < 4) && ContinuousClock.now < deadline {
                 ids += try await system.client.start((0..<10).map { _ in StartSagaCommand(sagaType: "order") })
+                // The subject is time passing: waves of sagas, and kills at random moments between them.
                 try await Task.sleep(for: .milliseconds(100))
                 if killAt == nil && kills < 4 && system.progress.eventCount > eventsAtStart + 50 {
                     killAt = ContinuousClock.now + .milliseconds(Int.random(in: 50...600))
@@ -42,7 +43,8 @@ struct OrchestratorCrashTests {
                     orchestrator = try system.startOrchestrator(store: store, logName: "orchestrator")
                 }
             }
-            // One more kill while the last sagas are in flight.
+            // One more kill while the last sagas are in flight. The subject is time passing: a
+            // random moment into their run.
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...800)))
             try await orchestrator.kill9()
             kills += 1

@@ -55,10 +55,8 @@ struct PythonParticipantTests {
             group.addTask { try await progress.run() }
             #expect(try await python.waitForOutput(containing: "assigned py.reservations", timeout: .seconds(60)),
                     "the Python participant did not join its group: \(python.output)")
-            let deadline = ContinuousClock.now + .seconds(60)
-            while !(participants.isReady && progress.isReady) && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await participants.waitUntilReady(within: .seconds(90))
+            try await progress.waitUntilReady(within: .seconds(90))
             let acceptedIDs = try await client.start(accepted.map { StartSagaCommand(sagaType: "ticket", payload: $0) })
             let refusedIDs = try await client.start(refused.map { StartSagaCommand(sagaType: "ticket", payload: $0) })
             let terminal = await progress.waitForTerminal(acceptedIDs + refusedIDs, timeout: .seconds(150))

@@ -87,6 +87,37 @@ final class SagaSystem {
         }
     }
 
+    /// Starts `batch` `order` sagas every `interval` while `wait` runs, so traffic keeps flowing
+    /// through what a test waits for (a handover, a rejoin); stops when `wait` returns or throws.
+    /// - Returns: The ids of the sagas started.
+    func startingSagas(_ batch: Int = 5, every interval: Duration = .milliseconds(100), while wait: () async throws -> Void) async throws -> [String] {
+        let client = self.client
+        return try await withThrowingTaskGroup(of: [String].self) { group in
+            group.addTask {
+                var ids: [String] = []
+                while !Task.isCancelled {
+                    do {
+                        ids += try await client.start((0..<batch).map { _ in StartSagaCommand(sagaType: "order") })
+                    } catch where Task.isCancelled {
+                        break
+                    }
+                    // The subject is time passing: a steady flow of sagas, not one burst.
+                    try? await Task.sleep(for: interval)
+                }
+                return ids
+            }
+            do {
+                try await wait()
+            } catch {
+                group.cancelAll()
+                _ = try? await group.next()
+                throw error
+            }
+            group.cancelAll()
+            return try await group.next() ?? []
+        }
+    }
+
     /// Problems with the finished run: sagas that did not end as `expected` says, progress
     /// stories with gaps or two different events under one number (an input applied twice),
     /// and participant effects applied more than once.

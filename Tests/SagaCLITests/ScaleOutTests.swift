@@ -26,15 +26,16 @@ struct ScaleOutTests {
         let (ids, terminal, victim) = try await system.running {
             var ids: [String] = []
             // Every instance owns partitions before the kill.
-            let joined = ContinuousClock.now + .seconds(60)
-            while orchestrators.contains(where: { $0.outputLines(containing: "took partition").isEmpty }) && ContinuousClock.now < joined {
-                ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
-                try await Task.sleep(for: .milliseconds(100))
+            ids += try await system.startingSagas {
+                try await LoggedChildProcess.waitForOutput(of: orchestrators, "every instance to take a partition", within: .seconds(90)) {
+                    !orchestrators.contains { $0.outputLines(containing: "took partition").isEmpty }
+                }
             }
             let owners = orchestrators.filter { !$0.outputLines(containing: "took partition").isEmpty }.count
             #expect(owners == instances, "only \(owners) of \(instances) instances were given partitions")
             while ids.count < 150 {
                 ids += try await system.client.start((0..<10).map { _ in StartSagaCommand(sagaType: "order") })
+                // The subject is time passing: sagas arrive over a while, not in one burst.
                 try await Task.sleep(for: .milliseconds(50))
             }
             let victim = Int.random(in: 0..<instances)
@@ -42,6 +43,7 @@ struct ScaleOutTests {
             try await orchestrators[victim].kill9()
             while ids.count < 300 {
                 ids += try await system.client.start((0..<10).map { _ in StartSagaCommand(sagaType: "order") })
+                // The subject is time passing: sagas keep arriving across the takeover.
                 try await Task.sleep(for: .milliseconds(50))
             }
             let terminal = await system.progress.waitForTerminal(ids, timeout: .seconds(120))
@@ -79,10 +81,10 @@ struct ScaleOutTests {
         let peer = try system.startOrchestrator(store: store, logName: "peer")
         let (ids, terminal, fenced, rounds) = try await system.running {
             var ids: [String] = []
-            let joined = ContinuousClock.now + .seconds(60)
-            while [zombie, peer].contains(where: { $0.outputLines(containing: "took partition").isEmpty }) && ContinuousClock.now < joined {
-                ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
-                try await Task.sleep(for: .milliseconds(100))
+            ids += try await system.startingSagas {
+                try await LoggedChildProcess.waitForOutput(of: [zombie, peer], "both instances to take a partition", within: .seconds(90)) {
+                    ![zombie, peer].contains { $0.outputLines(containing: "took partition").isEmpty }
+                }
             }
             // Freeze the zombie while it has sagas in flight, until its peer took all its partitions;
             // when it wakes, its step timers are due and it commits for partitions it no longer owns.
@@ -95,39 +97,43 @@ struct ScaleOutTests {
             var rounds = 0
             for _ in 0..<12 where fenced.isEmpty {
                 rounds += 1
-                let rejoined = ContinuousClock.now + .seconds(60)
-                while Self.held(by: zombie).isEmpty && ContinuousClock.now < rejoined {
-                    ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
-                    try await Task.sleep(for: .milliseconds(100))
+                ids += try await system.startingSagas {
+                    try await LoggedChildProcess.waitForOutput(of: [zombie], "the zombie to hold a partition (round \(rounds))", within: .seconds(90)) {
+                        !Self.held(by: zombie).isEmpty
+                    }
                 }
                 ids += try await system.client.start((0..<100).map { _ in StartSagaCommand(sagaType: "order") })
+                // The subject is time passing: the freeze lands a random moment into the burst.
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...60)))
                 let peerTook = peer.outputLines(containing: "took partition").count
                 let zombieHeld = Self.held(by: zombie).count
                 zombie.freeze()
-                let deadline = ContinuousClock.now + .seconds(30)
-                while peer.outputLines(containing: "took partition").count < peerTook + zombieHeld && ContinuousClock.now < deadline {
-                    ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
-                    try await Task.sleep(for: .milliseconds(100))
+                ids += try await system.startingSagas {
+                    try await LoggedChildProcess.waitForOutput(of: [peer], "the peer to take the frozen zombie's partitions (round \(rounds))", within: .seconds(90)) {
+                        peer.outputLines(containing: "took partition").count >= peerTook + zombieHeld
+                    }
                 }
+                // The subject is time passing: the zombie stays frozen a while longer, so its step
+                // timers are due when it wakes.
                 try await Task.sleep(for: .milliseconds(500))
                 tookBeforeThaw = zombie.outputLines(containing: "took partition").count
                 zombie.thaw()
                 // It releases the partitions within moments of waking; a commit it started first
                 // settles (fenced) right after.
-                let woken = ContinuousClock.now + .seconds(10)
-                while !Self.held(by: zombie).isEmpty && ContinuousClock.now < woken {
-                    try await Task.sleep(for: .milliseconds(50))
+                try await LoggedChildProcess.waitForOutput(of: [zombie], "the woken zombie to let its partitions go (round \(rounds))", within: .seconds(60)) {
+                    Self.held(by: zombie).isEmpty
                 }
-                try await Task.sleep(for: .seconds(1))
+                // A fenced commit may or may not follow (the round is tried again when not): waited
+                // for by its log line, up to a second, and its absence is no failure.
+                _ = try await zombie.waitForOutput(containing: "partition fenced", timeout: .seconds(2))
                 fenced = zombie.outputLines(containing: "partition fenced")
             }
             // Back in the group, the woken instance is given partitions again: the handover works
             // in both directions.
-            let rejoined = ContinuousClock.now + .seconds(60)
-            while zombie.outputLines(containing: "took partition").count == tookBeforeThaw && ContinuousClock.now < rejoined {
-                ids += try await system.client.start((0..<5).map { _ in StartSagaCommand(sagaType: "order") })
-                try await Task.sleep(for: .milliseconds(100))
+            ids += try await system.startingSagas {
+                try await LoggedChildProcess.waitForOutput(of: [zombie], "the woken instance to get a partition back", within: .seconds(90)) {
+                    zombie.outputLines(containing: "took partition").count > tookBeforeThaw
+                }
             }
             #expect(zombie.outputLines(containing: "took partition").count > tookBeforeThaw, "the woken instance never got a partition back")
             let terminal = await system.progress.waitForTerminal(ids, timeout: .seconds(120))

@@ -40,11 +40,16 @@ struct TracingTests {
         let client = try SagaClient(producer: broker.producerConfiguration, commandsTopic: "saga.commands", logger: quiet)
         let (id, terminal) = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await progress.run() }
-            let deadline = ContinuousClock.now + .seconds(90)
-            while ContinuousClock.now < deadline && !(FileManager.default.fileExists(atPath: ready.path) && progress.isReady) {
-                try await Task.sleep(for: .milliseconds(50))
+            // The ready file is written by another process, which tells no one: looked for until there.
+            do {
+                try await poll("the participant to hold partitions (its ready file)", within: .seconds(90), every: .milliseconds(50)) {
+                    FileManager.default.fileExists(atPath: ready.path)
+                }
+            } catch {
+                Issue.record("\(error): \(logs())")
+                throw error
             }
-            try #require(FileManager.default.fileExists(atPath: ready.path), "the participant never held partitions: \(logs())")
+            try await progress.waitUntilReady(within: .seconds(90))
             let ids = try await client.start([StartSagaCommand(sagaType: "controllable", payload: [:])])
             let terminal = await progress.waitForTerminal(ids, timeout: .seconds(120))
             group.cancelAll()

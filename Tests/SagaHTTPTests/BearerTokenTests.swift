@@ -1,5 +1,6 @@
 import Foundation
 import SagaHTTP
+import SagaHTTPTestKit
 import Testing
 
 @Suite("Bearer tokens and roles", .serialized, .timeLimit(.minutes(3)))
@@ -8,8 +9,8 @@ struct BearerTokenTests {
     func roles() async throws {
         let reader = try APIToken(name: "dashboard", sha256Hex: APIToken.hash("reader-secret"), role: .read)
         let operatorToken = try APIToken(name: "oncall", sha256Hex: APIToken.hash("operator-secret"), role: .operate)
-        try await withHarness { harness in
-            try await withStack(harness, configure: { $0.tokens = [reader, operatorToken] }) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack(configure: { $0.tokens = [reader, operatorToken] }) { stack in
                 let anonymous = try await stack.http.get("/v1/sagas")
                 #expect(anonymous.status == 401)
                 #expect(anonymous.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
@@ -59,8 +60,8 @@ struct BearerTokenTests {
 
     @Test("A port already taken is a clear error naming the listener")
     func portTaken() async throws {
-        try await withHarness { harness in
-            try await withStack(harness) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack { stack in
                 let taken = try require_(stack.server.boundAddresses[.api], "the API address")
                 try await harness.openStore().withRunning { store in
                     let second = harness.server(try harness.orchestrator(store)) { $0.api = taken }

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import SagaCore
 import SagaHTTP
+import SagaHTTPTestKit
 import SagaRuntime
 import SagaStore
 import SagaTestKit
@@ -11,10 +12,10 @@ import Testing
 struct ClusterAndStatsTests {
     @Test("GET /v1/cluster: this instance with its partitions from its heartbeat, a stale one marked, a participant group's lag")
     func cluster() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             let billing = "billing-\(harness.runID)"
             let idle = "idle-\(harness.runID)"
-            try await withStack(harness, configure: { $0.participantGroups = [billing, idle] }) { stack in
+            try await harness.withStack(configure: { $0.participantGroups = [billing, idle] }) { stack in
                 // One saga, so the payment topic holds its commands.
                 let started = try await stack.http.post("/v1/sagas", json: #"{"type":"order","payload":{}}"#)
                 let id = try #require(try started.json()["sagaId"] as? String)
@@ -37,7 +38,7 @@ struct ClusterAndStatsTests {
                 }
 
                 var cluster: [String: Any] = [:]
-                try await waitUntil("the heartbeat to list both partitions", timeout: .seconds(30)) {
+                try await poll("the heartbeat to list both partitions", within: .seconds(30)) {
                     cluster = try await stack.http.get("/v1/cluster").json()
                     let instances = cluster["instances"] as? [[String: Any]] ?? []
                     let own = instances.first { $0["answering"] as? Bool == true }
@@ -90,19 +91,19 @@ struct ClusterAndStatsTests {
 
     @Test("GET /v1/stats: sagas finished per type and outcome in each window, step latency percentiles by phase; GET /v1/sagas/{id} has the numbered history")
     func statsAndHistory() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             // A saga with {"refuse":true} is rejected by charge and compensates.
             let script: @Sendable (ParticipantCommand) -> ParticipantBehavior = { command in
                 command.step == "charge" && command.phase == .pending && command.payload.objectValue?["refuse"] == .bool(true) ? .reject("no funds") : .succeed()
             }
-            try await withStack(harness, script: script) { stack in
+            try await harness.withStack(script: script) { stack in
                 let done = try #require(try await stack.http.post("/v1/sagas", json: #"{"type":"order","payload":{}}"#).json()["sagaId"] as? String)
                 let refused = try #require(try await stack.http.post("/v1/sagas", json: #"{"type":"order","payload":{"refuse":true}}"#).json()["sagaId"] as? String)
                 let outcomes = await stack.progress.waitForTerminal([done, refused], timeout: .seconds(120))
                 #expect(outcomes[done] == .completed && outcomes[refused] == .compensated, "\(outcomes)")
 
                 var stats: [String: Any] = [:]
-                try await waitUntil("the store to count both", timeout: .seconds(10)) {
+                try await poll("the store to count both", within: .seconds(30)) {
                     stats = try await stack.http.get("/v1/stats").json()
                     return ((stats["finished"] as? [String: Any])?["lastMinute"] as? [String: Any])?["total"] as? Int == 2
                 }
@@ -147,11 +148,11 @@ struct ClusterAndStatsTests {
 
     @Test("progressHistory 0: no history in the detail, no latencies in the stats; a stopped instance's last heartbeat says it stopped")
     func historyOff() async throws {
-        try await withHarness { harness in
-            let instanceID = try await withStack(harness, orchestrator: { $0.progressHistory = 0 }) { stack in
+        try await HTTPTestRun.test { harness in
+            let instanceID = try await harness.withStack(orchestrator: { $0.progressHistory = 0 }) { stack in
                 let id = try #require(try await stack.http.post("/v1/sagas", json: #"{"type":"order","payload":{}}"#).json()["sagaId"] as? String)
                 #expect(await stack.progress.waitForTerminal([id], timeout: .seconds(120))[id] == .completed)
-                try await waitUntil("the store to show it completed", timeout: .seconds(10)) {
+                try await poll("the store to show it completed", within: .seconds(30)) {
                     try await stack.http.get("/v1/sagas/\(id)").json()["status"] as? String == "completed"
                 }
                 let history = try #require(try await stack.http.get("/v1/sagas/\(id)").json()["history"] as? [String: Any])

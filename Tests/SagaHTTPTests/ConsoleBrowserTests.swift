@@ -1,6 +1,7 @@
 import Foundation
 import SagaCore
 import SagaHTTP
+import SagaHTTPTestKit
 import SagaTestKit
 import Testing
 
@@ -8,13 +9,13 @@ import Testing
 struct ConsoleBrowserTests {
     @Test("Start a saga from the page and see it complete live; pause, cancel and resume a waiting one until it compensates; the cluster view; no script error")
     func console() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             // A saga started with {"hold":true} waits on its charge step until cancelled.
             let script: @Sendable (ParticipantCommand) -> ParticipantBehavior = { command in
                 command.step == "charge" && command.phase == .pending && command.payload.objectValue?["hold"] == .bool(true) ? .silent : .succeed()
             }
             // The participants' group, which the embedded broker cannot list: the cluster view shows its lag.
-            try await withStack(harness, configure: { $0.participantGroups = ["participants-\(harness.runID)"] }, script: script) { stack in
+            try await harness.withStack(configure: { $0.participantGroups = ["participants-\(harness.runID)"] }, script: script) { stack in
                 let page = try await stack.http.get("/")
                 #expect(page.status == 200)
                 #expect(page.header("Content-Type")?.hasPrefix("text/html") == true)

@@ -1,14 +1,16 @@
 import Foundation
 import SagaCore
 import SagaHTTP
+import SagaHTTPTestKit
+import SagaTestKit
 import Testing
 
 @Suite("GET /v1/events (Server-Sent Events)", .serialized, .timeLimit(.minutes(3)))
 struct EventStreamTests {
     @Test("A saga's events arrive in order, filtered; Last-Event-ID resumes right after; filters by state and bad ids are 400s")
     func streamAndResume() async throws {
-        try await withHarness { harness in
-            try await withStack(harness) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack { stack in
                 let other = try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"other"}"#).json()["sagaId"] as? String
                 let started = try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"watched"}"#)
                 let id = try #require(try started.json()["sagaId"] as? String)
@@ -49,8 +51,8 @@ struct EventStreamTests {
 
     @Test("Graceful shutdown closes open streams, so the server stops within its bound")
     func shutdownClosesStreams() async throws {
-        try await withHarness { harness in
-            try await withStack(harness) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack { stack in
                 let port = stack.http.port
                 let started = ContinuousClock.now
                 let answer = try await withThrowingTaskGroup(of: SSEReader.Answer?.self) { group in
@@ -58,7 +60,7 @@ struct EventStreamTests {
                         try await SSEReader.read(port: port, path: "/v1/events", count: 1_000, timeout: .seconds(90))
                     }
                     group.addTask {
-                        try await waitUntil("the stream to open", timeout: .seconds(30)) { stack.server.openEventStreams == 1 }
+                        try await poll("the stream to open", within: .seconds(30)) { stack.server.openEventStreams == 1 }
                         await stack.shutdown()
                         return nil
                     }

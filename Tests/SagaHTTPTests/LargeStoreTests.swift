@@ -1,6 +1,7 @@
 import Foundation
 import SagaCore
 import SagaHTTP
+import SagaHTTPTestKit
 import SagaRuntime
 import SagaStore
 import SagaTestKit
@@ -43,11 +44,11 @@ struct LargeStoreTests {
 
     @Test("listing, counts, stats, cluster and a detail each answer within seconds")
     func reads() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             let seeding = ContinuousClock.now
             try await harness.openStore().withRunning { try await Self.seed($0, partitions: harness.partitions) }
             let seeded = ContinuousClock.now - seeding
-            try await withStack(harness) { stack in
+            try await harness.withStack { stack in
                 let id = try #require(try await stack.http.post("/v1/sagas", json: #"{"type":"order","payload":{}}"#).json()["sagaId"] as? String)
                 #expect(await stack.progress.waitForTerminal([id], timeout: .seconds(120))[id] == .completed)
                 var timings: [String] = ["seeding \(seeded)"]

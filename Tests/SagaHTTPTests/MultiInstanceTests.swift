@@ -1,6 +1,7 @@
 import Foundation
 import SagaCore
 import SagaHTTP
+import SagaHTTPTestKit
 import SagaRuntime
 import SagaStore
 import SagaTestKit
@@ -11,7 +12,7 @@ import Testing
 struct MultiInstanceTests {
     @Test("two instances share the partitions: each answers reads for every saga, /v1/cluster and /v1/stats say the same on both")
     func anyInstanceAnswers() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             let postgres = try await PostgresTestServer.shared()
             let url = try SagaStoreURL(try await postgres.makeDatabase())
             // A pool each, as two processes would have.
@@ -26,31 +27,35 @@ struct MultiInstanceTests {
                     + zip(orchestrators, servers).flatMap { [ServiceGroupConfiguration.ServiceConfiguration(service: $0.0), .init(service: $0.1)] },
                 logger: quietLogger
             ))
-            let stopped = Flag()
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask {
-                    defer { stopped.set() }
-                    try await group.run()
-                }
-                tasks.addTask { try await participants.run() }
-                tasks.addTask { try await progress.run() }
-                do {
-                    try await waitUntil("both instances to own a partition", timeout: .seconds(60)) {
-                        orchestrators.allSatisfy { $0.status.ownedPartitions == 1 } && participants.isReady && progress.isReady
-                            && servers.allSatisfy { $0.boundAddresses[.api] != nil }
+            let stopped = Gate()
+            try await withRunningTasks(
+                [
+                    {
+                        defer { stopped.open() }
+                        try await group.run()
+                    },
+                    { try await participants.run() },
+                    { try await progress.run() },
+                ],
+                ready: {
+                    // Each orchestrator's status, the participants' and the collector's assignments wake
+                    // their waiters; the listeners tell no one they are bound, so they are asked.
+                    for orchestrator in orchestrators {
+                        let owned = await orchestrator.waitForStatus(within: .seconds(60)) { $0.ownedPartitions == 1 }
+                        try #require(owned != nil, "an instance did not own one partition within 60 s: \(orchestrators.map(\.status.ownedPartitions))")
                     }
-                    let clients = try servers.map { HTTPTestClient(base: "http://127.0.0.1:\(try require_($0.boundAddresses[.api], "an API address").port)") }
-                    try await check(clients, orchestrators, progress)
-                } catch {
+                    try await participants.waitUntilReady(within: .seconds(60))
+                    try await progress.waitUntilReady(within: .seconds(60))
+                    try await poll("both API listeners to be bound", within: .seconds(60)) { servers.allSatisfy { $0.boundAddresses[.api] != nil } }
+                },
+                stop: {
                     await group.triggerGracefulShutdown()
-                    tasks.cancelAll()
-                    try? await tasks.waitForAll()
-                    throw error
-                }
-                await group.triggerGracefulShutdown()
-                try await waitUntil("the service group to stop gracefully", timeout: .seconds(60)) { stopped.isSet }
-                tasks.cancelAll()
-                try await tasks.waitForAll()
+                    try await stopped.wait(for: "the service group to stop gracefully", within: .seconds(60))
+                },
+                onFailure: { await group.triggerGracefulShutdown() }
+            ) {
+                let clients = try servers.map { HTTPTestClient(base: "http://127.0.0.1:\(try require_($0.boundAddresses[.api], "an API address").port)") }
+                try await check(clients, orchestrators, progress)
             }
         }
     }
@@ -65,7 +70,7 @@ struct MultiInstanceTests {
         let outcomes = await progress.waitForTerminal(ids, timeout: .seconds(120))
         #expect(ids.allSatisfy { outcomes[$0] == .completed }, "\(outcomes)")
         // Both partitions had sagas (8 random ids on 2 partitions: all on one is 1 in 128).
-        try await waitUntil("every saga to be completed in the store", timeout: .seconds(20)) {
+        try await poll("every saga to be completed in the store", within: .seconds(30)) {
             try await clients[0].get("/v1/stats").json()["sagasByStatus"] as? [String: Int] == ["completed": 8]
         }
         for id in ids {
@@ -79,7 +84,7 @@ struct MultiInstanceTests {
             }
         }
         var views: [[String: Any]] = []
-        try await waitUntil("both heartbeats to show one partition each, on both instances", timeout: .seconds(30)) {
+        try await poll("both heartbeats to show one partition each, on both instances", within: .seconds(30)) {
             views = try await clients.asyncMap { try await $0.get("/v1/cluster").json() }
             return views.allSatisfy { view in
                 let instances = view["instances"] as? [[String: Any]] ?? []

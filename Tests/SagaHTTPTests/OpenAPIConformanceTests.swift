@@ -1,12 +1,13 @@
 import Foundation
+import SagaHTTPTestKit
 import Testing
 
 @Suite("OpenAPI document against the live server", .serialized, .timeLimit(.minutes(6)))
 struct OpenAPIConformanceTests {
     @Test("schemathesis finds no 5xx and no answer outside schemas/openapi.yaml")
     func schemathesis() async throws {
-        try await withHarness { harness in
-            try await withStack(harness) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack { stack in
                 // A few real sagas, so listings and reads have something to return.
                 for n in 0..<3 {
                     #expect(try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"s-\#(n)"}"#).status == 202)

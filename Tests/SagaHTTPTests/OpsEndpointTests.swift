@@ -1,6 +1,7 @@
 import Foundation
 import SagaCore
 import SagaHTTP
+import SagaHTTPTestKit
 import SagaRuntime
 import SagaTestKit
 import Testing
@@ -9,7 +10,7 @@ import Testing
 struct OpsEndpointTests {
     @Test("/health and /ready answer 200 on a running orchestrator, and /metrics counts what ran")
     func metricsMatchWhatRan() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             // The charge step refuses orders whose payload says so: those sagas compensate.
             let script: @Sendable (ParticipantCommand) -> ParticipantBehavior = { command in
                 if command.step == "charge", command.phase == .pending, command.payload.objectValue?["refuse"] == .bool(true) {
@@ -17,7 +18,7 @@ struct OpsEndpointTests {
                 }
                 return .succeed()
             }
-            try await withStack(harness, script: script) { stack in
+            try await harness.withStack(script: script) { stack in
                 let health = try await stack.ops.get("/health")
                 #expect(health.status == 200, "\(health.text)")
                 #expect(try health.json()["status"] as? String == "ok")
@@ -38,7 +39,7 @@ struct OpsEndpointTests {
                 var samples = PrometheusSamples(samples: [])
                 var text = ""
                 do {
-                    try await waitUntil("the active gauge to reach 0 and the dead letter to be counted", timeout: .seconds(20)) {
+                    try await poll("the active gauge to reach 0 and the dead letter to be counted", within: .seconds(30)) {
                         text = try await stack.ops.get("/metrics").text
                         samples = try PrometheusSamples.parse(text)
                         // The lag gauges are set once the partitions were read from (a position);
@@ -102,8 +103,8 @@ struct OpsEndpointTests {
 
     @Test("/metrics is Prometheus text, with its content type")
     func metricsContentType() async throws {
-        try await withHarness { harness in
-            try await withStack(harness) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack { stack in
                 let metrics = try await stack.ops.get("/metrics")
                 #expect(metrics.status == 200)
                 #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -114,8 +115,8 @@ struct OpsEndpointTests {
 
     @Test("A separate ops listener serves the probes; the API listener then does not")
     func separateOpsListener() async throws {
-        try await withHarness { harness in
-            try await withStack(harness, configure: { $0.ops = .init(host: "127.0.0.1", port: 0) }) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack(configure: { $0.ops = .init(host: "127.0.0.1", port: 0) }) { stack in
                 #expect(stack.server.boundAddresses[.ops] != nil)
                 #expect(stack.server.boundAddresses[.ops]?.port != stack.server.boundAddresses[.api]?.port)
                 #expect(try await stack.ops.get("/ready").status == 200)
@@ -129,13 +130,13 @@ struct OpsEndpointTests {
 
     @Test("/health and /ready answer 503 naming what failed when the orchestrator is not running or the store is gone")
     func notReady() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             let store = try await harness.openStore()
             let orchestrator = try harness.orchestrator(store)
             let server = harness.server(orchestrator)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await server.run() }
-                try await waitUntil("the listener", timeout: .seconds(20)) { server.boundAddresses[.api] != nil }
+                try await poll("the listener", within: .seconds(30)) { server.boundAddresses[.api] != nil }
                 let client = HTTPTestClient(base: "http://127.0.0.1:\(server.boundAddresses[.api]!.port)")
 
                 try await store.withRunning { _ in
@@ -161,8 +162,8 @@ struct OpsEndpointTests {
 
     @Test("An unknown route is a 404 problem document")
     func unknownRoute() async throws {
-        try await withHarness { harness in
-            try await withStack(harness) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack { stack in
                 let answer = try await stack.http.get("/no/such/thing")
                 #expect(answer.status == 404)
                 #expect(answer.header("Content-Type") == "application/problem+json")

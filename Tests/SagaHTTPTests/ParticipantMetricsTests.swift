@@ -2,15 +2,17 @@ import Foundation
 import Prometheus
 import SagaClient
 import SagaCore
+import SagaHTTPTestKit
 import SagaParticipant
 import SagaStore
+import SagaTestKit
 import Testing
 
 @Suite("The participant SDK's metrics", .serialized, .timeLimit(.minutes(3)))
 struct ParticipantMetricsTests {
     @Test("A participant service counts the commands it handled by phase and outcome, times its handler, and counts repeats")
     func participantMetrics() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             let registry = PrometheusCollectorRegistry()
             var configuration = ParticipantConfiguration(
                 name: "inventory", commandTopics: [harness.participantTopics[0]],
@@ -26,21 +28,11 @@ struct ParticipantMetricsTests {
                 metricsFactory: PrometheusMetricsFactory(registry: registry)
             )
             // The scripted participants answer only the charge step's topic; the SDK answers reserve.
-            try await withStack(harness, scriptedTopics: [harness.participantTopics[1]]) { stack in
+            try await harness.withStack(scriptedTopics: [harness.participantTopics[1]]) { stack in
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask { try await service.run() }
-                    // Woken by the rebalance that assigns it; bounded by the time out of the task below.
-                    let ready = await withTaskGroup(of: Bool.self) { readiness in
-                        readiness.addTask { await service.waitForReadiness(otherThan: false) }
-                        readiness.addTask {
-                            try? await Task.sleep(for: .seconds(30))
-                            return false
-                        }
-                        let first = await readiness.next() ?? false
-                        readiness.cancelAll()
-                        return first
-                    }
-                    try #require(ready, "the participant service was not assigned partitions within 30 s")
+                    // Woken by the rebalance that assigns it.
+                    try await ParticipantTestRun.waitUntilReady(service, within: .seconds(90))
                     let ids = try await (0..<3).asyncMap { n in
                         try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"p-\#(n)"}"#).json()["sagaId"] as? String ?? ""
                     }

@@ -1,6 +1,7 @@
 import Foundation
 import SagaCore
 import SagaHTTP
+import SagaHTTPTestKit
 import SagaRuntime
 import SagaTestKit
 import Testing
@@ -9,8 +10,8 @@ import Testing
 struct SagaAPITests {
     @Test("POST /v1/sagas starts a saga; GET reads it and lists it, filtered and page by page")
     func startReadAndList() async throws {
-        try await withHarness { harness in
-            try await withStack(harness) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack { stack in
                 var ids: [String] = []
                 for n in 0..<3 {
                     let answer = try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"b-\#(n)","payload":{"n":\#(n)}}"#)
@@ -25,7 +26,7 @@ struct SagaAPITests {
 
                 let outcomes = await stack.progress.waitForTerminal(ids, timeout: .seconds(120))
                 #expect(ids.allSatisfy { outcomes[$0] == .completed }, "\(outcomes)")
-                try await waitUntil("the store to show the sagas completed", timeout: .seconds(10)) {
+                try await poll("the store to show the sagas completed", within: .seconds(30)) {
                     let page = try await stack.http.get("/v1/sagas?state=completed").json()
                     return (page["items"] as? [[String: Any]])?.count == 3
                 }
@@ -72,12 +73,12 @@ struct SagaAPITests {
 
     @Test("Controls: pause, resume and cancel reach the saga's owner")
     func controls() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             // Charge never answers its pending command until the saga is cancelled.
             let script: @Sendable (ParticipantCommand) -> ParticipantBehavior = { command in
                 command.step == "charge" && command.phase == .pending ? .silent : .succeed()
             }
-            try await withStack(harness, script: script) { stack in
+            try await harness.withStack(script: script) { stack in
                 let started = try await stack.http.post("/v1/sagas", json: #"{"type":"order"}"#)
                 let id = try #require(try started.json()["sagaId"] as? String)
                 _ = try #require(await stack.progress.waitForEvent(of: id, timeout: .seconds(30)) { $0.event == .sagaStarted })
@@ -108,8 +109,8 @@ struct SagaAPITests {
 
     @Test("Errors are problem documents: 400 bad JSON naming the byte, 413, 404, 422")
     func errors() async throws {
-        try await withHarness { harness in
-            try await withStack(harness, configure: { $0.maxBodyBytes = 1024 }) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack(configure: { $0.maxBodyBytes = 1024 }) { stack in
                 func expectProblem(_ answer: HTTPTestClient.Answer, _ status: Int, _ detail: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
                     #expect(answer.status == status, "\(answer.text)", sourceLocation: sourceLocation)
                     #expect(answer.header("Content-Type") == "application/problem+json", sourceLocation: sourceLocation)
@@ -140,7 +141,7 @@ struct SagaAPITests {
                 let started = try await stack.http.post("/v1/sagas", json: #"{"type":"order","businessKey":"k"}"#)
                 let id = try #require(try started.json()["sagaId"] as? String)
                 _ = await stack.progress.waitForTerminal([id], timeout: .seconds(120))
-                try await waitUntil("the saga in the store", timeout: .seconds(10)) { try await stack.http.get("/v1/sagas/\(id)").status == 200 }
+                try await poll("the saga in the store", within: .seconds(30)) { try await stack.http.get("/v1/sagas/\(id)").status == 200 }
                 try expectProblem(try await stack.http.post("/v1/sagas/\(id)/steps/ship/retry"), 404, "no step 'ship'")
             }
         }
@@ -148,8 +149,8 @@ struct SagaAPITests {
 
     @Test("GET /v1/definitions lists the definitions with their DAG layers; /v1/stats counts sagas")
     func definitionsAndStats() async throws {
-        try await withHarness { harness in
-            try await withStack(harness) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack { stack in
                 let list = try await stack.http.get("/v1/definitions").json()
                 let items = try #require(list["items"] as? [[String: Any]])
                 #expect(items.count == 1)

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import SagaCore
 import SagaHTTP
+import SagaHTTPTestKit
 import SagaTestKit
 import Synchronization
 import Testing
@@ -14,26 +15,18 @@ struct WebSocketTests {
         _ url: String, timeout: Duration = .seconds(60), until enough: @escaping @Sendable ([[String: any Sendable]]) -> Bool
     ) async throws -> [[String: Any]] {
         let received = Received()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await WebSocketClient.connect(url: url, logger: quietLogger) { inbound, outbound, _ in
-                    var texts: [String] = []
-                    for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case .text(let text) = message else { continue }
-                        texts.append(text)
-                        received.texts.withLock { $0 = texts }
-                        let objects = texts.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: any Sendable] }
-                        if enough(objects) { break }
-                    }
-                    try await outbound.close(.normalClosure, reason: nil)
+        try await awaiting("the end of the WebSocket's messages", within: timeout, lastObserved: { "\(received.texts.withLock { $0 })" }) {
+            _ = try await WebSocketClient.connect(url: url, logger: quietLogger) { inbound, outbound, _ in
+                var texts: [String] = []
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message else { continue }
+                    texts.append(text)
+                    received.texts.withLock { $0 = texts }
+                    let objects = texts.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: any Sendable] }
+                    if enough(objects) { break }
                 }
+                try await outbound.close(.normalClosure, reason: nil)
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TestFailure("no end of the WebSocket's messages within \(timeout): \(received.texts.withLock { $0 })")
-            }
-            try await group.next()
-            group.cancelAll()
         }
         return received.texts.withLock { $0 }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
@@ -48,8 +41,8 @@ struct WebSocketTests {
 
     @Test("a saga's events as JSON messages, numbered; reconnecting with lastEventId resumes after it")
     func eventsAndResume() async throws {
-        try await withHarness { harness in
-            try await withStack(harness) { stack in
+        try await HTTPTestRun.test { harness in
+            try await harness.withStack { stack in
                 let other = try #require(try await stack.http.post("/v1/sagas", json: #"{"type":"order","payload":{}}"#).json()["sagaId"] as? String)
                 let id = try #require(try await stack.http.post("/v1/sagas", json: #"{"type":"order","payload":{}}"#).json()["sagaId"] as? String)
                 let outcomes = await stack.progress.waitForTerminal([id, other], timeout: .seconds(120))
@@ -91,9 +84,9 @@ struct WebSocketTests {
 
     @Test("errors: a plain GET is 426, a wrong filter 400 (and no upgrade), no token 401")
     func errors() async throws {
-        try await withHarness { harness in
+        try await HTTPTestRun.test { harness in
             let reader = try APIToken(name: "r", sha256Hex: APIToken.hash("read-token"), role: .read)
-            try await withStack(harness, configure: { $0.tokens = [reader] }) { stack in
+            try await harness.withStack(configure: { $0.tokens = [reader] }) { stack in
                 let auth = ["Authorization": "Bearer read-token"]
                 let plain = try await stack.http.get("/v1/ws", headers: auth)
                 #expect(plain.status == 426)

@@ -6,6 +6,7 @@ import Logging
 import SagaCore
 import SagaParticipant
 import SagaStore
+import SagaTestKit
 import ServiceLifecycleTestKit
 import Synchronization
 import Testing
@@ -14,15 +15,15 @@ import Testing
 struct ParticipantServiceTests {
     @Test("a repeated command gets the reply recorded the first time, for its own attempt, and the handler runs once")
     func deduplication() async throws {
-        try await withHarness { harness in
+        try await ParticipantTestRun.test { harness in
             let calls = Counter()
             let service = harness.service(ParticipantHandlers(pending: { request in
                 let n = calls.increment(request.idempotencyKey)
                 return .success(output: ["call": .int(Int64(n)), "charge": .string("ch-\(request.sagaId)")])
             }))
-            let replies = try await withRunning(service) {
-                try await harness.send(ParticipantHarness.command(saga: "s-1", attempt: 1))
-                try await harness.send(ParticipantHarness.command(saga: "s-1", attempt: 2))
+            let replies = try await harness.withRunning(service) {
+                try await harness.send(ParticipantTestRun.command(saga: "s-1", attempt: 1))
+                try await harness.send(ParticipantTestRun.command(saga: "s-1", attempt: 2))
                 return try await harness.replies(count: 2)
             }
             #expect(calls.count("s-1/pay/pending") == 1)
@@ -38,7 +39,7 @@ struct ParticipantServiceTests {
 
     @Test("a pending command that arrives after its step was compensated is refused without running the handler")
     func pendingAfterCompensationIsRefused() async throws {
-        try await withHarness { harness in
+        try await ParticipantTestRun.test { harness in
             let calls = Counter()
             let service = harness.service(ParticipantHandlers(
                 pending: { request in
@@ -47,11 +48,11 @@ struct ParticipantServiceTests {
                 },
                 compensate: { _ in .success() }
             ))
-            let replies = try await withRunning(service) {
+            let replies = try await harness.withRunning(service) {
                 // The compensation overtook the pending command (a re-send after a crash, say).
-                try await harness.send(ParticipantHarness.command(saga: "s-late", phase: .compensate, attempt: 1))
-                try await harness.send(ParticipantHarness.command(saga: "s-late", phase: .pending, attempt: 1))
-                try await harness.send(ParticipantHarness.command(saga: "s-late", phase: .pending, attempt: 2))
+                try await harness.send(ParticipantTestRun.command(saga: "s-late", phase: .compensate, attempt: 1))
+                try await harness.send(ParticipantTestRun.command(saga: "s-late", phase: .pending, attempt: 1))
+                try await harness.send(ParticipantTestRun.command(saga: "s-late", phase: .pending, attempt: 2))
                 return try await harness.replies(count: 3)
             }
             try #require(replies.count == 3)
@@ -65,7 +66,7 @@ struct ParticipantServiceTests {
 
     @Test("the dedupe record lives in the store: a second service on the same SQLite file replays it")
     func deduplicationAcrossRestarts() async throws {
-        try await withHarness { harness in
+        try await ParticipantTestRun.test { harness in
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("dedupe-\(harness.runID).sqlite").path
             defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
             let calls = Counter()
@@ -75,8 +76,8 @@ struct ParticipantServiceTests {
             })
             for attempt in 1...2 {
                 try await SagaStoreURL("sqlite:\(path)").openParticipantDedupeStore().withRunning { dedupe in
-                    _ = try await withRunning(harness.service(handlers, dedupe: dedupe)) {
-                        try await harness.send(ParticipantHarness.command(saga: "s-2", attempt: attempt))
+                    _ = try await harness.withRunning(harness.service(handlers, dedupe: dedupe)) {
+                        try await harness.send(ParticipantTestRun.command(saga: "s-2", attempt: attempt))
                         return try await harness.replies(count: attempt)
                     }
                 }
@@ -91,18 +92,18 @@ struct ParticipantServiceTests {
 
     @Test("replies go to the partition the command names, keyed by saga id, with the headers; unhandled phases succeed")
     func replyRouting() async throws {
-        try await withHarness { harness in
+        try await ParticipantTestRun.test { harness in
             let service = harness.service(ParticipantHandlers(pending: { _ in .success(output: ["held": true]) }))
             let phases: [SagaPhase] = [.pending, .verify, .approve, .compensate]
             var sent: [String: (partition: Int32, phase: SagaPhase, trace: String)] = [:]
-            let replies = try await withRunning(service) {
+            let replies = try await harness.withRunning(service) {
                 for (index, phase) in phases.enumerated() {
                     let saga = "saga-\(index)"
                     // Never the partition the key would hash to: the reply must follow the command.
-                    let named = (Partitioner.murmur2(key: saga, partitionCount: ParticipantHarness.replyPartitions) + 1) % ParticipantHarness.replyPartitions
+                    let named = (Partitioner.murmur2(key: saga, partitionCount: ParticipantTestRun.replyPartitions) + 1) % ParticipantTestRun.replyPartitions
                     let trace = "00-\(String(repeating: "\(index)", count: 32))-00f067aa0ba902b7-01"
                     sent[saga] = (named, phase, trace)
-                    try await harness.send(ParticipantHarness.command(saga: saga, phase: phase, replyPartition: named), partition: Int32(index % 2), traceparent: trace)
+                    try await harness.send(ParticipantTestRun.command(saga: saga, phase: phase, replyPartition: named), partition: Int32(index % 2), traceparent: trace)
                 }
                 return try await harness.replies(count: phases.count)
             }
@@ -126,7 +127,7 @@ struct ParticipantServiceTests {
         struct DatabaseDown: Error, CustomStringConvertible {
             var description: String { "database unavailable" }
         }
-        try await withHarness { harness in
+        try await ParticipantTestRun.test { harness in
             let calls = Counter()
             let logs = InMemoryLogHandler()
             var logger = Logger(label: "test.participant") { _ in logs }
@@ -135,10 +136,10 @@ struct ParticipantServiceTests {
                 if calls.increment(request.idempotencyKey) == 1 { throw DatabaseDown() }
                 return .success()
             }), logger: logger)
-            let replies = try await withRunning(service) {
-                try await harness.send(ParticipantHarness.command(saga: "s-3", attempt: 1))
+            let replies = try await harness.withRunning(service) {
+                try await harness.send(ParticipantTestRun.command(saga: "s-3", attempt: 1))
                 _ = try await harness.replies(count: 1)
-                try await harness.send(ParticipantHarness.command(saga: "s-3", attempt: 2))
+                try await harness.send(ParticipantTestRun.command(saga: "s-3", attempt: 2))
                 return try await harness.replies(count: 2)
             }
             try #require(replies.count == 2)
@@ -153,15 +154,15 @@ struct ParticipantServiceTests {
 
     @Test("malformed commands go to the dead-letter topic with the reason and their origin; the partition moves on")
     func deadLetters() async throws {
-        try await withHarness { harness in
+        try await ParticipantTestRun.test { harness in
             let service = harness.service(ParticipantHandlers(pending: { _ in .success() }))
             var reports: [KafkaDeliveryReport] = []
-            let (letters, replies) = try await withRunning(service) {
+            let (letters, replies) = try await harness.withRunning(service) {
                 reports.append(try await harness.sendRaw(Array("not json".utf8), key: "k-1"))
                 reports.append(try await harness.sendRaw(Array(#"{"messageType":"saga.participant.command","schemaVersion":1,"sagaId":"s-4"}"#.utf8), key: "s-4"))
                 reports.append(try await harness.sendRaw(nil, key: "k-3"))
-                reports.append(try await harness.send(ParticipantHarness.command(saga: "s-5")))
-                return (try await harness.read(ParticipantHarness.deadLetterTopic, count: 3), try await harness.replies(count: 1))
+                reports.append(try await harness.send(ParticipantTestRun.command(saga: "s-5")))
+                return (try await harness.read(ParticipantTestRun.deadLetterTopic, count: 3), try await harness.replies(count: 1))
             }
             try #require(letters.count == 3)
             // Malformed messages belong to no saga, so they are dead-lettered concurrently: order by origin.
@@ -169,7 +170,7 @@ struct ParticipantServiceTests {
                 .sorted { $0.1.offset < $1.1.offset }
             let decoded = pairs.map(\.1)
             #expect(decoded.map(\.offset) == reports.prefix(3).map(\.offset))
-            #expect(decoded.allSatisfy { $0.topic == ParticipantHarness.commandTopic && $0.partition == 0 })
+            #expect(decoded.allSatisfy { $0.topic == ParticipantTestRun.commandTopic && $0.partition == 0 })
             #expect(decoded[0].originalBase64 == Data("not json".utf8).base64EncodedString())
             #expect(decoded[0].reason.contains("JSON"), "\(decoded[0].reason)")
             #expect(decoded[1].reason.contains("missing field"), "\(decoded[1].reason)")
@@ -184,7 +185,7 @@ struct ParticipantServiceTests {
 
     @Test("a command's offset is committed only after its reply is acknowledged; an undelivered reply is handled again")
     func commitAfterAcknowledgement() async throws {
-        try await withHarness { harness in
+        try await ParticipantTestRun.test { harness in
             let calls = Counter()
             let gate = Gate()
             let service = harness.service(ParticipantHandlers(pending: { request in
@@ -195,15 +196,18 @@ struct ParticipantServiceTests {
                 configuration.producer.messageTimeout = .seconds(2)
                 configuration.retryBackoff = .init(initial: .milliseconds(100), maximum: .milliseconds(500))
             }
-            try await withRunning(service) {
-                try await harness.send(ParticipantHarness.command(saga: "warm-up"))
+            try await harness.withRunning(service) {
+                try await harness.send(ParticipantTestRun.command(saga: "warm-up"))
                 #expect(try await harness.waitForCommit(1) == KafkaOffset(1))
-                let report = try await harness.send(ParticipantHarness.command(saga: "stalled"))
-                try await waitUntil(timeout: .seconds(30), "the handler ran") { calls.count("stalled/pay/pending") == 1 }
+                let report = try await harness.send(ParticipantTestRun.command(saga: "stalled"))
+                try await calls.wait(for: "stalled/pay/pending", count: 1, within: .seconds(60))
                 // Every reply produce now fails (retriable errors, retried until the message times out).
                 try await harness.broker.pushRequestErrors(.produce, errors: Array(repeating: MockErrorCode.notEnoughReplicas, count: 100_000))
                 gate.open()
-                try await waitUntil(timeout: .seconds(60), "a reply delivery failed") { harness.metrics.total("saga_participant_redeliveries_total") >= 2 }
+                // The metric tells no one it changed: read until it has.
+                try await poll("a reply delivery to fail twice", within: .seconds(60)) {
+                    harness.metrics.total("saga_participant_redeliveries_total")
+                } until: { $0 >= 2 }
                 #expect(try await harness.committed() == KafkaOffset(1), "nothing acknowledged, nothing committed")
                 #expect(harness.metrics.total("saga_participant_replies_total") == 1)
                 try await harness.broker.clearRequestErrors(.produce)
@@ -220,7 +224,7 @@ struct ParticipantServiceTests {
 
     @Test("commands of different sagas run concurrently up to the bound; one saga's run one at a time, in order")
     func concurrency() async throws {
-        try await withHarness { harness in
+        try await ParticipantTestRun.test { harness in
             struct Tracker {
                 var running = 0
                 var maxRunning = 0
@@ -248,12 +252,12 @@ struct ParticipantServiceTests {
             let service = harness.service(ParticipantHandlers(pending: handler, verify: handler, approve: handler, compensate: handler)) {
                 $0.maxConcurrentCommands = 3
             }
-            let replies = try await withRunning(service) {
+            let replies = try await harness.withRunning(service) {
                 for phase in [SagaPhase.pending, .verify, .approve, .compensate] {
-                    try await harness.send(ParticipantHarness.command(saga: "ordered", phase: phase), partition: 1)
+                    try await harness.send(ParticipantTestRun.command(saga: "ordered", phase: phase), partition: 1)
                 }
                 for index in 0..<8 {
-                    try await harness.send(ParticipantHarness.command(saga: "saga-\(index)"), partition: Int32(index % 2))
+                    try await harness.send(ParticipantTestRun.command(saga: "saga-\(index)"), partition: Int32(index % 2))
                 }
                 return try await harness.replies(count: 12)
             }
@@ -270,7 +274,7 @@ struct ParticipantServiceTests {
 
     @Test("graceful shutdown lets the running handler finish and reply, commits it, leaves the group; waiting commands go to the next owner")
     func gracefulShutdown() async throws {
-        try await withHarness { harness in
+        try await ParticipantTestRun.test { harness in
             let started = Gate()
             let release = Gate()
             let calls = Counter()
@@ -286,8 +290,8 @@ struct ParticipantServiceTests {
             try await testGracefulShutdown { trigger in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await first.run() }
-                    try await harness.send(ParticipantHarness.command(saga: "s-6", step: "slow"))
-                    try await harness.send(ParticipantHarness.command(saga: "s-6", step: "next"))
+                    try await harness.send(ParticipantTestRun.command(saga: "s-6", step: "slow"))
+                    try await harness.send(ParticipantTestRun.command(saga: "s-6", step: "next"))
                     try await started.wait()
                     trigger.triggerGracefulShutdown()
                     // Shutting down, it still waits for the running handler. The subject is time
@@ -304,7 +308,7 @@ struct ParticipantServiceTests {
 
             // The group was left: a new member takes the partitions and handles what was not committed.
             let second = harness.service(handlers)
-            let replies = try await withRunning(second) { try await harness.replies(count: 2) }
+            let replies = try await harness.withRunning(second) { try await harness.replies(count: 2) }
             #expect(replies.map(\.reply.step) == ["slow", "next"])
             #expect(calls.count("s-6/slow/pending") == 1)
             #expect(try await harness.committed() == KafkaOffset(2))
@@ -328,5 +332,25 @@ struct ParticipantServiceTests {
         )
         let second = await #expect(throws: ParticipantError.self) { try await zero.run() }
         #expect(second?.shortDescription == "configuration")
+    }
+}
+
+@Suite("ParticipantTestRun", .timeLimit(.minutes(3)))
+struct ParticipantTestRunTests {
+    struct Planned: Error {}
+
+    @Test("a run captures the service's logs, and a body that throws still tears the run down")
+    func logsAndScope() async throws {
+        try await ParticipantTestRun.test { run in
+            let service = run.service(ParticipantHandlers(pending: { _ in .success() }))
+            try await run.withRunning(service) {
+                try await run.send(ParticipantTestRun.command(saga: "logged"))
+                #expect(try await run.replies(count: 1).count == 1)
+            }
+            #expect(!run.log.entries.entries.isEmpty, "the service logged nothing into the run")
+        }
+        await #expect(throws: Planned.self) {
+            try await ParticipantTestRun.test { _ in throw Planned() }
+        }
     }
 }

@@ -116,10 +116,10 @@ struct OrchestratorShutdownTests {
                         try #require(owned != nil, "the orchestrator never got its partitions")
                         // No participant answers: every attempt times out and is retried, then compensated.
                         try await client.start((0..<20).map { _ in StartSagaCommand(sagaType: "order") })
-                        let started = ContinuousClock.now + .seconds(60)
-                        while harness.metrics.total("saga_sagas_started_total") < 20 && ContinuousClock.now < started {
-                            try await Task.sleep(for: .milliseconds(20))
-                        }
+                        // The metric tells no one it changed: read until it has.
+                        try await poll("the 20 sagas to start", within: .seconds(60)) {
+                            harness.metrics.total("saga_sagas_started_total")
+                        } until: { $0 >= 20 }
                         // From now on every produce request fails: what the timers produce cannot be published.
                         try await harness.broker.pushRequestErrors(.produce, errors: Array(repeating: MockErrorCode.notEnoughReplicas, count: 100_000))
                         // The subject is time passing: the 200 ms timers fire while nothing can be published.

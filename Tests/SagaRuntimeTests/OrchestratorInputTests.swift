@@ -67,10 +67,10 @@ struct OrchestratorInputTests {
                     try await client.sendReply(ParticipantReply(sagaId: first, step: "reserve", phase: .pending, attempt: 1, outcome: .succeeded), topic: harness.topics.replies, partitions: harness.partitions)
                     _ = await progress.waitForEvent(of: byKey, timeout: .seconds(20)) { $0.event == .startRejected }
                     _ = await progress.waitForEvent(of: first, timeout: .seconds(20)) { $0.event == .startDeduplicated }
-                    let deadline = ContinuousClock.now + .seconds(20)
-                    while harness.metrics.total("saga_inputs_ignored_total") < 3 && ContinuousClock.now < deadline {
-                        try await Task.sleep(for: .milliseconds(20))
-                    }
+                    // The metric tells no one it changed: read until it has.
+                    try await poll("three inputs to be ignored", within: .seconds(60)) {
+                        harness.metrics.total("saga_inputs_ignored_total")
+                    } until: { $0 >= 3 }
                     return (first, byKey, repeatedStart, repeatedKey)
                 }
                 #expect(repeatedStart == first && repeatedKey == byKey)

@@ -17,16 +17,14 @@ func runProgram(_ arguments: [String], timeout: Duration, environment: [String: 
     process.standardOutput = handle
     process.standardError = handle
     try process.run()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning {
-        if ContinuousClock.now >= deadline {
-            process.terminate()
-            process.waitUntilExit()
-            try? handle.close()
-            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            throw TestFailure("\(arguments.joined(separator: " ")) did not finish within \(timeout); its output:\n\(text)")
-        }
-        try await Task.sleep(for: .milliseconds(100))
+    // Woken by the exit; the bound kills it.
+    if await !process.exits(within: timeout) {
+        process.terminate()
+        if await !process.exits(within: .seconds(5)) { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try? handle.close()
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        throw TestFailure("\(arguments.joined(separator: " ")) did not finish within \(timeout); its output:\n\(text)")
     }
     try? handle.close()
     return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")

@@ -68,25 +68,19 @@ struct ExampleSagaTests {
                 StartSagaCommand(sagaType: "controllable", sagaId: "retried", payload: ["failAttempts": 1, "delayMs": 20]),
             ]
             let ended = try await testGracefulShutdown { trigger in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await orchestrator.run() }
-                    group.addTask { try await progress.run() }
-                    for participant in participants { group.addTask { try await participant.run() } }
-                    do {
-                        try await waitUntil(timeout: .seconds(60), "every consumer group has its partitions") {
-                            orchestrator.status.ownedPartitions > 0 && progress.isReady && participants.allSatisfy(\.isReady)
-                        }
-                        try await client.start(starts)
-                        let ended = await progress.waitForTerminal(starts.compactMap(\.sagaId), timeout: .seconds(90))
-                        trigger.triggerGracefulShutdown()
-                        group.cancelAll()
-                        try await group.waitForAll()
-                        return ended
-                    } catch {
-                        group.cancelAll()
-                        try? await group.waitForAll()
-                        throw error
-                    }
+                try await withRunningTasks(
+                    [{ try await orchestrator.run() }, { try await progress.run() }] + participants.map { participant in { try await participant.run() } },
+                    ready: {
+                        // Each is woken by its own rebalance.
+                        let owned = await orchestrator.waitForStatus(within: .seconds(90)) { $0.ownedPartitions > 0 }
+                        try #require(owned != nil, "the orchestrator did not get its partitions within 90 s: \(orchestrator.status)")
+                        try await progress.waitUntilReady(within: .seconds(90))
+                        for participant in participants { try await ParticipantTestRun.waitUntilReady(participant, within: .seconds(90)) }
+                    },
+                    stop: { trigger.triggerGracefulShutdown() }
+                ) {
+                    try await client.start(starts)
+                    return await progress.waitForTerminal(starts.compactMap(\.sagaId), timeout: .seconds(90))
                 }
             }
             await client.shutdown()

@@ -8,7 +8,6 @@ import SagaCore
 import SagaRuntime
 import SagaStore
 import SagaTestKit
-import Synchronization
 
 /// The runtime tests' harness is SagaTestKit's scoped test run.
 typealias RuntimeHarness = OrchestratorTestRun
@@ -33,11 +32,4 @@ func withRunning<T: Sendable>(
 /// Runs `body` with a new scoped test run (see ``OrchestratorTestRun/test(partitions:participants:_:)``).
 func withHarness<T>(partitions: Int32 = 4, _ body: (RuntimeHarness) async throws -> T) async throws -> T {
     try await OrchestratorTestRun.test(partitions: partitions, body)
-}
-
-/// A flag a test opens once, read from participant scripts.
-final class Gate: Sendable {
-    private let state = Mutex(false)
-    var isOpen: Bool { state.withLock { $0 } }
-    func open() { state.withLock { $0 = true } }
 }

@@ -1,3 +1,4 @@
+import SagaConcurrency
 import SagaStore
 import SagaTestKit
 import Synchronization
@@ -74,7 +75,7 @@ struct PostgresFencingTests {
                                             outbox: [Fixture.message("\(offset)")]
                                         )
                                     )
-                                    progress.landed.withLock { $0.append(offset) }
+                                    progress.landed.update { $0.append(offset) }
                                 } catch let error as SagaStoreError where error.code == .fenced {
                                     progress.fenced.withLock { $0 += 1 }
                                 }
@@ -82,10 +83,9 @@ struct PostgresFencingTests {
                             return nil
                         }
                         group.addTask {
-                            // Let some of A's commits land first; the exact moment does not matter.
-                            let deadline = ContinuousClock.now + .seconds(30)
-                            while progress.landed.withLock({ $0.count }) < 10 * (round + 1) && ContinuousClock.now < deadline {
-                                try await Task.sleep(for: .milliseconds(1))
+                            // Let some of A's commits land first (woken by each); the exact moment does not matter.
+                            try await progress.landed.wait(for: "\(10 * (round + 1)) of A's commits to land", within: .seconds(60)) {
+                                $0.count >= 10 * (round + 1)
                             }
                             let taken = try await b.takePartition(partition)
                             return try await b.loadPartition(taken)
@@ -94,7 +94,7 @@ struct PostgresFencingTests {
                         for try await result in group { snapshot = snapshot ?? result }
                         return try #require(snapshot)
                     }
-                    let succeeded = progress.landed.withLock { $0 }
+                    let succeeded = progress.landed.value
                     // Every commit either landed or was fenced, and once fenced, A stays fenced.
                     #expect(succeeded.count + progress.fenced.withLock { $0 } == 200)
                     #expect(succeeded == (0..<succeeded.count).map { Int64($0 + 1) })
@@ -115,8 +115,8 @@ struct PostgresFencingTests {
 
 /// What the committing task has done so far, shared with the task that takes over.
 private final class Progress: Sendable {
-    /// The offsets whose commits succeeded, in order.
-    let landed = Mutex<[Int64]>([])
+    /// The offsets whose commits succeeded, in order; waited on.
+    let landed = Watched<[Int64]>([])
     /// How many commits failed fenced.
     let fenced = Mutex(0)
 }
