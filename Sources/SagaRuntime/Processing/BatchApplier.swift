@@ -315,9 +315,7 @@ struct BatchApplier {
 
     /// Marks a stored saga `quarantined`, keeping its stored state as it is.
     func quarantine(_ record: SagaRecord, reason: String, traceparent: String? = nil, _ partition: inout OwnedPartition, _ work: inout PartitionWork) {
-        var metadata: Logger.Metadata = ["saga": "\(record.id)", "reason": "\(reason)"]
-        if let traceID = TraceCarrier.traceID(of: traceparent) { metadata["trace_id"] = "\(traceID)" }
-        logger.error("saga quarantined: it is left out until an operator looks at it", metadata: metadata)
+        logger.error("saga quarantined: it is left out until an operator looks at it", metadata: Self.traced(["saga": "\(record.id)", "reason": "\(reason)"], traceparent))
         partition.sagas[record.id] = nil
         partition.spans.discard(record.id)
         partition.quarantined.insert(record.id)
@@ -329,12 +327,10 @@ struct BatchApplier {
     }
 
     private func deadLetter(_ message: KafkaConsumerMessage, _ reason: String, _ reasonClass: DeadLetterReason, _ work: inout PartitionWork, _ now: SagaTime) {
-        var metadata: Logger.Metadata = [
-            "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "reason": "\(reason)",
-        ]
         let traceparent = message.header(SagaHeaders.traceparent)?.value.map { String(decoding: $0, as: UTF8.self) }
-        if let traceID = TraceCarrier.traceID(of: traceparent) { metadata["trace_id"] = "\(traceID)" }
-        logger.warning("dead-lettered an input", metadata: metadata)
+        logger.warning("dead-lettered an input", metadata: Self.traced([
+            "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "reason": "\(reason)",
+        ], traceparent))
         work.outbox.append(OutboxEncoding.deadLetter(message, reason: reason, topics: topics, copyLimit: limits.deadLetterCopyBytes, now: now.milliseconds))
         work.deadLettered += 1
         work.deadLettersByReason[reasonClass, default: 0] += 1
@@ -345,7 +341,14 @@ struct BatchApplier {
     static func metadata(of state: SagaState, _ more: Logger.Metadata) -> Logger.Metadata {
         var metadata = more
         metadata["saga"] = "\(state.sagaID)"
-        if let traceID = TraceCarrier.traceID(of: state.traceparent) { metadata["trace_id"] = "\(traceID)" }
+        return traced(metadata, state.traceparent)
+    }
+
+    /// `metadata` with the trace id of `traceparent` as `trace_id`, when there is one.
+    static func traced(_ metadata: Logger.Metadata, _ traceparent: String?) -> Logger.Metadata {
+        guard let traceID = TraceCarrier.traceID(of: traceparent) else { return metadata }
+        var metadata = metadata
+        metadata["trace_id"] = "\(traceID)"
         return metadata
     }
 }
