@@ -16,6 +16,7 @@ import PackageDescription
 //   SagaHTTPTestKit (a scoped test run of the HTTP surface on SagaTestKit's: tests only; apart so
 //               that saga-bench, which links SagaTestKit, does not link the HTTP server)
 //   SagaConcurrency (Watched: a value tasks wait on without polling; used by the runtime, the participant SDK, the test kit)
+//   OTLPTracing (a swift-distributed-tracing Tracer exporting spans over OTLP/HTTP; the executables bootstrap it)
 //   SagaCLI   (the `saga` executable: production, operator commands, the embedded broker and the demo)
 //   SagaBench (the `saga-bench` executable: benchmarks; links the test kits, `saga` does not)
 let package = Package(
@@ -58,9 +59,11 @@ let package = Package(
         // its YAML snapshot cannot hold), so no trait: neither JSON nor YAML files are compiled in.
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
         // Tracing: the libraries (SagaRuntime, SagaParticipant) record spans through the API only;
-        // the exporter (swift-otel, OTLP over HTTP) is linked by the executables alone.
+        // the executables bootstrap OTLPTracing, our OTLP/HTTP exporter (docs/performance.md says
+        // why not swift-otel: its span pipeline cost 40 % of the sagas/s at full sampling).
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
-        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // TLS to an https collector; in the graph already (postgres-nio).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // MARK: - C modules
@@ -227,6 +230,21 @@ let package = Package(
             ]
         ),
 
+        // MARK: - Span export
+        .target(
+            name: "OTLPTracing",
+            dependencies: [
+                "SagaConcurrency",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+
         // MARK: - Executable
         .executableTarget(
             name: "SagaCLI",
@@ -248,7 +266,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "OTel", package: "swift-otel"),
+                "OTLPTracing",
             ]
         ),
         .executableTarget(
@@ -269,6 +287,16 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        .testTarget(
+            name: "OTLPTracingTests",
+            dependencies: [
+                "OTLPTracing",
+                "SagaTestKit",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "DedicatedThreadsTests",
             dependencies: ["DedicatedThreads"]

@@ -103,8 +103,8 @@ struct DevCommand: AsyncParsableCommand {
         logger.logLevel = .info
         logger.info("saga dev starting", metadata: ["pid": "\(getpid())", "directory": "\(folder)"])
         // Before the orchestrator and the participants are made: they take the process's tracer.
-        let exporter: (any Service)? = try tracing.map { try $0.bootstrap(serviceName: "saga-dev", environment: environment, logger: logger) }
-        if let tracing { writeLine("tracing: spans are exported to \(tracing.endpoint)\n") }
+        let exporter = try tracing.map { try $0.bootstrap(serviceName: "saga-dev", environment: environment, logger: logger) }
+        if let exporter { writeLine("tracing: spans are exported to \(exporter.endpoint)\n") }
 
         let storeFiles = ["saga.sqlite", "participants.sqlite"]
         let hadStore = FileManager.default.fileExists(atPath: "\(folder)/saga.sqlite")

@@ -141,10 +141,10 @@ struct ExampleParticipantCommand: AsyncParsableCommand {
         let service = ParticipantService(configuration: configuration, handlers: settings.example.makeHandlers(), dedupe: dedupe, logger: logger)
         let readiness = ReadinessReporter(service: service, file: readyFile, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let exporter, let tracing {
+        if let exporter {
             // First in the group, so the last stopped: it flushes the last handlers' spans.
             services.append(.init(service: exporter))
-            logger.notice("tracing on: spans are exported to \(tracing.endpoint)")
+            logger.notice("tracing on: spans are exported to \(exporter.endpoint)")
         }
         // The dedupe store before the service, so stopped after it.
         services += [.init(service: dedupe), .init(service: service), .init(service: readiness)]

@@ -167,10 +167,10 @@ struct OrchestratorCommand: AsyncParsableCommand {
         let store = try await url.openSagaStore(logger: logger)
         let orchestrator = Orchestrator(configuration: settings.configuration, registry: registry, store: store, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let exporter, let tracing {
+        if let exporter {
             // First in the group, so the last stopped: it flushes the orchestrator's last spans.
             services.append(.init(service: exporter))
-            logger.notice("tracing on: spans are exported to \(tracing.endpoint)")
+            logger.notice("tracing on: spans are exported to \(exporter.endpoint)")
         }
         // The store before the orchestrator, so stopped after it: the orchestrator and the HTTP
         // surface use it until they have stopped.

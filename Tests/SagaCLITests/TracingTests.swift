@@ -11,6 +11,20 @@ import Testing
 /// handler spans in one trace, linked parent → child.
 @Suite("tracing across processes", .timeLimit(.minutes(5)))
 struct TracingTests {
+    @Test("a tracing variable that cannot be used stops the orchestrator at start, naming the variable and its value")
+    func badTracingVariable() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-tracing-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let child = try ChildProcess(Products.saga, [
+            "orchestrator", "--bootstrap-servers", "127.0.0.1:1", "--store", "sqlite:\(directory.path)/saga.sqlite",
+            "--definitions", ExampleParticipantCommandTests.definitions.path, "--otel-endpoint", "http://127.0.0.1:4318",
+        ], environment: ["OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "ten percent"])
+        let status = try await child.waitForExit(timeout: .seconds(60))
+        #expect(status != 0)
+        #expect(child.errorOutput.contains("tracing: OTEL_TRACES_SAMPLER_ARG=ten percent is not a number from 0 to 1"), "\(child.errorOutput)")
+    }
+
     @Test("one saga: saga → phase → step attempt (orchestrator) → handler (participant), one trace, exported over OTLP/HTTP; its progress events carry the trace id")
     func oneTraceAcrossProcesses() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-tracing-\(UUID().uuidString)")

@@ -1,4 +1,5 @@
 import Foundation
+import SagaTestKit
 import SagaHTTPTestKit
 import Testing
 

@@ -336,7 +336,7 @@ struct BatchApplier {
         work.deadLettersByReason[reasonClass, default: 0] += 1
     }
 
-    /// A saga's log metadata: its id, and the trace id of its `traceparent` (as swift-otel's
+    /// A saga's log metadata: its id, and the trace id of its `traceparent` (as the tracer's
     /// metadata provider names it inside a span), so a log line finds the saga's trace.
     static func metadata(of state: SagaState, _ more: Logger.Metadata) -> Logger.Metadata {
         var metadata = more

@@ -5,9 +5,9 @@ import NIOHTTP1
 import NIOPosix
 
 /// A tiny OTLP/HTTP trace receiver on loopback, for tests and benchmarks: it answers every
-/// `POST /v1/traces` with success, counts what arrived and, when asked, keeps the requests sent
-/// as JSON (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) to read their spans back (``spans``).
-/// Protobuf requests are counted and discarded.
+/// `POST /v1/traces` with success, counts what arrived and, when asked, keeps the requests: those
+/// sent as JSON (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) to read their spans back (``spans``),
+/// protobuf ones as they came (``protobufBodies``), for a decoder outside this package to check.
 public final class OTLPReceiver: Sendable {
     /// What arrived so far.
     public struct Counts: Sendable, Hashable {
@@ -20,6 +20,8 @@ public final class OTLPReceiver: Sendable {
     private struct State {
         var counts = Counts()
         var bodies: [[UInt8]] = []
+        var protobufBodies: [[UInt8]] = []
+        var paths: Set<String> = []
     }
 
     private let group: MultiThreadedEventLoopGroup
@@ -34,7 +36,8 @@ public final class OTLPReceiver: Sendable {
     public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// Starts listening on 127.0.0.1 on a free port.
-    /// - Parameter keepBodies: keep JSON request bodies, for ``spans`` (a benchmark leaves it off).
+    /// - Parameter keepBodies: keep request bodies, for ``spans`` and ``protobufBodies`` (a
+    ///   benchmark leaves it off).
     public init(keepBodies: Bool = true) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let state = NIOLockedValueBox(State())
@@ -68,6 +71,12 @@ public final class OTLPReceiver: Sendable {
     /// What arrived so far.
     public var counts: Counts { state.withLockedValue { $0.counts } }
 
+    /// The protobuf request bodies kept so far, in arrival order.
+    public var protobufBodies: [[UInt8]] { state.withLockedValue { $0.protobufBodies } }
+
+    /// The request paths seen.
+    public var paths: Set<String> { state.withLockedValue { $0.paths } }
+
     /// The spans of every JSON request kept so far, in arrival order.
     public var spans: [ReceivedSpan] {
         state.withLockedValue { $0.bodies }.flatMap(ReceivedSpan.decode)
@@ -95,8 +104,10 @@ public final class OTLPReceiver: Sendable {
                 body = []
                 isJSON = head.headers.first(name: "content-type")?.hasPrefix("application/json") ?? false
                 keepAlive = head.isKeepAlive
+                let path = head.uri
+                state.withLockedValue { _ = $0.paths.insert(path) }
             case .body(var buffer):
-                if keepBodies && isJSON {
+                if keepBodies {
                     body += buffer.readBytes(length: buffer.readableBytes) ?? []
                 } else {
                     state.withLockedValue { $0.counts.bytes += buffer.readableBytes }
@@ -108,7 +119,11 @@ public final class OTLPReceiver: Sendable {
                     state.counts.requests += 1
                     if !kept.isEmpty {
                         state.counts.bytes += kept.count
-                        state.bodies.append(kept)
+                        if json {
+                            state.bodies.append(kept)
+                        } else {
+                            state.protobufBodies.append(kept)
+                        }
                     }
                 }
                 body = []

@@ -1,4 +1,5 @@
 import Foundation
+import SagaTestKit
 
 /// Reads a Server-Sent Events stream with Python's http.client (URLSession on Linux cannot hand
 /// over a body as it arrives): up to `count` events, or what came within `timeout`.

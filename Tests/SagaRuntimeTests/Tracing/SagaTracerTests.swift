@@ -247,7 +247,7 @@ struct ProgressEventTraceIDTests {
     }
 }
 
-/// A tracer whose sampler drops every trace, as swift-otel's does for an unsampled one: spans that
+/// A tracer whose sampler drops every trace, as OTLPTracer's does for an unsampled one: spans that
 /// do not record, and a `traceparent` with the sampled flag clear. It counts the spans asked of it.
 final class DroppingTracer: Tracer, Sendable {
     let started = Mutex(0)
