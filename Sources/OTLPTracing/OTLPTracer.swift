@@ -42,7 +42,7 @@ public final class OTLPTracer: Tracer {
     private func nextID() -> UInt64 {
         var id: UInt64 = 0
         repeat {
-            var z = idState.add(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+            var z = idState.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             id = z ^ (z >> 31)
