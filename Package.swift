@@ -234,7 +234,6 @@ let package = Package(
         .target(
             name: "OTLPTracing",
             dependencies: [
-                "SagaConcurrency",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

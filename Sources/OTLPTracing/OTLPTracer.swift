@@ -32,7 +32,7 @@ public final class OTLPTracer: Tracer {
     ///   - logger: where the exporter reports failed exports and dropped spans.
     /// - Throws: ``OTLPTracingError`` when the endpoint or the certificate file cannot be used.
     public static func make(_ configuration: OTLPTracingConfiguration, logger: Logger) throws -> (tracer: OTLPTracer, exporter: OTLPSpanExporter) {
-        let queue = SpanQueue(capacity: configuration.maxQueueSize)
+        let queue = SpanQueue(capacity: configuration.maxQueueSize, batchSize: configuration.maxExportBatchSize)
         let client = try OTLPHTTPClient(endpoint: try configuration.resolvedEndpoint, headers: configuration.headers,
                                         certificateFile: configuration.certificateFile)
         let tracer = OTLPTracer(sampler: configuration.sampler, queue: queue)
@@ -76,7 +76,7 @@ public final class OTLPTracer: Tracer {
 
     /// Asks the exporter to send what is queued now rather than at its next turn.
     public func forceFlush() {
-        queue.contents.update { $0.isFlushRequested = true }
+        queue.requestFlush()
     }
 
     /// Reads `traceparent` (and `tracestate`) from `carrier` into `context`; an unreadable one is

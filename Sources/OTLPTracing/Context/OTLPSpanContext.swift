@@ -30,15 +30,20 @@ public struct OTLPSpanContext: Sendable, Hashable {
 
     /// The W3C `traceparent` header: `00-<trace id>-<span id>-<flags>`.
     public var traceparent: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(55)
-        bytes += [UInt8(ascii: "0"), UInt8(ascii: "0"), UInt8(ascii: "-")]
-        Hex.append(traceID.high, to: &bytes)
-        Hex.append(traceID.low, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        Hex.append(spanID.value, to: &bytes)
-        bytes += [UInt8(ascii: "-"), UInt8(ascii: "0"), isSampled ? UInt8(ascii: "1") : UInt8(ascii: "0")]
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 55) { buffer in
+            let dash = UInt8(ascii: "-"), zero = UInt8(ascii: "0")
+            buffer[0] = zero
+            buffer[1] = zero
+            buffer[2] = dash
+            Hex.write(traceID.high, to: buffer, at: 3)
+            Hex.write(traceID.low, to: buffer, at: 19)
+            buffer[35] = dash
+            Hex.write(spanID.value, to: buffer, at: 36)
+            buffer[52] = dash
+            buffer[53] = zero
+            buffer[54] = isSampled ? UInt8(ascii: "1") : zero
+            return 55
+        }
     }
 
     /// Reads a W3C `traceparent`; `nil` when it is not one (wrong length or separators, not hex,
@@ -127,6 +132,16 @@ enum Hex {
         while shift >= 0 {
             bytes.append(digits[Int((word >> UInt64(shift)) & 0xf)])
             shift -= 4
+        }
+    }
+
+    /// Writes the 16 hex digits of `word`, most significant first, at `start`.
+    static func write(_ word: UInt64, to buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digits in
+            for offset in 0..<16 {
+                buffer[start + offset] = digits[Int((word >> UInt64(60 - 4 * offset)) & 0xf)]
+            }
         }
     }
 

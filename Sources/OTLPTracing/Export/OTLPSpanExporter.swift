@@ -40,12 +40,10 @@ public struct OTLPSpanExporter: Service {
     /// Sends batches until graceful shutdown, then what is left.
     public func run() async throws {
         var failures = FailureReport()
-        let batchSize = batchSize
         await withGracefulShutdownHandler {
             while true {
-                // The bound is the schedule: spans are sent at least this often.
-                await queue.contents.wait(until: { $0.spans.count >= batchSize || $0.isClosed || $0.isFlushRequested }, within: scheduleDelay)
-                let isClosed = queue.contents.read { $0.isClosed }
+                await queue.waitForWork(within: scheduleDelay)
+                let isClosed = queue.isClosed
                 await sendQueued(&failures)
                 if isClosed || Task.isCancelled { break }
             }

@@ -71,11 +71,26 @@ struct ProtobufWriter {
 
     /// An embedded message field, written by `body` (always written, even when empty: a oneof's
     /// choice of an empty value still counts).
+    ///
+    /// Written in place, with no buffer of its own: one byte is kept for the length, and a message
+    /// of 128 bytes or more (a span, a batch) moves its bytes along once to make room for more.
     mutating func message(_ field: UInt64, _ body: (inout ProtobufWriter) -> Void) {
-        var nested = ProtobufWriter()
-        body(&nested)
         tag(field, .lengthDelimited)
-        varint(UInt64(nested.bytes.count))
-        bytes.append(contentsOf: nested.bytes)
+        let lengthIndex = bytes.count
+        bytes.append(0)
+        body(&self)
+        let length = bytes.count - lengthIndex - 1
+        if length < 0x80 {
+            bytes[lengthIndex] = UInt8(length)
+            return
+        }
+        var size = 1
+        while UInt64(length) >> UInt64(7 * size) != 0 { size += 1 }
+        bytes.insert(contentsOf: repeatElement(0, count: size - 1), at: lengthIndex + 1)
+        var value = UInt64(length)
+        for index in lengthIndex..<(lengthIndex + size) {
+            bytes[index] = UInt8(truncatingIfNeeded: value) | (index < lengthIndex + size - 1 ? 0x80 : 0)
+            value >>= 7
+        }
     }
 }

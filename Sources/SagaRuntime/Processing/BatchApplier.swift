@@ -154,7 +154,7 @@ struct BatchApplier {
         case .create(let id):
             let machine = SagaMachine(plan: plan, replyTopic: topics.replies, commandSentEvents: commandSentEvents)
             var traceparent = trace.map { String(decoding: $0, as: UTF8.self) }
-            if let started = tracer.startSaga(sagaID: id, sagaType: start.sagaType, headers: message.headers) {
+            if let started = tracer.startSaga(sagaType: start.sagaType, headers: message.headers) {
                 // A saga the sampler dropped keeps nothing: its trace's flag says so from now on.
                 if let span = started.span { partition.spans.open[id] = SagaSpans.Open(saga: span) }
                 // A start without a trace context gets the saga span's as its trace.

@@ -27,19 +27,15 @@ struct SagaTracer: Sendable {
     /// it carried none).
     /// - Returns: the span (`nil` when the sampler dropped it: nothing to keep or end), and its
     ///   `traceparent` when the tracer propagates W3C Trace Context.
-    func startSaga(sagaID: String, sagaType: String, headers: [KafkaHeader]) -> (span: (any Span)?, traceparent: String?)? {
+    func startSaga(sagaType: String, headers: [KafkaHeader]) -> (span: (any Span)?, traceparent: String?)? {
         guard let tracer else { return nil }
         var parent = ServiceContext.topLevel
         tracer.extract(headers, into: &parent, using: TraceCarrier.HeadersExtractor())
         let span = tracer.startSpan("saga " + sagaType, context: parent, ofKind: .server)
         var injected: [String: String] = [:]
         tracer.inject(span.context, into: &injected, using: TraceCarrier.DictionaryInjector())
-        guard span.isRecording else { return (nil, injected[SagaHeaders.traceparent]) }
-        span.updateAttributes { attributes in
-            attributes["saga.id"] = sagaID
-            attributes["saga.type"] = sagaType
-        }
-        return (span, injected[SagaHeaders.traceparent])
+        // Its attributes are set when it ends (``endSaga(_:of:outcome:)``).
+        return (span.isRecording ? span : nil, injected[SagaHeaders.traceparent])
     }
 
     /// Ends and starts spans for the progress events of one transition of `state`.
@@ -55,20 +51,21 @@ struct SagaTracer: Sendable {
                 open.phase = nil
                 let phase = event.phase ?? state.status.phase
                 let span = tracer.startSpan("phase " + phase.rawValue, context: parentContext(open, state, tracer), ofKind: .internal)
-                span.updateAttributes { attributes in
-                    attributes["saga.id"] = state.sagaID
-                    attributes["saga.phase"] = phase.rawValue
-                }
+                span.attributes = SpanAttributes(["saga.id": .string(state.sagaID), "saga.phase": .string(phase.rawValue)])
                 open.phase = span
             case .stepSucceeded, .stepFailed, .stepRejected, .stepTimedOut, .stepCompensated, .compensationRefused:
-                guard let step = event.step, let phase = event.phase,
-                      let span = open.attempts.removeValue(forKey: .init(step: step, phase: phase)) else { continue }
-                Self.end(span, outcome: event.event)
+                guard let step = event.step, let phase = event.phase else { continue }
+                let key = SagaSpans.AttemptKey(step: step, phase: phase)
+                guard let span = open.attempts.removeValue(forKey: key) else { continue }
+                Self.endAttempt(span, key, of: state, outcome: event.event)
             case .sagaCompleted, .sagaCompensated, .sagaFailed:
-                for span in open.attempts.values { Self.end(span, outcome: event.event) }
+                for (key, span) in open.attempts { Self.endAttempt(span, key, of: state, outcome: event.event) }
                 open.attempts = [:]
-                if let phase = open.phase { Self.end(phase, outcome: event.event) }
-                if let saga = open.saga { Self.end(saga, outcome: event.event) }
+                if let phase = open.phase {
+                    phase.updateAttributes { $0["saga.outcome"] = event.event.rawValue }
+                    Self.finish(phase, outcome: event.event)
+                }
+                if let saga = open.saga { Self.endSaga(saga, of: state, outcome: event.event) }
                 return
             default:
                 continue
@@ -83,15 +80,9 @@ struct SagaTracer: Sendable {
     func startAttempt(_ command: ParticipantCommand, of state: SagaState, in spans: inout SagaSpans) -> [String: String] {
         guard let tracer, var open = spans.open.removeValue(forKey: state.sagaID) ?? Self.resumed(state) else { return [:] }
         let key = SagaSpans.AttemptKey(step: command.step, phase: command.phase)
-        if let previous = open.attempts[key] { Self.end(previous, outcome: Self.superseded) }
+        if let previous = open.attempts[key] { Self.endAttempt(previous, key, of: state, outcome: Self.superseded) }
+        // Its attributes are set when it ends (``endAttempt(_:_:of:outcome:)``).
         let span = tracer.startSpan("step \(command.step) attempt \(command.attempt)", context: parentContext(open, state, tracer), ofKind: .producer)
-        // Few attributes: each is copied, converted and encoded for every span exported. The type
-        // is on the saga span, the attempt in the name.
-        span.updateAttributes { attributes in
-            attributes["saga.id"] = state.sagaID
-            attributes["saga.step"] = command.step
-            attributes["saga.phase"] = command.phase.rawValue
-        }
         open.attempts[key] = span
         spans.open[state.sagaID] = open
         var injected: [String: String] = [:]
@@ -109,8 +100,29 @@ struct SagaTracer: Sendable {
     /// The outcome of an attempt replaced by the next one before its reply was seen.
     static let superseded = ProgressEvent.Kind(rawValue: "superseded")
 
-    private static func end(_ span: any Span, outcome: ProgressEvent.Kind) {
-        span.updateAttributes { $0["saga.outcome"] = outcome.rawValue }
+    // A span's attributes are set once, when it ends, from one dictionary: each change copies them,
+    // and each is converted and encoded for every span exported, so there are few (the saga's type
+    // is on the saga span, an attempt's number in its name).
+
+    /// Ends an attempt's span.
+    private static func endAttempt(_ span: any Span, _ key: SagaSpans.AttemptKey, of state: SagaState, outcome: ProgressEvent.Kind) {
+        span.attributes = SpanAttributes([
+            "saga.id": .string(state.sagaID), "saga.step": .string(key.step), "saga.phase": .string(key.phase.rawValue),
+            "saga.outcome": .string(outcome.rawValue),
+        ])
+        finish(span, outcome: outcome)
+    }
+
+    /// Ends a saga's span.
+    private static func endSaga(_ span: any Span, of state: SagaState, outcome: ProgressEvent.Kind) {
+        span.attributes = SpanAttributes([
+            "saga.id": .string(state.sagaID), "saga.type": .string(state.sagaType), "saga.outcome": .string(outcome.rawValue),
+        ])
+        finish(span, outcome: outcome)
+    }
+
+    /// Sets the status an outcome gives a span (an error for a failure) and ends it.
+    private static func finish(_ span: any Span, outcome: ProgressEvent.Kind) {
         switch outcome {
         case .stepRejected, .stepTimedOut, .stepFailed, .compensationRefused, .sagaFailed:
             span.setStatus(SpanStatus(code: .error, message: outcome.rawValue))

@@ -34,7 +34,7 @@ struct SagaTracerTests {
             sagaTracer = SagaTracer(tracer)
             var headers: [String: String] = [:]
             tracer.inject(clientSpan.context, into: &headers, using: TraceCarrier.DictionaryInjector())
-            let started = sagaTracer.startSaga(sagaID: "s-1", sagaType: "order", headers: headers.map { KafkaHeader(name: $0.key, value: Array($0.value.utf8)) })!
+            let started = sagaTracer.startSaga(sagaType: "order", headers: headers.map { KafkaHeader(name: $0.key, value: Array($0.value.utf8)) })!
             spans.open["s-1"] = SagaSpans.Open(saga: started.span)
             let (state, effects) = machine.start(StartSagaCommand(sagaType: "order"), sagaID: "s-1", replyPartition: 0, now: now, traceparent: started.traceparent ?? TraceContext.newTraceparent())
             self.state = state
@@ -150,7 +150,7 @@ struct SagaTracerTests {
     func offWithNoOpTracer() {
         let off = SagaTracer(NoOpTracer())
         #expect(!off.isEnabled)
-        #expect(off.startSaga(sagaID: "s", sagaType: "t", headers: []).map { _ in true } == nil)
+        #expect(off.startSaga(sagaType: "t", headers: []).map { _ in true } == nil)
         #expect(!SagaTracer().isEnabled, "the process has no tracer bootstrapped in this test run")
     }
 
@@ -163,7 +163,7 @@ struct SagaTracerTests {
     func unsampledSaga() throws {
         let tracer = DroppingTracer()
         let sagaTracer = SagaTracer(tracer)
-        let started = try #require(sagaTracer.startSaga(sagaID: "s-1", sagaType: "order", headers: []))
+        let started = try #require(sagaTracer.startSaga(sagaType: "order", headers: []))
         #expect(started.span == nil, "a dropped saga span is not kept")
         let traceparent = try #require(started.traceparent)
         #expect(!TraceCarrier.isSampled(traceparent))
