@@ -15,7 +15,7 @@ extension PostgresConnection {
     func migrate(_ component: SchemaComponent, now: Int64, logger: Logger) async throws -> Int {
         let current = try await transaction(begin: "BEGIN", logger: logger) { connection in
             try await connection.lockMigrations(logger: logger)
-            try await connection.query(
+            try await connection.run(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     component TEXT NOT NULL,
@@ -42,9 +42,9 @@ extension PostgresConnection {
                 // Another instance may have migrated between our read and our lock.
                 guard try await connection.schemaVersion(of: component, logger: logger) < migration.version else { return }
                 for statement in migration.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.run(
                     """
                     INSERT INTO schema_migrations (component, version, name, applied_at)
                     VALUES (\(component.name), \(migration.version), \(migration.name), \(now))

@@ -24,7 +24,7 @@ public final class PostgresParticipantDedupeStore: ParticipantDedupeStore {
     @discardableResult
     public func record(_ reply: [UInt8], for key: DedupeKey, at time: Int64) async throws -> [UInt8] {
         try await pool.withConnection(doing: "recording a reply") { connection in
-            let inserted = try await connection.query(
+            let inserted = try await connection.run(
                 """
                 INSERT INTO participant_replies (consumer, idempotency_key, reply, recorded_at)
                 VALUES (\(key.consumer), \(key.idempotencyKey), \(ByteBuffer(bytes: reply)), \(time))
@@ -48,7 +48,7 @@ public final class PostgresParticipantDedupeStore: ParticipantDedupeStore {
 
     public func purge(recordedBefore cutoff: Int64) async throws -> Int {
         try await pool.withConnection(doing: "purging replies") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 WITH deleted AS (DELETE FROM participant_replies WHERE recorded_at < \(cutoff) RETURNING 1)
                 SELECT count(*) FROM deleted
@@ -72,7 +72,7 @@ public final class PostgresParticipantDedupeStore: ParticipantDedupeStore {
     }
 
     private static func reply(for key: DedupeKey, on connection: PostgresConnection, logger: Logger) async throws -> [UInt8]? {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             """
             SELECT reply FROM participant_replies
             WHERE consumer = \(key.consumer) AND idempotency_key = \(key.idempotencyKey)

@@ -62,11 +62,31 @@ final class PostgresPool: Sendable {
     /// Runs `body` in a transaction on a pooled connection: committed if it returns, rolled back
     /// if it throws.
     /// - Parameter begin: The statement that opens the transaction (to set its isolation level).
+    ///
+    /// A transaction whose connection closed before its `COMMIT` was sent (the server ended the
+    /// session, and so rolled it back) runs once more on another connection: nothing of the first
+    /// try was written. One that lost its connection during `COMMIT` may have been written, and
+    /// fails.
     func transaction<T: Sendable>(
-        doing action: String, begin: PostgresQuery = "BEGIN", _ body: (PostgresConnection) async throws -> T
+        doing action: String, begin: PostgresQuery = "BEGIN", _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await withConnection(doing: action) { connection in
-            try await connection.transaction(begin: begin, logger: logger) { try await body($0) }
+        try lifecycle.checkRunning()
+        var tries = 0
+        while true {
+            tries += 1
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.transaction(begin: begin, logger: logger) { try await body($0) }
+                }
+            } catch let lost as TransactionRolledBackByClose where tries == 1 {
+                logger.warning("the connection closed in the middle of a transaction, which the server rolled back; trying it again on another connection", metadata: [
+                    "doing": "\(action)", "error": "\(Self.describe(lost.cause))",
+                ])
+            } catch let lost as TransactionRolledBackByClose {
+                throw storeError(lost.cause, doing: action)
+            } catch {
+                throw storeError(error, doing: action)
+            }
         }
     }
 

@@ -44,7 +44,7 @@ extension PostgresSagaStore {
     /// Upserts the sagas and offsets and appends the outbox rows in one statement; returns the
     /// new outbox ids in ascending order.
     private static func write(_ rows: CommitRows, on connection: PostgresConnection, logger: Logger) async throws -> [Int64] {
-        let result = try await connection.query(
+        let result = try await connection.run(
             """
             WITH saga_rows AS (
                 INSERT INTO sagas (\(unescaped: sagaColumns), finished_at)
@@ -98,7 +98,7 @@ extension PostgresSagaStore {
         let ordered = registrations.sorted {
             ($0.key.sagaType, $0.key.businessKey) < ($1.key.sagaType, $1.key.businessKey)
         }
-        let inserted = try await connection.query(
+        let inserted = try await connection.run(
             """
             INSERT INTO start_keys (saga_type, business_key, saga_id)
             SELECT * FROM unnest(
@@ -133,7 +133,7 @@ extension PostgresSagaStore {
     static func sagaIDs(
         for keys: [StartKey], on connection: PostgresConnection, logger: Logger
     ) async throws -> [StartKey: String] {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             """
             SELECT saga_type, business_key, saga_id FROM start_keys
             JOIN unnest(\(keys.map(\.sagaType))::text[], \(keys.map(\.businessKey))::text[]) AS wanted (saga_type, business_key)

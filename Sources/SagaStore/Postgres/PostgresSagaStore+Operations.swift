@@ -4,7 +4,7 @@ import PostgresNIO
 extension PostgresSagaStore {
     public func progressHistory(sagaID: String) async throws -> [ProgressEntry] {
         try await pool.withConnection(doing: "reading the progress history of saga \(sagaID)") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 SELECT sequence, at, kind, phase, latency_ms, event FROM saga_progress
                 WHERE saga_id = \(sagaID) ORDER BY sequence
@@ -24,7 +24,7 @@ extension PostgresSagaStore {
     public func stepLatencies(since: Int64, limit: Int) async throws -> [StepLatency] {
         guard limit > 0 else { return [] }
         return try await pool.withConnection(doing: "reading step latencies") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 SELECT coalesce(phase, 'compensate'), latency_ms FROM saga_progress
                 WHERE latency_ms IS NOT NULL AND at >= \(since) ORDER BY at DESC LIMIT \(Int64(limit))
@@ -41,7 +41,7 @@ extension PostgresSagaStore {
 
     public func outcomeCounts(finishedSince: Int64) async throws -> [OutcomeCount] {
         try await pool.withConnection(doing: "counting finished sagas") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 SELECT type, status, count(*) FROM sagas WHERE finished_at >= \(finishedSince)
                 GROUP BY type, status ORDER BY type, status
@@ -58,7 +58,7 @@ extension PostgresSagaStore {
 
     public func recordHeartbeat(_ heartbeat: InstanceHeartbeat) async throws {
         try await pool.withConnection(doing: "recording the heartbeat of \(heartbeat.instanceID)") { connection in
-            _ = try await connection.query(
+            _ = try await connection.run(
                 """
                 INSERT INTO orchestrator_instances (instance_id, host, started_at, last_seen, status)
                 VALUES (\(heartbeat.instanceID), \(heartbeat.host), \(heartbeat.startedAt), \(heartbeat.lastSeen),
@@ -73,8 +73,8 @@ extension PostgresSagaStore {
 
     public func instances(seenSince: Int64, forgetBefore: Int64) async throws -> [InstanceHeartbeat] {
         try await pool.withConnection(doing: "listing orchestrator instances") { connection in
-            _ = try await connection.query("DELETE FROM orchestrator_instances WHERE last_seen < \(forgetBefore)", logger: logger)
-            let rows = try await connection.query(
+            _ = try await connection.run("DELETE FROM orchestrator_instances WHERE last_seen < \(forgetBefore)", logger: logger)
+            let rows = try await connection.run(
                 """
                 SELECT instance_id, host, started_at, last_seen, status FROM orchestrator_instances
                 WHERE last_seen >= \(seenSince) ORDER BY instance_id

@@ -10,13 +10,13 @@ extension PostgresSagaStore {
         let legacyIDs = unique.filter { $0 < 0 }.map { -$0 }.sorted()
         try await pool.withConnection(doing: "marking \(unique.count) outbox rows sent") { connection in
             if !batchIDs.isEmpty {
-                try await connection.query(
+                try await connection.run(
                     "DELETE FROM outbox_batches WHERE id = ANY(\(PostgresArray(batchIDs))::int8[])",
                     logger: logger
                 )
             }
             if !legacyIDs.isEmpty {
-                try await connection.query(
+                try await connection.run(
                     "DELETE FROM outbox WHERE id = ANY(\(PostgresArray(legacyIDs))::int8[])",
                     logger: logger
                 )
@@ -28,7 +28,7 @@ extension PostgresSagaStore {
         try await pool.withConnection(doing: "purging") { connection in
             // One statement, so one transaction. Its parts share a snapshot: a key goes if its saga
             // is deleted here, or if no saga of its id existed before.
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 WITH deleted_sagas AS (
                     DELETE FROM sagas WHERE finished_at < \(finishedBefore) RETURNING id

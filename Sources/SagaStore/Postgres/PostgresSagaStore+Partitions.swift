@@ -5,7 +5,7 @@ extension PostgresSagaStore {
         try await pool.withConnection(doing: "taking partition \(partition)") { connection in
             // One statement: the row lock it takes waits for a commit holding the row, and a
             // commit that comes after it reads the new epoch.
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 INSERT INTO partition_epochs (partition, epoch) VALUES (\(partition), 1)
                 ON CONFLICT (partition) DO UPDATE SET epoch = partition_epochs.epoch + 1
@@ -28,12 +28,12 @@ extension PostgresSagaStore {
             let epochs = try await Self.epochs(of: [lease.partition], on: connection, lock: false, logger: logger)
             try Self.check(lease, against: epochs)
             var offsets: [String: Int64] = [:]
-            let offsetRows = try await connection.query(
+            let offsetRows = try await connection.run(
                 "SELECT topic, next_offset FROM input_offsets WHERE partition = \(lease.partition)", logger: logger
             )
             for try await (topic, offset) in offsetRows.decode((String, Int64).self) { offsets[topic] = offset }
             let sagas = try await Self.sagas(
-                from: try await connection.query(
+                from: try await connection.run(
                     """
                     SELECT \(unescaped: Self.sagaColumns) FROM sagas
                     WHERE partition = \(lease.partition) AND NOT is_terminal ORDER BY id
@@ -43,7 +43,7 @@ extension PostgresSagaStore {
             )
             // Rows of the per-message outbox (schema version 1) are older than any batch row.
             var outbox = try await Self.outbox(
-                from: try await connection.query(
+                from: try await connection.run(
                     """
                     SELECT \(unescaped: Self.outboxColumns) FROM outbox
                     WHERE partition = \(lease.partition) AND sent_at IS NULL ORDER BY id
@@ -52,7 +52,7 @@ extension PostgresSagaStore {
                 )
             )
             outbox += try await Self.outboxBatches(
-                from: try await connection.query(
+                from: try await connection.run(
                     """
                     SELECT \(unescaped: Self.outboxBatchColumns) FROM outbox_batches
                     WHERE partition = \(lease.partition) AND sent_at IS NULL ORDER BY id
@@ -70,7 +70,7 @@ extension PostgresSagaStore {
     static func epochs(
         of partitions: [Int32], on connection: PostgresConnection, lock: Bool, logger: Logger
     ) async throws -> [Int32: Int64] {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             """
             SELECT partition, epoch FROM partition_epochs WHERE partition = ANY(\(partitions)::int4[])
             ORDER BY partition \(unescaped: lock ? "FOR UPDATE" : "")

@@ -4,7 +4,7 @@ extension PostgresSagaStore {
     public func saga(id: String) async throws -> SagaRecord? {
         try await pool.withConnection(doing: "reading saga \(id)") { connection in
             try await Self.sagas(
-                from: try await connection.query(
+                from: try await connection.run(
                     "SELECT \(unescaped: Self.sagaColumns) FROM sagas WHERE id = \(id)", logger: logger
                 )
             ).first
@@ -15,7 +15,7 @@ extension PostgresSagaStore {
         guard !ids.isEmpty else { return [:] }
         return try await pool.withConnection(doing: "reading \(ids.count) sagas") { connection in
             let rows = try await Self.sagas(
-                from: try await connection.query(
+                from: try await connection.run(
                     "SELECT \(unescaped: Self.sagaColumns) FROM sagas WHERE id = ANY(\(ids)::text[])", logger: logger
                 )
             )
@@ -27,7 +27,7 @@ extension PostgresSagaStore {
         guard limit > 0 else { return [] }
         return try await pool.withConnection(doing: "looking up saga ids starting with \(prefix)") { connection in
             // left() compares characters exactly, whatever the database's collation.
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 SELECT id FROM sagas WHERE left(id, char_length(\(prefix)::text)) = \(prefix)::text
                 ORDER BY id COLLATE "C" LIMIT \(limit)
@@ -49,9 +49,9 @@ extension PostgresSagaStore {
         let beyond = query.order.isNewestFirst ? "<" : ">"
         let afterTime = query.after?.updatedAt
         let afterID = query.after?.id
-        func part(_ condition: String, orderedBy column: String, on connection: PostgresConnection) async throws -> [SagaRecord] {
+        @Sendable func part(_ condition: String, orderedBy column: String, on connection: PostgresConnection) async throws -> [SagaRecord] {
             try await Self.sagas(
-                from: try await connection.query(
+                from: try await connection.run(
                     """
                     SELECT \(unescaped: Self.sagaColumns) FROM sagas
                     WHERE \(unescaped: condition)
@@ -82,7 +82,7 @@ extension PostgresSagaStore {
 
     public func countSagasByStatus() async throws -> [String: Int] {
         try await pool.withConnection(doing: "counting sagas") { connection in
-            let rows = try await connection.query("SELECT status, count(*) FROM sagas GROUP BY status", logger: logger)
+            let rows = try await connection.run("SELECT status, count(*) FROM sagas GROUP BY status", logger: logger)
             var counts: [String: Int] = [:]
             for try await (status, count) in rows.decode((String, Int64).self) { counts[status] = Int(count) }
             return counts

@@ -1,0 +1,97 @@
+import Logging
+import PostgresNIO
+@testable import SagaStore
+import SagaTestKit
+import Synchronization
+import Testing
+
+/// The server ends a session under the store: an instance frozen mid-commit past the server's
+/// `idle_in_transaction_session_timeout`, an administrator's `pg_terminate_backend`. PostgresNIO
+/// alone would wait for ever for the answer to a statement sent on the closed connection.
+@Suite("PostgreSQL sessions the server ends")
+struct PostgresClosedConnectionTests {
+    enum Ending: String, CaseIterable, CustomTestStringConvertible {
+        case terminated = "pg_terminate_backend"
+        case idleInTransaction = "idle_in_transaction_session_timeout"
+
+        var testDescription: String { rawValue }
+
+        /// Ends the session of `connection` (inside a transaction for `idleInTransaction`).
+        func end(_ connection: PostgresConnection, logger: Logger) async throws {
+            switch self {
+            case .terminated:
+                // Fails with the server's FATAL as the session ends.
+                _ = try? await connection.run("SELECT pg_terminate_backend(pg_backend_pid())", logger: logger)
+            case .idleInTransaction:
+                try await connection.run("SET LOCAL idle_in_transaction_session_timeout = '200ms'", logger: logger)
+            }
+            // The subject: the server ends the session on its own clock. Waited for with a bound.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !connection.isClosed && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aStatementOnAClosedConnectionFailsInsteadOfWaitingForEver() async throws {
+        let url = try await PostgresTestServer.shared().makeDatabase()
+        try await PostgresSagaStore.open(testURL: url).withRunning { store in
+            try await store.pool.withConnection(doing: "testing") { connection in
+                try await Ending.terminated.end(connection, logger: store.logger)
+                #expect(connection.isClosed, "the server did not end the session within 30 s")
+                let started = ContinuousClock.now
+                await #expect(throws: (any Error).self) { try await connection.run("SELECT 1", logger: store.logger) }
+                // Two checks a second apart at most; generous for a loaded machine.
+                #expect(ContinuousClock.now - started < .seconds(30))
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)), arguments: Ending.allCases)
+    func aTransactionWhoseSessionEndedBeforeCommitRunsAgainOnAnotherConnection(ending: Ending) async throws {
+        let url = try await PostgresTestServer.shared().makeDatabase()
+        try await PostgresSagaStore.open(testURL: url).withRunning { store in
+            try await store.pool.withConnection(doing: "testing") { connection in
+                try await connection.run("CREATE TABLE tries (try int NOT NULL)", logger: store.logger)
+            }
+            let tries = Mutex(0)
+            let committed = try await store.pool.transaction(doing: "testing") { connection in
+                let attempt = tries.withLock { count in
+                    count += 1
+                    return count
+                }
+                try await connection.run("INSERT INTO tries VALUES (\(attempt))", logger: store.logger)
+                if attempt == 1 { try await ending.end(connection, logger: store.logger) }
+                try await connection.run("INSERT INTO tries VALUES (\(attempt))", logger: store.logger)
+                return attempt
+            }
+            #expect(committed == 2)
+            let rows = try await store.pool.withConnection(doing: "testing") { connection in
+                var found: [Int] = []
+                for try await (value) in try await connection.run("SELECT try FROM tries ORDER BY try", logger: store.logger).decode(Int.self) {
+                    found.append(value)
+                }
+                return found
+            }
+            // Nothing of the first try was written.
+            #expect(rows == [2, 2])
+        }
+    }
+
+    /// A lost connection during the second try too is an error, not a loop.
+    @Test(.timeLimit(.minutes(2)))
+    func aTransactionIsTriedTwiceAtMost() async throws {
+        let url = try await PostgresTestServer.shared().makeDatabase()
+        try await PostgresSagaStore.open(testURL: url).withRunning { store in
+            let tries = Mutex(0)
+            let error = await #expect(throws: SagaStoreError.self) {
+                try await store.pool.transaction(doing: "testing") { connection in
+                    tries.withLock { $0 += 1 }
+                    try await Ending.terminated.end(connection, logger: store.logger)
+                    try await connection.run("SELECT 1", logger: store.logger)
+                }
+            }
+            #expect(tries.withLock { $0 } == 2)
+            #expect(error?.code == .database)
+        }
+    }
+}
