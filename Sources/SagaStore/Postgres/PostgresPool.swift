@@ -204,7 +204,9 @@ extension PostgresPool {
         // An instance frozen (paused, swapped out, cut off) in the middle of a commit holds its
         // partitions' rows locked, and the instance taking them over waits for those locks. The
         // server ends such a transaction after 50 s, inside the runtime's 60 s bound on taking a
-        // partition, so a frozen instance can delay a takeover but never make it fail.
+        // partition, so a frozen instance can delay a takeover but never make it fail. Woken, the
+        // frozen instance finds its session gone and tries the transaction again on another
+        // connection (see transaction(doing:begin:_:)), where it is fenced.
         result.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "50s")]
         return result
     }
