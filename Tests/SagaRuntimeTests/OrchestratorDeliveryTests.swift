@@ -83,15 +83,29 @@ struct OrchestratorDeliveryTests {
                     #expect(terminal.values.allSatisfy { $0 == .completed })
                     return ids
                 }
+                // The order is judged on the topic, read from its beginning by partition (a saga's
+                // events share one): the collector is a group consumer, and a rebalance on a loaded
+                // machine (its session timed out) can make it skip or repeat a stretch of a partition
+                // under librdkafka 2.0.2's batch consume, which says nothing of the topic's order.
+                var last: [String: Int64] = [:]
+                for id in ids { last[id] = progress.orderedEvents(of: id).last?.sequence ?? 0 }
+                let published = try await harness.read(
+                    topic: harness.topics.progress, count: last.values.reduce(0) { $0 + Int($1) }, timeout: .seconds(60)
+                )
+                var onTopic: [String: [ProgressEvent]] = [:]
+                for message in published {
+                    guard let value = message.value, let event = try? SagaMessageCodec.decode(ProgressEvent.self, from: value).get() else { continue }
+                    onTopic[event.sagaId, default: []].append(event)
+                }
                 for id in ids {
                     var highest: Int64 = 0
-                    for event in progress.events(of: id) where event.sequence > highest {
-                        #expect(event.sequence == highest + 1, "saga \(id): event \(event.sequence) arrived after \(highest)")
+                    // A lower sequence again is a duplicate (the relay publishes at least once).
+                    for event in onTopic[id, default: []] where event.sequence > highest {
+                        #expect(event.sequence == highest + 1, "saga \(id): event \(event.sequence) follows \(highest) on the topic")
                         highest = event.sequence
                     }
-                    let ordered = progress.orderedEvents(of: id)
-                    #expect(ordered.map(\.sequence) == Array(1...Int64(ordered.count)))
-                    #expect(ordered.last?.event == .sagaCompleted)
+                    #expect(highest == last[id], "saga \(id): the topic holds events up to \(highest), the collector saw \(last[id] ?? 0)")
+                    #expect(progress.orderedEvents(of: id).last?.event == .sagaCompleted)
                 }
                 await client.shutdown()
             }
