@@ -12,7 +12,7 @@ extension PostgresConnection {
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     /// - Parameter begin: The statement that opens the transaction (`BEGIN`, or with an isolation level).
     /// - Throws: ``TransactionRolledBackByClose`` when the connection closed before `COMMIT` was
-    ///   sent; what `body` or the server threw otherwise.
+    ///   sent (before or by the `COMMIT` itself); what `body` or the server threw otherwise.
     func transaction<T>(
         begin: PostgresQuery, logger: Logger, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
@@ -22,6 +22,7 @@ extension PostgresConnection {
             value = try await body(self)
         } catch {
             // A closed connection cannot roll back, but the server does when it drops the session.
+            if Self.neverSent(error) { throw TransactionRolledBackByClose(cause: error) }
             if !isClosed {
                 // A second error would hide the first.
                 if (try? await run("ROLLBACK", logger: logger)) != nil { throw error }
@@ -32,7 +33,22 @@ extension PostgresConnection {
             if isClosed { throw TransactionRolledBackByClose(cause: error) }
             throw error
         }
-        try await run("COMMIT", logger: logger)
+        do {
+            try await run("COMMIT", logger: logger)
+        } catch where Self.neverSent(error) {
+            // The connection was closing or closed before COMMIT went out: the server ends (ended)
+            // the session and rolls the transaction back. A COMMIT that was sent and had no
+            // answer may have been written: that error is thrown as it is.
+            throw TransactionRolledBackByClose(cause: error)
+        }
         return value
+    }
+
+    /// Whether `error` says a statement never reached the server because its connection was
+    /// closing or closed already: PostgresNIO refuses it at once (`clientClosedConnection`, the
+    /// store never closes a connection it holds), or ``run(_:logger:file:line:)`` gave up on it.
+    static func neverSent(_ error: any Error) -> Bool {
+        if error is PostgresConnectionClosed { return true }
+        return (error as? PSQLError)?.code == .clientClosedConnection
     }
 }

@@ -46,8 +46,17 @@ struct PostgresClosedConnectionTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2)), arguments: Ending.allCases)
-    func aTransactionWhoseSessionEndedBeforeCommitRunsAgainOnAnotherConnection(ending: Ending) async throws {
+    /// Where in the transaction the session ends: between two statements, or after the last one,
+    /// so that `COMMIT` finds it gone.
+    enum Moment: String, CaseIterable, CustomTestStringConvertible {
+        case betweenStatements = "between statements"
+        case beforeCommit = "before COMMIT"
+
+        var testDescription: String { rawValue }
+    }
+
+    @Test(.timeLimit(.minutes(2)), arguments: Ending.allCases, Moment.allCases)
+    func aTransactionWhoseSessionEndedBeforeCommitRunsAgainOnAnotherConnection(ending: Ending, moment: Moment) async throws {
         let url = try await PostgresTestServer.shared().makeDatabase()
         try await PostgresSagaStore.open(testURL: url).withRunning { store in
             try await store.pool.withConnection(doing: "testing") { connection in
@@ -60,8 +69,9 @@ struct PostgresClosedConnectionTests {
                     return count
                 }
                 try await connection.run("INSERT INTO tries VALUES (\(attempt))", logger: store.logger)
-                if attempt == 1 { try await ending.end(connection, logger: store.logger) }
+                if attempt == 1 && moment == .betweenStatements { try await ending.end(connection, logger: store.logger) }
                 try await connection.run("INSERT INTO tries VALUES (\(attempt))", logger: store.logger)
+                if attempt == 1 && moment == .beforeCommit { try await ending.end(connection, logger: store.logger) }
                 return attempt
             }
             #expect(committed == 2)
