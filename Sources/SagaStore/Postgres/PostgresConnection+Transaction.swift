@@ -22,15 +22,14 @@ extension PostgresConnection {
             value = try await body(self)
         } catch {
             // A closed connection cannot roll back, but the server does when it drops the session.
-            if Self.neverSent(error) { throw TransactionRolledBackByClose(cause: error) }
-            if !isClosed {
-                // A second error would hide the first.
-                if (try? await run("ROLLBACK", logger: logger)) != nil { throw error }
-                // A ROLLBACK that failed on an open connection: it may be closing (the server said
-                // FATAL), and the channel follows within moments.
-                for _ in 0..<20 where !isClosed { try? await Task.sleep(for: .milliseconds(50)) }
+            if Self.neverSent(error) || isClosed { throw TransactionRolledBackByClose(cause: error) }
+            do {
+                try await run("ROLLBACK", logger: logger)
+            } catch let rollbackError {
+                // Refused because the connection is closing (the server said FATAL): the server
+                // rolls back. Any other second error would hide the first.
+                if Self.neverSent(rollbackError) || isClosed { throw TransactionRolledBackByClose(cause: error) }
             }
-            if isClosed { throw TransactionRolledBackByClose(cause: error) }
             throw error
         }
         do {
