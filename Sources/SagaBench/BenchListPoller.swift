@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An operator's open console, as load: `GET /v1/sagas?limit=25` (the console's list) a number
 /// of times a second on the orchestrator's HTTP API, each on a fresh loopback connection.
@@ -15,22 +16,49 @@ struct BenchListPoller: Sendable {
     }
 
     /// Polls until cancelled.
+    ///
+    /// The requests block (connect, send, a `recv` until the server closes), so they run on a
+    /// thread of their own: on the bench's cooperative pool (two threads on two cores) each poll
+    /// would hold up the participants and the starts beside it for as long as the orchestrator
+    /// takes to answer, and the bench would measure itself, not the orchestrator.
     func run() async -> Result {
+        let stop = StopFlag()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
+                let thread = Thread { [self] in continuation.resume(returning: poll(until: stop)) }
+                thread.name = "bench-list-poller"
+                thread.start()
+            }
+        } onCancel: {
+            stop.set()
+        }
+    }
+
+    /// Set once, when the poller is to stop.
+    private final class StopFlag: Sendable {
+        private let flag = Atomic<Bool>(false)
+        var isSet: Bool { flag.load(ordering: .acquiring) }
+        func set() { flag.store(true, ordering: .releasing) }
+    }
+
+    /// The polling loop, on the poller's own thread, until `stop` is set.
+    private func poll(until stop: StopFlag) -> Result {
         var result = Result()
         var times: [Double] = []
         let interval = Duration.nanoseconds(1_000_000_000 / Int64(max(1, perSecond)))
-        var next = ContinuousClock.now
-        while !Task.isCancelled {
-            let started = ContinuousClock.now
+        let clock = ContinuousClock()
+        var next = clock.now
+        while !stop.isSet {
+            let started = clock.now
             if Self.get(port: port, path: "/v1/sagas?limit=25") {
                 result.answered += 1
-                times.append((ContinuousClock.now - started).inSeconds * 1000)
+                times.append((started.duration(to: clock.now)).inSeconds * 1000)
             } else {
                 result.failed += 1
             }
             next += interval
-            let wait = next - ContinuousClock.now
-            if wait > .zero { try? await Task.sleep(for: wait) } else { next = ContinuousClock.now }
+            let wait = clock.now.duration(to: next)
+            if wait > .zero { usleep(UInt32(wait.inSeconds * 1_000_000)) } else { next = clock.now }
         }
         times.sort()
         if !times.isEmpty {
