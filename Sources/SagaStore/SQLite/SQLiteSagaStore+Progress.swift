@@ -34,7 +34,7 @@ extension SQLiteSagaStore {
     }
 
     public func progressHistory(sagaID: String) async throws -> [ProgressEntry] {
-        try await worker.run { connection in
+        try await readWorker.run { connection in
             try connection.withStatement(
                 "SELECT sequence, at, kind, phase, latency_ms, event FROM saga_progress WHERE saga_id = ? ORDER BY sequence"
             ) { select in
@@ -53,7 +53,7 @@ extension SQLiteSagaStore {
 
     public func stepLatencies(since: Int64, limit: Int) async throws -> [StepLatency] {
         guard limit > 0 else { return [] }
-        return try await worker.run { connection in
+        return try await readWorker.run { connection in
             try connection.withStatement(
                 """
                 SELECT coalesce(phase, 'compensate'), latency_ms FROM saga_progress
@@ -70,7 +70,7 @@ extension SQLiteSagaStore {
     }
 
     public func outcomeCounts(finishedSince: Int64) async throws -> [OutcomeCount] {
-        try await worker.run { connection in
+        try await readWorker.run { connection in
             try connection.withStatement(
                 "SELECT type, status, count(*) FROM sagas WHERE finished_at >= ? GROUP BY type, status ORDER BY type, status"
             ) { select in

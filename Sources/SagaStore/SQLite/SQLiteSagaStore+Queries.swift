@@ -1,6 +1,6 @@
 extension SQLiteSagaStore {
     public func saga(id: String) async throws -> SagaRecord? {
-        try await worker.run { connection in
+        try await readWorker.run { connection in
             try connection.withStatement("SELECT \(Self.sagaColumns) FROM sagas WHERE id = ?") {
                 try $0.bind(id, at: 1)
                 return try $0.step() ? Self.saga(from: $0) : nil
@@ -29,7 +29,7 @@ extension SQLiteSagaStore {
         guard limit > 0 else { return [] }
         // A range on the primary key (byte order): every id that starts with the prefix sorts at
         // or after it and before it followed by U+10FFFF, whose UTF-8 bytes no valid text exceeds.
-        return try await worker.run { connection in
+        return try await readWorker.run { connection in
             try connection.withStatement("SELECT id FROM sagas WHERE id >= ? AND id < ? ORDER BY id LIMIT ?") { select in
                 try select.bind(prefix, at: 1)
                 try select.bind(prefix + "\u{10FFFF}", at: 2)
@@ -66,7 +66,7 @@ extension SQLiteSagaStore {
             """
         }
         let parts = [sql("is_terminal = 0", orderedBy: "updated_at"), sql("finished_at IS NOT NULL", orderedBy: "finished_at")]
-        let found = try await worker.run { connection in
+        let found = try await readWorker.run { connection in
             try connection.transaction(immediate: false) {
                 try parts.map { sql in
                     try connection.withStatement(sql) { select in
@@ -106,7 +106,7 @@ extension SQLiteSagaStore {
     }
 
     public func countSagasByStatus() async throws -> [String: Int] {
-        try await worker.run { connection in
+        try await readWorker.run { connection in
             try connection.withStatement("SELECT status, count(*) FROM sagas GROUP BY status") { select in
                 var counts: [String: Int] = [:]
                 while try select.step() { counts[select.string(0)] = Int(select.int64(1)) }

@@ -3,8 +3,11 @@ import Logging
 
 /// The ``SagaStore`` in a local SQLite file: the embedded default for a single instance.
 ///
-/// One connection, in WAL mode, owned by a dedicated thread (``SQLiteWorker``): every call is a
-/// job on that thread, so calls run one at a time and never block Swift's cooperative pool.
+/// One connection, in WAL mode, owned by a dedicated thread (``SQLiteWorker``): every call the
+/// orchestrator makes is a job on that thread, so calls run one at a time and never block Swift's
+/// cooperative pool. Operators' reads (listings, counts, statistics, a saga's history) run on a
+/// second, read-only connection with a thread of its own: in WAL mode a reader and the writer do
+/// not wait for each other, so a scan of a large store never holds up the saga loop's commits.
 /// Other processes (or a second store on the same file) may open the file too; SQLite's locks
 /// and the busy timeout serialize their writes, and partition epochs fence them.
 public final class SQLiteSagaStore: SagaStore {
@@ -13,7 +16,13 @@ public final class SQLiteSagaStore: SagaStore {
     /// The configuration the file was opened with.
     public let configuration: SQLiteConfiguration
     let worker: SQLiteWorker
+    /// The operators' reads' connection; `nil` for `:memory:`, a database only its one
+    /// connection sees, where they run on ``worker``.
+    let reader: SQLiteWorker?
     let logger: Logger
+
+    /// Where operators' reads run.
+    var readWorker: SQLiteWorker { reader ?? worker }
 
     /// Opens (creating if needed) a store file and applies pending schema migrations.
     /// - Parameters:
@@ -30,14 +39,28 @@ public final class SQLiteSagaStore: SagaStore {
         self.path = path
         self.configuration = configuration
         self.logger = logger
-        self.worker = try await SQLiteWorker.open(
+        let worker = try await SQLiteWorker.open(
             path: path, configuration: configuration, schema: .sqliteSagaStore, name: "saga-store-sqlite",
             lifecycle: StoreLifecycle(name: "the SQLite saga store at \(path)"), logger: logger
         )
+        self.worker = worker
+        if path == ":memory:" || path.isEmpty {
+            reader = nil
+        } else {
+            do {
+                reader = try await SQLiteWorker.openReader(
+                    path: path, configuration: configuration, name: "saga-store-sqlite-reader", lifecycle: worker.lifecycle, logger: logger
+                )
+            } catch {
+                await worker.stop()
+                throw error
+            }
+        }
         logger.debug("opened SQLite saga store", metadata: ["path": "\(path)"])
     }
 
     deinit {
+        reader?.stopWithoutWaiting()
         worker.stopWithoutWaiting()
     }
 
@@ -49,7 +72,14 @@ public final class SQLiteSagaStore: SagaStore {
     /// finish and closes the database.
     /// - Throws: ``SagaStoreError/Code/closed`` if the store ran before: a store runs once.
     public func run() async throws {
-        try await worker.runAsService()
+        do {
+            try await worker.runAsService()
+        } catch {
+            await reader?.stop()
+            throw error
+        }
+        // The shared lifecycle has finished: the reader refuses new reads and ends the ones it has.
+        await reader?.stop()
     }
 
     public func waitUntilRunning() async throws {

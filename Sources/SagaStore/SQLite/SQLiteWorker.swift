@@ -137,4 +137,23 @@ extension SQLiteWorker {
         }
         return worker
     }
+
+    /// Starts a worker whose connection reads `path`, already migrated, and may not write
+    /// (`PRAGMA query_only`): operators' reads, beside the writer's commits.
+    /// - Parameter lifecycle: the writer's: the reader takes jobs while the store runs.
+    /// - Throws: ``SagaStoreError`` from opening; the thread has then ended.
+    static func openReader(
+        path: String, configuration: SQLiteConfiguration, name: String, lifecycle: StoreLifecycle, logger: Logger
+    ) async throws -> SQLiteWorker {
+        try await start(name: name, lifecycle: lifecycle) {
+            let connection = try SQLiteConnection.open(path: path, configuration: configuration, logger: logger)
+            do {
+                try connection.execute("PRAGMA query_only = 1")
+            } catch {
+                connection.close()
+                throw error
+            }
+            return connection
+        }
+    }
 }
