@@ -7,6 +7,11 @@ import Synchronization
 
 /// Reads the progress topic and keeps every event, for tests and benchmarks that wait for
 /// sagas to finish.
+///
+/// It reads every partition from its beginning by manual assignment, not as a member of a
+/// consumer group: a group member on a busy machine can miss its session and rejoin, and
+/// librdkafka 2.0.2's batch consume may then skip or repeat a stretch of a partition (fixed in
+/// 2.1.0), which a test would read as events lost or out of order.
 public final class ProgressCollector: Sendable {
     private struct State: Sendable {
         var events: [String: [ProgressEvent]] = [:]
@@ -22,9 +27,10 @@ public final class ProgressCollector: Sendable {
     private let state = Watched(State())
     private let logger: Logger
     private let keepEvents: Bool
+    private let topic: String
 
     /// - Parameters:
-    ///   - consumer: a consumer configuration with a group of its own.
+    ///   - consumer: a consumer configuration (its group id is not joined).
     ///   - topic: the progress topic.
     ///   - keepEvents: whether every event is kept (default), or only each saga's terminal state
     ///     (for benchmarks with many sagas).
@@ -34,34 +40,45 @@ public final class ProgressCollector: Sendable {
         consumer: KafkaConsumerConfiguration, topic: String, keepEvents: Bool = true,
         logger: Logger = Logger(label: "saga.progress-collector"), expectedSagas: Int = 0
     ) throws {
-        let consumer = try KafkaConsumer(configuration: consumer, logger: logger)
-        try consumer.subscribe(topics: [topic])
-        self.consumer = Mutex(consumer)
+        self.consumer = Mutex(try KafkaConsumer(configuration: consumer, logger: logger))
+        self.topic = topic
         self.logger = logger
         self.keepEvents = keepEvents
         state.update { $0.terminal.reserveCapacity(expectedSagas) }
     }
 
-    /// Whether the group gave this consumer its partitions.
+    /// Whether it was given the topic's partitions.
     public var isReady: Bool { consumer.withLock { $0.map { !$0.assignment.isEmpty } ?? false } }
 
     /// Whether the consumer held partitions at its last poll: set by ``run()`` after each poll,
     /// so ``waitUntilReady(within:)`` is woken, not polling.
     private let assigned = Watched(false)
 
-    /// Returns once the group gave this consumer its partitions (as seen by ``run()``).
+    /// Returns once ``run()`` has assigned itself the topic's partitions.
     /// - Parameter timeout: The bound.
     /// - Throws: ``WaitTimedOut`` when it has none then.
     public func waitUntilReady(within timeout: Duration) async throws {
         try await assigned.wait(for: "the progress collector to have partitions", within: timeout) { $0 }
     }
 
-    /// Collects until the task is cancelled, then leaves the group and releases its consumer:
-    /// it runs once.
+    /// Assigns itself every partition of the topic from its beginning (once the topic exists),
+    /// then collects until the task is cancelled, and releases its consumer: it runs once.
     /// - Throws: a fatal ``KafkaError``, or a shut-down error when it ran before.
     public func run() async throws {
         guard let consumer = consumer.withLock({ $0 }) else { throw KafkaError.shutDown("the progress collector ran already") }
         defer { self.consumer.withLock { $0 = nil } }
+        // The topic may be created a moment after the collector starts (by the orchestrator).
+        while !Task.isCancelled {
+            let partitions = (try? await consumer.partitions(of: topic, timeout: .seconds(2))) ?? []
+            if !partitions.isEmpty {
+                try await consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map {
+                    (KafkaTopicPartition(topic: topic, partition: $0.partition), KafkaOffset.beginning)
+                }))
+                assigned.update { $0 = true }
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
         while !Task.isCancelled {
             let batch: [KafkaConsumerMessage]
             do {
@@ -70,8 +87,6 @@ public final class ProgressCollector: Sendable {
                 if error.isFatal { throw error }
                 continue
             }
-            let holds = !consumer.assignment.isEmpty
-            if holds != assigned.value { assigned.update { $0 = holds } }
             let now = ContinuousClock.now
             let keepEvents = self.keepEvents
             var skipped = 0
