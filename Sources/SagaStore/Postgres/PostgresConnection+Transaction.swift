@@ -1,8 +1,9 @@
 import Logging
 import PostgresNIO
 
-/// A transaction that failed because its connection closed before its `COMMIT` was sent: the
-/// server rolled it back when the session ended, so nothing of it was written.
+/// A transaction that failed because its connection closed before its `COMMIT` was sent, or the
+/// server ended the session before reading it: the server rolled it back when the session
+/// ended, so nothing of it was written.
 struct TransactionRolledBackByClose: Error {
     /// What the statement that found the connection closed failed with.
     var cause: any Error
@@ -23,6 +24,7 @@ extension PostgresConnection {
         } catch {
             // A closed connection cannot roll back, but the server does when it drops the session.
             if Self.neverSent(error) || isClosed { throw TransactionRolledBackByClose(cause: error) }
+            if Self.endedWhileIdleInTransaction(error) { throw await rolledBackBySessionEnd(error) }
             do {
                 try await run("ROLLBACK", logger: logger)
             } catch let rollbackError {
@@ -39,6 +41,9 @@ extension PostgresConnection {
             // the session and rolls the transaction back. A COMMIT that was sent and had no
             // answer may have been written: that error is thrown as it is.
             throw TransactionRolledBackByClose(cause: error)
+        } catch where Self.endedWhileIdleInTransaction(error) {
+            // The server had ended the session before it read the COMMIT.
+            throw await rolledBackBySessionEnd(error)
         }
         return value
     }
@@ -49,5 +54,23 @@ extension PostgresConnection {
     static func neverSent(_ error: any Error) -> Bool {
         if error is PostgresConnectionClosed { return true }
         return (error as? PSQLError)?.code == .clientClosedConnection
+    }
+
+    /// Closes this connection, whose session the server ended, before it goes back to the pool:
+    /// its own close may not have been seen yet, and the transaction's next try must not be given
+    /// it again.
+    private func rolledBackBySessionEnd(_ error: any Error) async -> TransactionRolledBackByClose {
+        try? await close()
+        return TransactionRolledBackByClose(cause: error)
+    }
+
+    /// Whether `error` is the FATAL with which the server ended a session that sat idle in a
+    /// transaction past `idle_in_transaction_session_timeout` (SQLSTATE 25P03). That timeout runs
+    /// only while the server waits for the session's next statement, so a statement answered with
+    /// it, `COMMIT` included, was never read: the server rolled the transaction back. A process
+    /// frozen mid-transaction that wakes and writes before reading the FATAL gets it this way.
+    static func endedWhileIdleInTransaction(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return error.serverInfo?[.sqlState] == "25P03"
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 @testable import SagaStore
@@ -84,6 +85,44 @@ struct PostgresClosedConnectionTests {
             }
             // Nothing of the first try was written.
             #expect(rows == [2, 2])
+        }
+    }
+
+    /// A process frozen mid-transaction wakes and sends `COMMIT` before it has read the FATAL
+    /// the server sent when its idle-in-transaction timeout ended the session: the FATAL then comes
+    /// back as `COMMIT`'s answer (SQLSTATE 25P03). That timeout ends only a session waiting for its
+    /// next statement, so the `COMMIT` was never read, and the transaction runs again.
+    @Test(.timeLimit(.minutes(2)))
+    func aCommitAnsweredByTheIdleTimeoutsFatalRunsAgain() async throws {
+        let url = try await PostgresTestServer.shared().makeDatabase()
+        try await PostgresSagaStore.open(testURL: url).withRunning { store in
+            try await store.pool.withConnection(doing: "testing") { connection in
+                try await connection.run("CREATE TABLE tries (try int NOT NULL)", logger: store.logger)
+            }
+            let tries = Mutex(0)
+            let committed = try await store.pool.transaction(doing: "testing") { connection in
+                let attempt = tries.withLock { count in
+                    count += 1
+                    return count
+                }
+                try await connection.run("INSERT INTO tries VALUES (\(attempt))", logger: store.logger)
+                if attempt == 1 {
+                    try await connection.run("SET LOCAL idle_in_transaction_session_timeout = '200ms'", logger: store.logger)
+                    // The freeze: the connection's event loop stops past the timeout. The COMMIT
+                    // written meanwhile goes out before the loop reads the server's FATAL.
+                    connection.eventLoop.execute { Thread.sleep(forTimeInterval: 1.5) }
+                }
+                return attempt
+            }
+            #expect(committed == 2)
+            let rows = try await store.pool.withConnection(doing: "testing") { connection in
+                var found: [Int] = []
+                for try await (value) in try await connection.run("SELECT try FROM tries ORDER BY try", logger: store.logger).decode(Int.self) {
+                    found.append(value)
+                }
+                return found
+            }
+            #expect(rows == [2], "nothing of the first try was written")
         }
     }
 
