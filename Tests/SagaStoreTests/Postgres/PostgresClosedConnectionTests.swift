@@ -60,29 +60,13 @@ struct PostgresClosedConnectionTests {
     func aTransactionWhoseSessionEndedBeforeCommitRunsAgainOnAnotherConnection(ending: Ending, moment: Moment) async throws {
         let url = try await PostgresTestServer.shared().makeDatabase()
         try await PostgresSagaStore.open(testURL: url).withRunning { store in
-            try await store.pool.withConnection(doing: "testing") { connection in
-                try await connection.run("CREATE TABLE tries (try int NOT NULL)", logger: store.logger)
-            }
-            let tries = Mutex(0)
-            let committed = try await store.pool.transaction(doing: "testing") { connection in
-                let attempt = tries.withLock { count in
-                    count += 1
-                    return count
-                }
+            let (committed, rows) = try await Self.countingTries(store) { connection, attempt in
                 try await connection.run("INSERT INTO tries VALUES (\(attempt))", logger: store.logger)
                 if attempt == 1 && moment == .betweenStatements { try await ending.end(connection, logger: store.logger) }
                 try await connection.run("INSERT INTO tries VALUES (\(attempt))", logger: store.logger)
                 if attempt == 1 && moment == .beforeCommit { try await ending.end(connection, logger: store.logger) }
-                return attempt
             }
             #expect(committed == 2)
-            let rows = try await store.pool.withConnection(doing: "testing") { connection in
-                var found: [Int] = []
-                for try await (value) in try await connection.run("SELECT try FROM tries ORDER BY try", logger: store.logger).decode(Int.self) {
-                    found.append(value)
-                }
-                return found
-            }
             // Nothing of the first try was written.
             #expect(rows == [2, 2])
         }
@@ -96,15 +80,7 @@ struct PostgresClosedConnectionTests {
     func aCommitAnsweredByTheIdleTimeoutsFatalRunsAgain() async throws {
         let url = try await PostgresTestServer.shared().makeDatabase()
         try await PostgresSagaStore.open(testURL: url).withRunning { store in
-            try await store.pool.withConnection(doing: "testing") { connection in
-                try await connection.run("CREATE TABLE tries (try int NOT NULL)", logger: store.logger)
-            }
-            let tries = Mutex(0)
-            let committed = try await store.pool.transaction(doing: "testing") { connection in
-                let attempt = tries.withLock { count in
-                    count += 1
-                    return count
-                }
+            let (committed, rows) = try await Self.countingTries(store) { connection, attempt in
                 try await connection.run("INSERT INTO tries VALUES (\(attempt))", logger: store.logger)
                 if attempt == 1 {
                     try await connection.run("SET LOCAL idle_in_transaction_session_timeout = '200ms'", logger: store.logger)
@@ -112,18 +88,37 @@ struct PostgresClosedConnectionTests {
                     // written meanwhile goes out before the loop reads the server's FATAL.
                     connection.eventLoop.execute { Thread.sleep(forTimeInterval: 1.5) }
                 }
-                return attempt
             }
             #expect(committed == 2)
-            let rows = try await store.pool.withConnection(doing: "testing") { connection in
-                var found: [Int] = []
-                for try await (value) in try await connection.run("SELECT try FROM tries ORDER BY try", logger: store.logger).decode(Int.self) {
-                    found.append(value)
-                }
-                return found
-            }
             #expect(rows == [2], "nothing of the first try was written")
         }
+    }
+
+    /// Makes a table `tries`, runs `body` in a store transaction with the try's number (1 for the
+    /// first), and returns the try that committed and the numbers the table holds after.
+    private static func countingTries(
+        _ store: PostgresSagaStore, _ body: @escaping @Sendable (PostgresConnection, Int) async throws -> Void
+    ) async throws -> (committed: Int, rows: [Int]) {
+        try await store.pool.withConnection(doing: "testing") { connection in
+            try await connection.run("CREATE TABLE tries (try int NOT NULL)", logger: store.logger)
+        }
+        let tries = Mutex(0)
+        let committed = try await store.pool.transaction(doing: "testing") { connection in
+            let attempt = tries.withLock { count in
+                count += 1
+                return count
+            }
+            try await body(connection, attempt)
+            return attempt
+        }
+        let rows = try await store.pool.withConnection(doing: "testing") { connection in
+            var found: [Int] = []
+            for try await (value) in try await connection.run("SELECT try FROM tries ORDER BY try", logger: store.logger).decode(Int.self) {
+                found.append(value)
+            }
+            return found
+        }
+        return (committed, rows)
     }
 
     /// A lost connection during the second try too is an error, not a loop.
