@@ -50,8 +50,8 @@ public final class ProgressCollector: Sendable {
     /// Whether it was given the topic's partitions.
     public var isReady: Bool { consumer.withLock { $0.map { !$0.assignment.isEmpty } ?? false } }
 
-    /// Whether the consumer held partitions at its last poll: set by ``run()`` after each poll,
-    /// so ``waitUntilReady(within:)`` is woken, not polling.
+    /// Whether ``run()`` has assigned the topic's partitions: set once it has, so
+    /// ``waitUntilReady(within:)`` is woken, not polling.
     private let assigned = Watched(false)
 
     /// Returns once ``run()`` has assigned itself the topic's partitions.

@@ -44,7 +44,7 @@ public final class SQLiteSagaStore: SagaStore {
             lifecycle: StoreLifecycle(name: "the SQLite saga store at \(path)"), logger: logger
         )
         self.worker = worker
-        if path == ":memory:" || path.isEmpty {
+        if SQLiteWorker.isPrivateDatabase(path) {
             reader = nil
         } else {
             do {

@@ -120,7 +120,7 @@ extension SQLiteWorker {
         path: String, configuration: SQLiteConfiguration, schema: SchemaComponent, name: String,
         lifecycle: StoreLifecycle, logger: Logger
     ) async throws -> SQLiteWorker {
-        let background = configuration.checkpointInterval.flatMap { path != ":memory:" && !path.isEmpty ? $0 : nil }
+        let background = configuration.checkpointInterval.flatMap { isPrivateDatabase(path) ? nil : $0 }
         let walFrames = SQLiteWALFrames()
         let worker = try await start(name: name, lifecycle: lifecycle) {
             let connection = try SQLiteConnection.open(path: path, configuration: configuration, logger: logger)
@@ -136,6 +136,12 @@ extension SQLiteWorker {
             }
         }
         return worker
+    }
+
+    /// Whether `path` names a private database (`:memory:`, or the empty path's temporary one):
+    /// only the connection that opened it sees it, and it has no WAL.
+    static func isPrivateDatabase(_ path: String) -> Bool {
+        path == ":memory:" || path.isEmpty
     }
 
     /// Starts a worker whose connection reads `path`, already migrated, and may not write
